@@ -1,0 +1,1 @@
+//! Benchmarks of the kit and patterns on real cores (see `benches/`).

@@ -1,0 +1,143 @@
+//! The swappable sync backend: one trait that std, loom and shuttle all implement.
+//!
+//! Every primitive of the kit is written once against [`Backend`]. [`Std`] runs it on real threads
+//! with the real clock; the `checks` crate implements the same trait for loom and shuttle, whose
+//! schedulers then explore the interleavings of the very code that runs in production.
+//!
+//! The trait is the subset the three share: no `wait_while`, no `wait_timeout` (loom's never times
+//! out), no poisoning. Time belongs to the backend ([`Backend::now`], [`Backend::park_until`]): the
+//! model backends run a virtual clock whose timers fire from a thread the checker interleaves.
+
+mod std_backend;
+
+pub use std_backend::Std;
+
+use crate::time::TimerService;
+use std::fmt::Debug;
+use std::ops::{Deref, DerefMut};
+use std::sync::atomic::Ordering;
+use std::sync::Arc;
+use std::time::Duration;
+
+/// An atomic cell holding a `V`, with std's method names and orderings.
+pub trait Atomic<V: Copy>: Send + Sync + 'static {
+    /// A new cell holding `value`.
+    fn new(value: V) -> Self;
+    /// Loads the value.
+    fn load(&self, order: Ordering) -> V;
+    /// Stores `value`.
+    fn store(&self, value: V, order: Ordering);
+    /// Stores `value`, returning the previous value.
+    fn swap(&self, value: V, order: Ordering) -> V;
+    /// Stores `new` if the cell holds `current`; returns the previous value either way.
+    fn compare_exchange(
+        &self,
+        current: V,
+        new: V,
+        success: Ordering,
+        failure: Ordering,
+    ) -> Result<V, V>;
+}
+
+/// An atomic integer: [`Atomic`] plus read-modify-write arithmetic (wrapping, like std).
+pub trait AtomicInt<V: Copy>: Atomic<V> {
+    /// Adds `value`, returning the previous value.
+    fn fetch_add(&self, value: V, order: Ordering) -> V;
+    /// Subtracts `value`, returning the previous value.
+    fn fetch_sub(&self, value: V, order: Ordering) -> V;
+}
+
+/// A sync backend: locks, condition variables, atomics, threads and a clock.
+///
+/// Implemented by a zero-sized marker type. Shared ownership is std's [`Arc`] on every backend
+/// (loom's own `Arc` aborts the whole test binary when a deadlock is found).
+///
+/// Every blocking function is `#[track_caller]` in every implementation, so a checker that reports
+/// a blocked thread names the line of user code that blocked, not a line in this crate.
+pub trait Backend: Copy + Default + Debug + Send + Sync + 'static {
+    /// A mutual-exclusion lock protecting a `T`.
+    type Mutex<T: Send>: Send + Sync;
+    /// The guard of a locked [`Backend::Mutex`].
+    type Guard<'a, T: Send + 'a>: DerefMut<Target = T>;
+    /// A condition variable, used with a [`Backend::Guard`].
+    type Condvar: Send + Sync;
+    /// A reader-writer lock protecting a `T`.
+    type RwLock<T: Send + Sync>: Send + Sync;
+    /// The guard of a read-locked [`Backend::RwLock`].
+    type ReadGuard<'a, T: Send + Sync + 'a>: Deref<Target = T>;
+    /// The guard of a write-locked [`Backend::RwLock`].
+    type WriteGuard<'a, T: Send + Sync + 'a>: DerefMut<Target = T>;
+    /// An atomic `usize`.
+    type AtomicUsize: AtomicInt<usize>;
+    /// An atomic `u64`.
+    type AtomicU64: AtomicInt<u64>;
+    /// An atomic `bool`.
+    type AtomicBool: Atomic<bool>;
+    /// The handle of a spawned thread.
+    type JoinHandle<T: Send + 'static>: Send;
+
+    /// A short name for reports: `std`, `loom`, `shuttle`, ….
+    const NAME: &'static str;
+
+    /// A new unlocked mutex holding `value`.
+    fn mutex<T: Send>(value: T) -> Self::Mutex<T>;
+    /// Locks `mutex`, blocking until it is free. Poisoning is ignored.
+    fn lock<T: Send>(mutex: &Self::Mutex<T>) -> Self::Guard<'_, T>;
+    /// A new condition variable.
+    fn condvar() -> Self::Condvar;
+    /// Releases `guard`, blocks until notified (or spuriously woken), and locks again.
+    fn wait<'a, T: Send + 'a>(condvar: &Self::Condvar, guard: Self::Guard<'a, T>)
+        -> Self::Guard<'a, T>;
+    /// Wakes one thread waiting on `condvar`.
+    fn notify_one(condvar: &Self::Condvar);
+    /// Wakes every thread waiting on `condvar`.
+    fn notify_all(condvar: &Self::Condvar);
+
+    /// A new reader-writer lock holding `value`.
+    fn rwlock<T: Send + Sync>(value: T) -> Self::RwLock<T>;
+    /// Locks `lock` for reading.
+    fn read<T: Send + Sync>(lock: &Self::RwLock<T>) -> Self::ReadGuard<'_, T>;
+    /// Locks `lock` for writing.
+    fn write<T: Send + Sync>(lock: &Self::RwLock<T>) -> Self::WriteGuard<'_, T>;
+
+    /// Spawns a thread named `name` running `f`.
+    fn spawn<F, T>(name: &str, f: F) -> Self::JoinHandle<T>
+    where
+        F: FnOnce() -> T + Send + 'static,
+        T: Send + 'static;
+    /// Waits for a thread to finish. `Err` carries its panic (only [`Std`] ever returns it: the
+    /// model checkers fail the whole run when any thread panics).
+    fn join<T: Send + 'static>(handle: Self::JoinHandle<T>) -> std::thread::Result<T>;
+    /// Spawns a thread that belongs to the backend itself (the timer thread). Checkers never report
+    /// it as a leak.
+    fn spawn_service<F>(name: &str, f: F) -> Self::JoinHandle<()>
+    where
+        F: FnOnce() + Send + 'static;
+    /// Lets other threads run. Every spin or retry loop must call it (loom needs it to terminate).
+    fn yield_now();
+
+    /// Time since the backend's epoch: real for [`Std`], virtual under the model checkers.
+    fn now() -> Duration;
+    /// Called by the timer thread only: returns once [`Backend::now`] has reached `deadline` or the
+    /// condition variable was notified. [`Std`] waits on the real clock; a model backend advances its
+    /// virtual clock to `deadline` at once, so a pending timer can fire at any point of a schedule.
+    fn park_until<'a, T: Send + 'a>(
+        condvar: &Self::Condvar,
+        guard: Self::Guard<'a, T>,
+        deadline: Duration,
+    ) -> Self::Guard<'a, T>;
+    /// The timer service of this backend (of the current model execution, for the model backends).
+    fn timers() -> Arc<TimerService<Self>>;
+    /// Blocks the calling thread for `duration` of this backend's time.
+    fn sleep(duration: Duration);
+
+    /// A choice among `n` equally valid alternatives (which ready `select` arm to take). [`Std`]
+    /// draws it from a cheap thread-local generator; shuttle lets its scheduler choose, so both
+    /// choices are explored; loom has no such hook and always picks 0.
+    fn choose(n: usize) -> usize;
+
+    /// True while the current thread unwinds out of a failed model run. `Drop` impls that touch a
+    /// primitive return early then: a second panic inside a destructor would abort the test
+    /// binary. Always false on [`Std`], where destructors must run to keep their promises.
+    fn in_teardown() -> bool;
+}

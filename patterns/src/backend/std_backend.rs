@@ -1,0 +1,207 @@
+//! The `Std` backend: real threads, std's locks and atomics, the real clock.
+
+use super::{Atomic, AtomicInt, Backend};
+use crate::time::TimerService;
+use std::cell::Cell;
+use std::sync::atomic::{self, Ordering};
+use std::sync::{Arc, Condvar, Mutex, OnceLock, RwLock};
+use std::time::{Duration, Instant};
+
+/// Real threads and the real clock: the backend that runs in production and in the benches.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+pub struct Std;
+
+macro_rules! std_atomic {
+    ($atomic:ty, $value:ty) => {
+        impl Atomic<$value> for $atomic {
+            #[inline]
+            fn new(value: $value) -> Self {
+                <$atomic>::new(value)
+            }
+            #[inline]
+            fn load(&self, order: Ordering) -> $value {
+                <$atomic>::load(self, order)
+            }
+            #[inline]
+            fn store(&self, value: $value, order: Ordering) {
+                <$atomic>::store(self, value, order)
+            }
+            #[inline]
+            fn swap(&self, value: $value, order: Ordering) -> $value {
+                <$atomic>::swap(self, value, order)
+            }
+            #[inline]
+            fn compare_exchange(
+                &self,
+                current: $value,
+                new: $value,
+                success: Ordering,
+                failure: Ordering,
+            ) -> Result<$value, $value> {
+                <$atomic>::compare_exchange(self, current, new, success, failure)
+            }
+        }
+    };
+    ($atomic:ty, $value:ty, int) => {
+        std_atomic!($atomic, $value);
+        impl AtomicInt<$value> for $atomic {
+            #[inline]
+            fn fetch_add(&self, value: $value, order: Ordering) -> $value {
+                <$atomic>::fetch_add(self, value, order)
+            }
+            #[inline]
+            fn fetch_sub(&self, value: $value, order: Ordering) -> $value {
+                <$atomic>::fetch_sub(self, value, order)
+            }
+        }
+    };
+}
+
+std_atomic!(atomic::AtomicUsize, usize, int);
+std_atomic!(atomic::AtomicU64, u64, int);
+std_atomic!(atomic::AtomicBool, bool);
+
+/// The instant `Std::now` counts from: the first time anything asked for it.
+fn epoch() -> Instant {
+    static EPOCH: OnceLock<Instant> = OnceLock::new();
+    *EPOCH.get_or_init(Instant::now)
+}
+
+impl Backend for Std {
+    type Mutex<T: Send> = Mutex<T>;
+    type Guard<'a, T: Send + 'a> = std::sync::MutexGuard<'a, T>;
+    type Condvar = Condvar;
+    type RwLock<T: Send + Sync> = RwLock<T>;
+    type ReadGuard<'a, T: Send + Sync + 'a> = std::sync::RwLockReadGuard<'a, T>;
+    type WriteGuard<'a, T: Send + Sync + 'a> = std::sync::RwLockWriteGuard<'a, T>;
+    type AtomicUsize = atomic::AtomicUsize;
+    type AtomicU64 = atomic::AtomicU64;
+    type AtomicBool = atomic::AtomicBool;
+    type JoinHandle<T: Send + 'static> = std::thread::JoinHandle<T>;
+
+    const NAME: &'static str = "std";
+
+    #[inline]
+    fn mutex<T: Send>(value: T) -> Mutex<T> {
+        Mutex::new(value)
+    }
+    #[inline]
+    #[track_caller]
+    fn lock<T: Send>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+        mutex.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+    #[inline]
+    fn condvar() -> Condvar {
+        Condvar::new()
+    }
+    #[inline]
+    #[track_caller]
+    fn wait<'a, T: Send + 'a>(
+        condvar: &Condvar,
+        guard: std::sync::MutexGuard<'a, T>,
+    ) -> std::sync::MutexGuard<'a, T> {
+        condvar
+            .wait(guard)
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+    #[inline]
+    fn notify_one(condvar: &Condvar) {
+        condvar.notify_one()
+    }
+    #[inline]
+    fn notify_all(condvar: &Condvar) {
+        condvar.notify_all()
+    }
+
+    #[inline]
+    fn rwlock<T: Send + Sync>(value: T) -> RwLock<T> {
+        RwLock::new(value)
+    }
+    #[inline]
+    #[track_caller]
+    fn read<T: Send + Sync>(lock: &RwLock<T>) -> std::sync::RwLockReadGuard<'_, T> {
+        lock.read().unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+    #[inline]
+    #[track_caller]
+    fn write<T: Send + Sync>(lock: &RwLock<T>) -> std::sync::RwLockWriteGuard<'_, T> {
+        lock.write().unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    fn spawn<F, T>(name: &str, f: F) -> std::thread::JoinHandle<T>
+    where
+        F: FnOnce() -> T + Send + 'static,
+        T: Send + 'static,
+    {
+        std::thread::Builder::new()
+            .name(name.to_owned())
+            .spawn(f)
+            .unwrap_or_else(|e| panic!("cannot spawn thread {name:?}: {e}"))
+    }
+    #[track_caller]
+    fn join<T: Send + 'static>(handle: std::thread::JoinHandle<T>) -> std::thread::Result<T> {
+        handle.join()
+    }
+    fn spawn_service<F>(name: &str, f: F) -> std::thread::JoinHandle<()>
+    where
+        F: FnOnce() + Send + 'static,
+    {
+        Self::spawn(name, f)
+    }
+    #[inline]
+    fn yield_now() {
+        std::thread::yield_now()
+    }
+
+    #[inline]
+    fn now() -> Duration {
+        epoch().elapsed()
+    }
+    fn park_until<'a, T: Send + 'a>(
+        condvar: &Condvar,
+        guard: std::sync::MutexGuard<'a, T>,
+        deadline: Duration,
+    ) -> std::sync::MutexGuard<'a, T> {
+        let now = Self::now();
+        if now >= deadline {
+            return guard;
+        }
+        condvar
+            .wait_timeout(guard, deadline - now)
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+            .0
+    }
+    fn timers() -> Arc<TimerService<Self>> {
+        // One timer thread for the whole process, started by the first timer, like Go's runtime.
+        static TIMERS: OnceLock<Arc<TimerService<Std>>> = OnceLock::new();
+        TIMERS.get_or_init(|| Arc::new(TimerService::new())).clone()
+    }
+    #[track_caller]
+    fn sleep(duration: Duration) {
+        std::thread::sleep(duration)
+    }
+
+    #[inline]
+    fn choose(n: usize) -> usize {
+        thread_local! {
+            static STATE: Cell<u64> = const { Cell::new(0) };
+        }
+        STATE.with(|state| {
+            let mut x = state.get();
+            if x == 0 {
+                // Seed each thread differently; any non-zero value works for xorshift.
+                x = (state as *const Cell<u64> as u64) | 1;
+            }
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            state.set(x);
+            (x % n as u64) as usize
+        })
+    }
+
+    #[inline]
+    fn in_teardown() -> bool {
+        false
+    }
+}

@@ -1,0 +1,479 @@
+//! Go's channels: bounded (capacity 0 is a true rendezvous), MPMC, closable, selectable.
+//!
+//! | Go | here |
+//! |---|---|
+//! | `ch := make(chan T)` | `let (tx, rx) = chan::bounded(0)` |
+//! | `ch := make(chan T, n)` | `let (tx, rx) = chan::bounded(n)` |
+//! | `ch <- v` | `tx.send(v)?` (after close: `Err(SendError::Closed(v))`, the value handed back) |
+//! | `v, ok := <-ch` | `rx.recv()`: `None` only once closed **and** drained |
+//! | `close(ch)` | `tx.close()?` (twice: `Err(CloseError)`), or drop the last `Sender` |
+//! | `for v := range ch` | `for v in &rx` |
+//! | `select { … }` | [`Select`] |
+//! | `<-time.After(d)` | [`after`]`(d)` |
+//!
+//! Unlike Go, a send also fails (handing the value back) once every `Receiver` is dropped, so a
+//! sender can never block forever on a channel that nobody can read.
+//!
+//! ```
+//! use patterns::chan;
+//!
+//! // Unbuffered: the send returns only once a receiver has taken the value.
+//! let (tx, rx) = chan::bounded(0);
+//! let t = std::thread::spawn(move || tx.send("ping").unwrap());
+//! assert_eq!(rx.recv(), Some("ping"));
+//! t.join().unwrap();
+//! assert_eq!(rx.recv(), None); // the sender dropped: closed and drained
+//! ```
+
+mod core;
+mod select;
+mod selector;
+
+pub use select::{RecvArm, Select, Selected, SendArm};
+
+use crate::backend::{Backend, Std};
+use core::{Chan, Parked, RecvFail, SendFail};
+use selector::{Outcome, Selector, Slot};
+use std::fmt;
+use std::sync::Arc;
+use std::time::Duration;
+
+/// Creates a channel of capacity `cap` on [`Std`]; `0` makes every send a rendezvous.
+pub fn bounded<T: Send>(cap: usize) -> (Sender<T>, Receiver<T>) {
+    bounded_in::<Std, T>(cap)
+}
+
+/// Creates a channel of capacity `cap` on backend `B`.
+pub fn bounded_in<B: Backend, T: Send>(cap: usize) -> (Sender<T, B>, Receiver<T, B>) {
+    let chan = Arc::new(Chan::new(cap));
+    (
+        Sender {
+            chan: Arc::clone(&chan),
+        },
+        Receiver { chan },
+    )
+}
+
+/// Creates a channel with no capacity limit on [`Std`]: sends never block.
+pub fn unbounded<T: Send>() -> (Sender<T>, Receiver<T>) {
+    unbounded_in::<Std, T>()
+}
+
+/// Creates a channel with no capacity limit on backend `B`.
+pub fn unbounded_in<B: Backend, T: Send>() -> (Sender<T, B>, Receiver<T, B>) {
+    bounded_in(usize::MAX)
+}
+
+/// A channel that receives the backend's time once `delay` has passed, then closes (Go's
+/// `time.After`). Use it as a select arm for a timeout.
+pub fn after(delay: Duration) -> Receiver<Duration> {
+    after_in::<Std>(delay)
+}
+
+/// [`after`] on backend `B` (virtual time under the model checkers).
+pub fn after_in<B: Backend>(delay: Duration) -> Receiver<Duration, B> {
+    let (tx, rx) = bounded_in::<B, Duration>(1);
+    B::timers().after_func(delay, move || {
+        // Capacity 1 and the only sender: this cannot be full. A receiver that is gone is fine.
+        let _ = tx.try_send(B::now());
+    });
+    rx
+}
+
+/// The sending side of a channel. Clone it for more producers.
+pub struct Sender<T: Send, B: Backend = Std> {
+    chan: Arc<Chan<T, B>>,
+}
+
+/// The receiving side of a channel. Clone it for more consumers (each value goes to one of them).
+pub struct Receiver<T: Send, B: Backend = Std> {
+    chan: Arc<Chan<T, B>>,
+}
+
+/// A send that could not happen; the value comes back inside.
+#[derive(PartialEq, Eq)]
+pub enum SendError<T> {
+    /// The channel is closed (Go panics here: "send on closed channel").
+    Closed(T),
+    /// Every receiver is gone, so nobody could ever take the value.
+    Disconnected(T),
+}
+
+/// A non-blocking send that could not happen now; the value comes back inside.
+#[derive(PartialEq, Eq)]
+pub enum TrySendError<T> {
+    /// The buffer is full (or, at capacity 0, no receiver is waiting).
+    Full(T),
+    /// The channel is closed.
+    Closed(T),
+    /// Every receiver is gone.
+    Disconnected(T),
+}
+
+/// A non-blocking receive that got nothing.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum TryRecvError {
+    /// Nothing is buffered and no sender is waiting.
+    Empty,
+    /// The channel is closed and drained.
+    Closed,
+}
+
+/// A receive with a timeout that got nothing.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum RecvTimeoutError {
+    /// The timeout passed first.
+    Timeout,
+    /// The channel is closed and drained.
+    Closed,
+}
+
+/// `close` on a channel that is already closed (Go panics: "close of closed channel").
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct CloseError;
+
+impl<T> SendError<T> {
+    /// The value that was not sent.
+    pub fn into_inner(self) -> T {
+        match self {
+            SendError::Closed(value) | SendError::Disconnected(value) => value,
+        }
+    }
+}
+
+impl<T> TrySendError<T> {
+    /// The value that was not sent.
+    pub fn into_inner(self) -> T {
+        match self {
+            TrySendError::Full(value)
+            | TrySendError::Closed(value)
+            | TrySendError::Disconnected(value) => value,
+        }
+    }
+}
+
+impl<T> fmt::Debug for SendError<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            SendError::Closed(_) => f.write_str("Closed(..)"),
+            SendError::Disconnected(_) => f.write_str("Disconnected(..)"),
+        }
+    }
+}
+
+impl<T> fmt::Display for SendError<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            SendError::Closed(_) => f.write_str("send on a closed channel (the value is handed back)"),
+            SendError::Disconnected(_) => {
+                f.write_str("send on a channel with no receiver left (the value is handed back)")
+            }
+        }
+    }
+}
+
+impl<T> std::error::Error for SendError<T> {}
+
+impl<T> fmt::Debug for TrySendError<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            TrySendError::Full(_) => f.write_str("Full(..)"),
+            TrySendError::Closed(_) => f.write_str("Closed(..)"),
+            TrySendError::Disconnected(_) => f.write_str("Disconnected(..)"),
+        }
+    }
+}
+
+impl<T> fmt::Display for TrySendError<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            TrySendError::Full(_) => f.write_str("channel full (the value is handed back)"),
+            TrySendError::Closed(_) => {
+                f.write_str("send on a closed channel (the value is handed back)")
+            }
+            TrySendError::Disconnected(_) => {
+                f.write_str("send on a channel with no receiver left (the value is handed back)")
+            }
+        }
+    }
+}
+
+impl<T> std::error::Error for TrySendError<T> {}
+
+impl fmt::Display for TryRecvError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            TryRecvError::Empty => f.write_str("channel empty"),
+            TryRecvError::Closed => f.write_str("channel closed and drained"),
+        }
+    }
+}
+
+impl std::error::Error for TryRecvError {}
+
+impl fmt::Display for RecvTimeoutError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            RecvTimeoutError::Timeout => f.write_str("timed out waiting on channel"),
+            RecvTimeoutError::Closed => f.write_str("channel closed and drained"),
+        }
+    }
+}
+
+impl std::error::Error for RecvTimeoutError {}
+
+impl fmt::Display for CloseError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("close of a closed channel")
+    }
+}
+
+impl std::error::Error for CloseError {}
+
+impl<T: Send, B: Backend> Sender<T, B> {
+    /// Sends `value`, blocking while the buffer is full (at capacity 0: until a receiver takes
+    /// it). Fails, handing `value` back, if the channel is closed or has no receiver left.
+    #[track_caller]
+    pub fn send(&self, value: T) -> Result<(), SendError<T>> {
+        let mut state = B::lock(&self.chan.state);
+        let value = match state.try_send(self.chan.cap, value) {
+            Ok(()) => return Ok(()),
+            Err(SendFail::Full(value)) => value,
+            Err(SendFail::Closed(value)) => return Err(SendError::Closed(value)),
+            Err(SendFail::Disconnected(value)) => return Err(SendError::Disconnected(value)),
+        };
+        let selector = Arc::new(Selector::new());
+        let slot = Arc::new(Slot::new(Some(value)));
+        state.sendq.push_back(Parked {
+            selector: Arc::clone(&selector),
+            arm: 0,
+            slot: Arc::clone(&slot),
+        });
+        drop(state);
+        let outcome = selector.wait().outcome;
+        let unsent = || slot.take().expect("an undelivered value stays in its slot");
+        match outcome {
+            Outcome::Done => Ok(()),
+            Outcome::Closed => Err(SendError::Closed(unsent())),
+            Outcome::Disconnected => Err(SendError::Disconnected(unsent())),
+            Outcome::TimedOut => unreachable!("a plain send arms no timer"),
+        }
+    }
+
+    /// Sends `value` if that can happen without blocking.
+    pub fn try_send(&self, value: T) -> Result<(), TrySendError<T>> {
+        let mut state = B::lock(&self.chan.state);
+        state.try_send(self.chan.cap, value).map_err(|fail| match fail {
+            SendFail::Full(value) => TrySendError::Full(value),
+            SendFail::Closed(value) => TrySendError::Closed(value),
+            SendFail::Disconnected(value) => TrySendError::Disconnected(value),
+        })
+    }
+
+    /// Closes the channel: receivers drain what is buffered, then get `None`; parked and later
+    /// sends fail with their value handed back. Closing twice is an error, as in Go.
+    pub fn close(&self) -> Result<(), CloseError> {
+        if B::lock(&self.chan.state).close() {
+            Ok(())
+        } else {
+            Err(CloseError)
+        }
+    }
+
+    /// Whether the channel is closed.
+    pub fn is_closed(&self) -> bool {
+        B::lock(&self.chan.state).closed
+    }
+
+    /// The number of buffered values.
+    pub fn len(&self) -> usize {
+        B::lock(&self.chan.state).buf.len()
+    }
+
+    /// Whether no value is buffered.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// The capacity given at creation (`usize::MAX` for unbounded).
+    pub fn capacity(&self) -> usize {
+        self.chan.cap
+    }
+
+    /// Whether both handles belong to the same channel.
+    pub fn same_channel(&self, other: &Self) -> bool {
+        Arc::ptr_eq(&self.chan, &other.chan)
+    }
+}
+
+impl<T: Send, B: Backend> Receiver<T, B> {
+    /// Receives the oldest value, blocking while there is none; `None` once the channel is closed
+    /// and drained (Go's `v, ok := <-ch` with `ok == false`).
+    #[track_caller]
+    pub fn recv(&self) -> Option<T> {
+        let mut state = B::lock(&self.chan.state);
+        match state.try_recv() {
+            Ok(value) => return Some(value),
+            Err(RecvFail::Closed) => return None,
+            Err(RecvFail::Empty) => {}
+        }
+        let selector = Arc::new(Selector::new());
+        let slot = Arc::new(Slot::new(None));
+        state.recvq.push_back(Parked {
+            selector: Arc::clone(&selector),
+            arm: 0,
+            slot: Arc::clone(&slot),
+        });
+        drop(state);
+        match selector.wait().outcome {
+            Outcome::Done => Some(slot.take().expect("a completed receive has its value")),
+            Outcome::Closed => None,
+            Outcome::Disconnected | Outcome::TimedOut => {
+                unreachable!("a plain receive is only completed or closed")
+            }
+        }
+    }
+
+    /// Receives a value if one is ready now.
+    pub fn try_recv(&self) -> Result<T, TryRecvError> {
+        B::lock(&self.chan.state).try_recv().map_err(|fail| match fail {
+            RecvFail::Empty => TryRecvError::Empty,
+            RecvFail::Closed => TryRecvError::Closed,
+        })
+    }
+
+    /// Receives, giving up after `timeout` of the backend's time.
+    #[track_caller]
+    pub fn recv_timeout(&self, timeout: Duration) -> Result<T, RecvTimeoutError> {
+        let mut arm = RecvArm::new(self);
+        match Select::new().recv(&mut arm).timeout(timeout).wait() {
+            Selected::Arm(_) => arm.take().ok_or(RecvTimeoutError::Closed),
+            Selected::Timeout => Err(RecvTimeoutError::Timeout),
+            Selected::Default => unreachable!("no default arm"),
+        }
+    }
+
+    /// A blocking iterator over received values, ending when the channel is closed and drained.
+    pub fn iter(&self) -> Iter<'_, T, B> {
+        Iter { receiver: self }
+    }
+
+    /// Whether the channel is closed (values may still be buffered).
+    pub fn is_closed(&self) -> bool {
+        B::lock(&self.chan.state).closed
+    }
+
+    /// The number of buffered values.
+    pub fn len(&self) -> usize {
+        B::lock(&self.chan.state).buf.len()
+    }
+
+    /// Whether no value is buffered.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// Whether both handles belong to the same channel.
+    pub fn same_channel(&self, other: &Self) -> bool {
+        Arc::ptr_eq(&self.chan, &other.chan)
+    }
+}
+
+impl<T: Send, B: Backend> Clone for Sender<T, B> {
+    fn clone(&self) -> Self {
+        B::lock(&self.chan.state).senders += 1;
+        Self {
+            chan: Arc::clone(&self.chan),
+        }
+    }
+}
+
+impl<T: Send, B: Backend> Clone for Receiver<T, B> {
+    fn clone(&self) -> Self {
+        B::lock(&self.chan.state).receivers += 1;
+        Self {
+            chan: Arc::clone(&self.chan),
+        }
+    }
+}
+
+impl<T: Send, B: Backend> Drop for Sender<T, B> {
+    fn drop(&mut self) {
+        if B::in_teardown() {
+            return;
+        }
+        let mut state = B::lock(&self.chan.state);
+        state.senders -= 1;
+        if state.senders == 0 {
+            // The last sender closes the channel; an explicit close before is fine.
+            state.close();
+        }
+    }
+}
+
+impl<T: Send, B: Backend> Drop for Receiver<T, B> {
+    fn drop(&mut self) {
+        if B::in_teardown() {
+            return;
+        }
+        let mut state = B::lock(&self.chan.state);
+        state.receivers -= 1;
+        if state.receivers == 0 {
+            state.disconnect_receivers();
+        }
+    }
+}
+
+impl<T: Send, B: Backend> fmt::Debug for Sender<T, B> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Sender").finish_non_exhaustive()
+    }
+}
+
+impl<T: Send, B: Backend> fmt::Debug for Receiver<T, B> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Receiver").finish_non_exhaustive()
+    }
+}
+
+/// A blocking iterator over a [`Receiver`], like Go's `for v := range ch`.
+pub struct Iter<'a, T: Send, B: Backend> {
+    receiver: &'a Receiver<T, B>,
+}
+
+impl<T: Send, B: Backend> Iterator for Iter<'_, T, B> {
+    type Item = T;
+    #[track_caller]
+    fn next(&mut self) -> Option<T> {
+        self.receiver.recv()
+    }
+}
+
+impl<'a, T: Send, B: Backend> IntoIterator for &'a Receiver<T, B> {
+    type Item = T;
+    type IntoIter = Iter<'a, T, B>;
+    fn into_iter(self) -> Iter<'a, T, B> {
+        self.iter()
+    }
+}
+
+/// An owning blocking iterator over a [`Receiver`].
+pub struct IntoIter<T: Send, B: Backend> {
+    receiver: Receiver<T, B>,
+}
+
+impl<T: Send, B: Backend> Iterator for IntoIter<T, B> {
+    type Item = T;
+    #[track_caller]
+    fn next(&mut self) -> Option<T> {
+        self.receiver.recv()
+    }
+}
+
+impl<T: Send, B: Backend> IntoIterator for Receiver<T, B> {
+    type Item = T;
+    type IntoIter = IntoIter<T, B>;
+    fn into_iter(self) -> IntoIter<T, B> {
+        IntoIter { receiver: self }
+    }
+}

@@ -1,0 +1,310 @@
+//! Go's `select`: wait on several sends and receives at once, with an optional timeout or default.
+//!
+//! ```
+//! use patterns::chan::{self, RecvArm, Select, Selected, SendArm};
+//! use std::time::Duration;
+//!
+//! let (jobs_tx, _jobs_rx) = chan::bounded::<u32>(0); // nobody receives: never ready
+//! let (quit_tx, quit_rx) = chan::bounded::<()>(1);
+//! quit_tx.close().unwrap();
+//!
+//! // select { case jobs <- 7: …; case <-quit: …; case <-time.After(time.Second): … }
+//! let mut job = SendArm::new(&jobs_tx, 7);
+//! let mut quit = RecvArm::new(&quit_rx);
+//! match Select::new().send(&mut job).recv(&mut quit).timeout(Duration::from_secs(1)).wait() {
+//!     Selected::Arm(1) => assert_eq!(quit.take(), None), // closed: ok == false
+//!     other => panic!("unexpected {other:?}"),
+//! }
+//! assert_eq!(job.into_unsent(), Some(7)); // the value of an arm not taken comes back
+//! ```
+//!
+//! With several arms ready, any one may be taken: [`Backend::choose`] picks where polling starts,
+//! which under shuttle is a scheduling choice that gets explored.
+
+use super::core::Registered;
+use super::selector::{Claim, Outcome, Selector, Slot};
+use super::{Receiver, SendError, Sender};
+use crate::backend::{Backend, Std};
+use std::sync::Arc;
+use std::time::Duration;
+
+/// Which way a [`Select`] ended.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Selected {
+    /// The arm with this index (in the order the arms were added) completed.
+    Arm(usize),
+    /// The timeout passed first.
+    Timeout,
+    /// No arm was ready and the select has a default.
+    Default,
+}
+
+/// One arm of a select, as the select drives it.
+trait ArmOps<B: Backend> {
+    /// Completes the operation now if it can, without parking and without a selector.
+    fn try_now(&mut self) -> bool;
+    /// Under the channel lock: completes now (claiming `selector`) or parks.
+    fn register(&mut self, selector: &Arc<Selector<B>>, arm: usize) -> Registered;
+    /// After `selector` was claimed for this arm: collects the result.
+    fn finish(&mut self, outcome: Outcome);
+    /// Removes this arm's registration of `selector` from its channel.
+    fn unregister(&mut self, selector: &Arc<Selector<B>>);
+}
+
+/// A receive arm: `case v, ok := <-rx`.
+pub struct RecvArm<'a, T: Send, B: Backend = Std> {
+    receiver: &'a Receiver<T, B>,
+    slot: Option<Arc<Slot<T>>>,
+    /// `Some(v)` once received, `Some(None)` once found closed and drained.
+    result: Option<Option<T>>,
+}
+
+impl<'a, T: Send, B: Backend> RecvArm<'a, T, B> {
+    /// An arm receiving from `receiver`.
+    pub fn new(receiver: &'a Receiver<T, B>) -> Self {
+        Self {
+            receiver,
+            slot: None,
+            result: None,
+        }
+    }
+
+    /// The value received if this arm was selected; `None` if the channel was closed and drained
+    /// (or the arm was not selected).
+    pub fn take(&mut self) -> Option<T> {
+        self.result.take().flatten()
+    }
+}
+
+impl<T: Send, B: Backend> ArmOps<B> for RecvArm<'_, T, B> {
+    fn try_now(&mut self) -> bool {
+        use super::TryRecvError;
+        match self.receiver.try_recv() {
+            Ok(value) => self.result = Some(Some(value)),
+            Err(TryRecvError::Closed) => self.result = Some(None),
+            Err(TryRecvError::Empty) => return false,
+        }
+        true
+    }
+
+    fn register(&mut self, selector: &Arc<Selector<B>>, arm: usize) -> Registered {
+        let slot = self.slot.get_or_insert_with(|| Arc::new(Slot::new(None)));
+        B::lock(&self.receiver.chan.state).register_recv(selector, arm, slot)
+    }
+
+    fn finish(&mut self, outcome: Outcome) {
+        self.result = Some(match outcome {
+            Outcome::Done => Some(
+                self.slot
+                    .as_ref()
+                    .and_then(|slot| slot.take())
+                    .expect("a completed receive has its value"),
+            ),
+            _ => None,
+        });
+    }
+
+    fn unregister(&mut self, selector: &Arc<Selector<B>>) {
+        B::lock(&self.receiver.chan.state).unregister(selector);
+    }
+}
+
+/// A send arm: `case tx <- v`. Its value comes back through [`SendArm::into_unsent`] unless it was
+/// delivered.
+pub struct SendArm<'a, T: Send, B: Backend = Std> {
+    sender: &'a Sender<T, B>,
+    /// The value while this arm holds it.
+    value: Option<T>,
+    /// The value while it waits on the channel, registered.
+    slot: Option<Arc<Slot<T>>>,
+    /// How the arm ended, once selected.
+    outcome: Option<Outcome>,
+}
+
+impl<'a, T: Send, B: Backend> SendArm<'a, T, B> {
+    /// An arm sending `value` on `sender`.
+    pub fn new(sender: &'a Sender<T, B>, value: T) -> Self {
+        Self {
+            sender,
+            value: Some(value),
+            slot: None,
+            outcome: None,
+        }
+    }
+
+    /// If this arm was selected: `Ok` once delivered, or the error with the value handed back.
+    /// `None` if the arm was not selected.
+    pub fn result(&mut self) -> Option<Result<(), SendError<T>>> {
+        let outcome = self.outcome?;
+        Some(match outcome {
+            Outcome::Done => Ok(()),
+            Outcome::Disconnected => Err(SendError::Disconnected(self.reclaim()?)),
+            _ => Err(SendError::Closed(self.reclaim()?)),
+        })
+    }
+
+    /// The value, if it was not delivered (arm not selected, or the channel refused it).
+    pub fn into_unsent(mut self) -> Option<T> {
+        self.reclaim()
+    }
+
+    fn reclaim(&mut self) -> Option<T> {
+        self.value
+            .take()
+            .or_else(|| self.slot.as_ref().and_then(|slot| slot.take()))
+    }
+}
+
+impl<T: Send, B: Backend> ArmOps<B> for SendArm<'_, T, B> {
+    fn try_now(&mut self) -> bool {
+        use super::TrySendError;
+        let Some(value) = self.value.take() else {
+            return false;
+        };
+        match self.sender.try_send(value) {
+            Ok(()) => self.outcome = Some(Outcome::Done),
+            Err(TrySendError::Full(value)) => {
+                self.value = Some(value);
+                return false;
+            }
+            Err(TrySendError::Closed(value)) => {
+                self.value = Some(value);
+                self.outcome = Some(Outcome::Closed);
+            }
+            Err(TrySendError::Disconnected(value)) => {
+                self.value = Some(value);
+                self.outcome = Some(Outcome::Disconnected);
+            }
+        }
+        true
+    }
+
+    fn register(&mut self, selector: &Arc<Selector<B>>, arm: usize) -> Registered {
+        if let Some(value) = self.value.take() {
+            self.slot = Some(Arc::new(Slot::new(Some(value))));
+        }
+        let slot = self.slot.as_ref().expect("a send arm registers with its value");
+        B::lock(&self.sender.chan.state).register_send(self.sender.chan.cap, selector, arm, slot)
+    }
+
+    fn finish(&mut self, outcome: Outcome) {
+        self.outcome = Some(outcome);
+    }
+
+    fn unregister(&mut self, selector: &Arc<Selector<B>>) {
+        B::lock(&self.sender.chan.state).unregister(selector);
+    }
+}
+
+/// A select over receive and send arms, with an optional timeout or default.
+///
+/// Arms are polled once without blocking, starting at a position chosen by [`Backend::choose`];
+/// if none is ready (and there is no default) the select parks on every arm's channel until one
+/// completes or the timeout fires. Exactly one arm ever completes.
+pub struct Select<'s, B: Backend = Std> {
+    arms: Vec<&'s mut dyn ArmOps<B>>,
+    timeout: Option<Duration>,
+    default: bool,
+}
+
+impl<B: Backend> Default for Select<'_, B> {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl<'s, B: Backend> Select<'s, B> {
+    /// A select with no arms yet.
+    pub fn new() -> Self {
+        Self {
+            arms: Vec::new(),
+            timeout: None,
+            default: false,
+        }
+    }
+
+    /// Adds a receive arm; its index is the number of arms added before it.
+    pub fn recv<'a: 's, T: Send + 's>(mut self, arm: &'s mut RecvArm<'a, T, B>) -> Self {
+        self.arms.push(arm);
+        self
+    }
+
+    /// Adds a send arm; its index is the number of arms added before it.
+    pub fn send<'a: 's, T: Send + 's>(mut self, arm: &'s mut SendArm<'a, T, B>) -> Self {
+        self.arms.push(arm);
+        self
+    }
+
+    /// Gives up after `timeout` of the backend's time (`case <-time.After(timeout)`).
+    pub fn timeout(mut self, timeout: Duration) -> Self {
+        self.timeout = Some(timeout);
+        self
+    }
+
+    /// Returns [`Selected::Default`] at once if no arm is ready (Go's `default:` case).
+    pub fn or_default(mut self) -> Self {
+        self.default = true;
+        self
+    }
+
+    /// Runs the select. Without arms, timeout or default it blocks forever, like `select {}`.
+    #[track_caller]
+    pub fn wait(mut self) -> Selected {
+        let deadline = self.timeout.map(|t| B::now().saturating_add(t));
+        let count = self.arms.len();
+        let start = if count > 1 { B::choose(count) } else { 0 };
+        let order = (0..count).map(|k| (start + k) % count);
+
+        for index in order.clone() {
+            if self.arms[index].try_now() {
+                return Selected::Arm(index);
+            }
+        }
+        if self.default {
+            return Selected::Default;
+        }
+
+        let selector = Arc::new(Selector::new());
+        let mut registered = Vec::with_capacity(count);
+        let mut completed = None;
+        for index in order {
+            match self.arms[index].register(&selector, index) {
+                Registered::Completed(outcome) => {
+                    completed = Some(Claim {
+                        arm: index,
+                        outcome,
+                    });
+                    break;
+                }
+                Registered::Parked => registered.push(index),
+                Registered::AlreadyClaimed => break,
+            }
+        }
+        let claim = completed.unwrap_or_else(|| {
+            // Armed only now: a claim by the timer during registration would be harmless, but
+            // arming after keeps the common no-timeout path free of timer traffic.
+            let timer = deadline.map(|deadline| {
+                let selector = Arc::clone(&selector);
+                B::timers().at(deadline, move || {
+                    selector.try_claim(TIMEOUT_ARM, Outcome::TimedOut);
+                })
+            });
+            let claim = selector.wait();
+            if let Some(timer) = timer {
+                timer.stop();
+            }
+            claim
+        });
+        for index in registered {
+            self.arms[index].unregister(&selector);
+        }
+        if claim.outcome == Outcome::TimedOut {
+            return Selected::Timeout;
+        }
+        self.arms[claim.arm].finish(claim.outcome);
+        Selected::Arm(claim.arm)
+    }
+}
+
+/// The arm index the timeout claims with; no real arm has it.
+const TIMEOUT_ARM: usize = usize::MAX;

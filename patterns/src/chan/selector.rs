@@ -1,0 +1,155 @@
+//! The parked side of a blocked channel operation: Go's `sudog`, shared by every arm of a select.
+//!
+//! A thread that must block registers a waiter on each channel it waits for, all pointing at one
+//! [`Selector`], and sleeps on it. Whoever completes one of its operations first (a peer on one of
+//! the channels, a `close`, the timeout timer) *claims* the selector; a claim is final, so exactly
+//! one arm of a select ever completes and every other registration is stale.
+
+use crate::backend::Backend;
+use std::sync::Mutex;
+
+/// How a claimed operation ended.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Outcome {
+    /// The operation completed: a value was handed over through the arm's slot.
+    Done,
+    /// The channel is closed (and, for a receiver, drained).
+    Closed,
+    /// Every receiver is gone: nobody can ever take the value (senders only).
+    Disconnected,
+    /// The select's timeout fired first.
+    TimedOut,
+}
+
+/// Which arm completed, and how.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct Claim {
+    pub(crate) arm: usize,
+    pub(crate) outcome: Outcome,
+}
+
+/// The result of [`Selector::try_claim_pair`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum PairClaim {
+    /// Both claimed: the hand-over happened.
+    Both,
+    /// Our own selector was already claimed (another arm or the timeout won): stop.
+    MineTaken,
+    /// The peer's selector was already claimed: its registration here is stale.
+    PeerTaken,
+}
+
+/// The rendezvous point of one blocked operation or select.
+pub(crate) struct Selector<B: Backend> {
+    /// `None` until claimed, then the claim. Written once: the value handed through a slot is
+    /// written before the claim, under this lock, so the waiter that reads the claim under the same
+    /// lock also sees the value.
+    claim: B::Mutex<Option<Claim>>,
+    /// The selecting thread sleeps here until `claim` is set.
+    woken: B::Condvar,
+}
+
+impl<B: Backend> Selector<B> {
+    pub(crate) fn new() -> Self {
+        Self {
+            claim: B::mutex(None),
+            woken: B::condvar(),
+        }
+    }
+
+    /// Claims the selector for `arm` unless it is already claimed; returns whether this call won.
+    pub(crate) fn try_claim(&self, arm: usize, outcome: Outcome) -> bool {
+        let mut claim = B::lock(&self.claim);
+        if claim.is_some() {
+            return false;
+        }
+        *claim = Some(Claim { arm, outcome });
+        // The owner re-checks the claim under this lock before every wait, so it either sees the
+        // claim or is already waiting when this notify comes: the wake-up cannot be lost.
+        B::notify_one(&self.woken);
+        true
+    }
+
+    /// Claims `self` (for `my_arm`) and `peer` (for `peer_arm`) together, or neither: the two sides
+    /// of a hand-over between two parked selects must both commit. `deposit` runs under both locks
+    /// before the claims become visible, so the value it hands over is there when `peer` wakes.
+    ///
+    /// Selector locks are the innermost locks of the kit and a pair is always taken in address
+    /// order, so two threads claiming crossed pairs cannot deadlock.
+    pub(crate) fn try_claim_pair(
+        &self,
+        my_arm: usize,
+        peer: &Self,
+        peer_arm: usize,
+        deposit: impl FnOnce(),
+    ) -> PairClaim {
+        let mine_first = (self as *const Self as usize) < (peer as *const Self as usize);
+        let (first, second) = if mine_first { (self, peer) } else { (peer, self) };
+        let mut first_claim = B::lock(&first.claim);
+        let mut second_claim = B::lock(&second.claim);
+        let (mine, theirs) = if mine_first {
+            (&mut *first_claim, &mut *second_claim)
+        } else {
+            (&mut *second_claim, &mut *first_claim)
+        };
+        if mine.is_some() {
+            return PairClaim::MineTaken;
+        }
+        if theirs.is_some() {
+            return PairClaim::PeerTaken;
+        }
+        deposit();
+        *mine = Some(Claim {
+            arm: my_arm,
+            outcome: Outcome::Done,
+        });
+        *theirs = Some(Claim {
+            arm: peer_arm,
+            outcome: Outcome::Done,
+        });
+        // Same argument as in `try_claim`: the peer re-checks under its lock before waiting.
+        B::notify_one(&peer.woken);
+        PairClaim::Both
+    }
+
+    /// Blocks until some arm claims the selector.
+    #[track_caller]
+    pub(crate) fn wait(&self) -> Claim {
+        let mut claim = B::lock(&self.claim);
+        // The loop re-checks under the lock, so neither a spurious wake-up nor a claim made before
+        // the first wait is missed.
+        loop {
+            if let Some(claim) = *claim {
+                return claim;
+            }
+            claim = B::wait(&self.woken, claim);
+        }
+    }
+}
+
+/// Where a value waits to be handed over between a parked operation and its peer.
+///
+/// A plain std mutex: it is only touched by the thread that owns the registration before it parks
+/// or after its claim, and by the one peer that dequeued the registration under the channel lock,
+/// so it is never contended and never blocks a model thread. The hand-over's happens-before edge
+/// comes from the selector's backend lock (see [`Selector::claim`]).
+pub(crate) struct Slot<T>(Mutex<Option<T>>);
+
+impl<T> Slot<T> {
+    pub(crate) fn new(value: Option<T>) -> Self {
+        Self(Mutex::new(value))
+    }
+
+    pub(crate) fn put(&self, value: T) {
+        let previous = self
+            .0
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .replace(value);
+        debug_assert!(previous.is_none(), "a slot was filled twice");
+    }
+
+    pub(crate) fn take(&self) -> Option<T> {
+        self.0.lock().unwrap_or_else(|p| p.into_inner()).take()
+    }
+}

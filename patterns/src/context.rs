@@ -1,0 +1,291 @@
+//! Go's `context.Context`: a tree of cancellation scopes with deadlines.
+//!
+//! | Go | here |
+//! |---|---|
+//! | `context.Background()` | `Context::background()` |
+//! | `ctx, cancel := context.WithCancel(parent)` | `let (ctx, cancel) = parent.with_cancel()` |
+//! | `context.WithDeadline(parent, t)` / `WithTimeout(parent, d)` | `parent.with_deadline(t)` / `parent.with_timeout(d)` |
+//! | `<-ctx.Done()` | `ctx.done().recv()`, or `RecvArm::new(ctx.done())` in a select |
+//! | `ctx.Err()` | `ctx.err()`: `None`, `Some(Canceled)` or `Some(DeadlineExceeded)` |
+//!
+//! Cancelling a context cancels every descendant and never its parent; the error is set once and
+//! never changes; a cancelled child is unlinked from its parent, so a long-lived parent does not
+//! grow. Dropping the [`Canceller`] cancels too — Rust's answer to Go's "lost cancel" vet warning.
+//!
+//! ```
+//! use patterns::{Context, CtxError};
+//!
+//! let root = Context::background();
+//! let (request, cancel) = root.with_cancel();
+//! let (db_call, _cancel_db) = request.with_cancel();
+//! cancel.cancel();
+//! assert_eq!(db_call.done().recv(), None); // Done is closed
+//! assert_eq!(db_call.err(), Some(CtxError::Canceled));
+//! assert_eq!(root.err(), None); // never the parent
+//! ```
+
+use crate::backend::{Backend, Std};
+use crate::chan::{self, Receiver, Sender};
+use crate::time::Timer;
+use std::collections::BTreeMap;
+use std::fmt;
+use std::sync::{Arc, Weak};
+use std::time::Duration;
+
+/// Why a context is done (Go's `context.Canceled` and `context.DeadlineExceeded`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum CtxError {
+    /// Cancelled by its own or an ancestor's canceller.
+    Canceled,
+    /// Its own or an ancestor's deadline passed.
+    DeadlineExceeded,
+}
+
+impl fmt::Display for CtxError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            CtxError::Canceled => "context canceled",
+            CtxError::DeadlineExceeded => "context deadline exceeded",
+        })
+    }
+}
+
+impl std::error::Error for CtxError {}
+
+/// A cancellation scope. Clones share it.
+pub struct Context<B: Backend = Std> {
+    node: Arc<Node<B>>,
+}
+
+/// Cancels its context when [`Canceller::cancel`] is called or when it is dropped.
+#[must_use = "dropping the canceller cancels the context at once"]
+pub struct Canceller<B: Backend = Std> {
+    node: Arc<Node<B>>,
+}
+
+struct Node<B: Backend> {
+    /// The parent keeps this node only weakly (in `children`); this strong link keeps the parent,
+    /// and so the path to every ancestor's cancellation, alive as long as the child is.
+    parent: Option<Arc<Node<B>>>,
+    /// This node's key in its parent's `children`.
+    key: u64,
+    /// False for the background context, which can never be cancelled and so tracks no children.
+    cancellable: bool,
+    deadline: Option<Duration>,
+    /// Closed on cancel: every waiter on it wakes (Go's `Done()` channel).
+    done: Receiver<(), B>,
+    state: B::Mutex<NodeState<B>>,
+}
+
+struct NodeState<B: Backend> {
+    /// Set once, on cancel; never changes after.
+    err: Option<CtxError>,
+    /// The live cancellable children. Taken whole on cancel; a child that cancels itself removes
+    /// its own entry, so the map never outgrows the live children.
+    children: BTreeMap<u64, Weak<Node<B>>>,
+    next_key: u64,
+    /// The sender of `done`, dropped and closed on cancel (kept forever by the background).
+    done_tx: Option<Sender<(), B>>,
+    /// The deadline timer, stopped on cancel.
+    timer: Option<Timer<B>>,
+}
+
+impl Context<Std> {
+    /// The root context on [`Std`]: never cancelled, no deadline.
+    pub fn background() -> Self {
+        Self::background_in()
+    }
+}
+
+impl<B: Backend> Context<B> {
+    /// The root context on backend `B`: never cancelled, no deadline.
+    pub fn background_in() -> Self {
+        Self {
+            node: Node::new(None, false, None),
+        }
+    }
+
+    /// A child that is cancelled with this context, or by the returned [`Canceller`].
+    pub fn with_cancel(&self) -> (Context<B>, Canceller<B>) {
+        self.child(self.node.deadline)
+    }
+
+    /// A child that is also cancelled, with [`CtxError::DeadlineExceeded`], once the backend's
+    /// clock reaches `deadline` (an instant from [`Backend::now`]).
+    pub fn with_deadline(&self, deadline: Duration) -> (Context<B>, Canceller<B>) {
+        if self.node.deadline.is_some_and(|parent| parent <= deadline) {
+            // The parent's earlier deadline will cancel the child anyway (as Go does).
+            return self.with_cancel();
+        }
+        let (child, canceller) = self.child(Some(deadline));
+        if B::now() >= deadline {
+            child.node.cancel(CtxError::DeadlineExceeded);
+            return (child, canceller);
+        }
+        let weak = Arc::downgrade(&child.node);
+        let timer = B::timers().at(deadline, move || {
+            if let Some(node) = weak.upgrade() {
+                node.cancel(CtxError::DeadlineExceeded);
+            }
+        });
+        let mut state = B::lock(&child.node.state);
+        if state.err.is_none() {
+            state.timer = Some(timer);
+        }
+        drop(state);
+        (child, canceller)
+    }
+
+    /// [`Context::with_deadline`] at `timeout` from now.
+    pub fn with_timeout(&self, timeout: Duration) -> (Context<B>, Canceller<B>) {
+        self.with_deadline(B::now().saturating_add(timeout))
+    }
+
+    /// A channel that is closed when the context is done; never closed for the background.
+    pub fn done(&self) -> &Receiver<(), B> {
+        &self.node.done
+    }
+
+    /// `None` while live; why it is done once it is. Never changes once set.
+    pub fn err(&self) -> Option<CtxError> {
+        B::lock(&self.node.state).err
+    }
+
+    /// Whether the context is done.
+    pub fn is_done(&self) -> bool {
+        self.err().is_some()
+    }
+
+    /// The deadline, if this context or an ancestor has one.
+    pub fn deadline(&self) -> Option<Duration> {
+        self.node.deadline
+    }
+
+    /// How many cancellable children are linked to this context now (cancelled ones unlink).
+    pub fn child_count(&self) -> usize {
+        B::lock(&self.node.state).children.len()
+    }
+
+    fn child(&self, deadline: Option<Duration>) -> (Context<B>, Canceller<B>) {
+        let parent = &self.node;
+        let mut parent_state = B::lock(&parent.state);
+        let key = parent_state.next_key;
+        parent_state.next_key += 1;
+        let node = Node::new(Some((Arc::clone(parent), key)), true, deadline);
+        if parent.cancellable {
+            match parent_state.err {
+                // Linked under the parent's lock: a concurrent cancel of the parent either sees
+                // this child in `children` or has already set `err`, which is handled here.
+                None => {
+                    parent_state.children.insert(key, Arc::downgrade(&node));
+                }
+                Some(err) => {
+                    drop(parent_state);
+                    node.cancel(err);
+                }
+            }
+        }
+        (
+            Context {
+                node: Arc::clone(&node),
+            },
+            Canceller { node },
+        )
+    }
+}
+
+impl<B: Backend> Node<B> {
+    fn new(parent: Option<(Arc<Node<B>>, u64)>, cancellable: bool, deadline: Option<Duration>) -> Arc<Self> {
+        let (done_tx, done) = chan::bounded_in::<B, ()>(0);
+        let (parent, key) = match parent {
+            Some((parent, key)) => (Some(parent), key),
+            None => (None, 0),
+        };
+        Arc::new(Self {
+            parent,
+            key,
+            cancellable,
+            deadline,
+            done,
+            state: B::mutex(NodeState {
+                err: None,
+                children: BTreeMap::new(),
+                next_key: 0,
+                done_tx: Some(done_tx),
+                timer: None,
+            }),
+        })
+    }
+
+    /// Cancels this node and its subtree with `err`, then unlinks it from its parent.
+    fn cancel(self: &Arc<Self>, err: CtxError) {
+        self.cancel_subtree(err);
+        if let Some(parent) = &self.parent {
+            B::lock(&parent.state).children.remove(&self.key);
+        }
+    }
+
+    /// Sets `err` (first cancel wins), closes `done`, stops the timer, cancels every child. Takes
+    /// one node lock at a time, so cancelling from both ends of a tree cannot deadlock.
+    fn cancel_subtree(&self, err: CtxError) {
+        let mut state = B::lock(&self.state);
+        if state.err.is_some() {
+            return;
+        }
+        state.err = Some(err);
+        let children = std::mem::take(&mut state.children);
+        let done_tx = state.done_tx.take();
+        let timer = state.timer.take();
+        drop(state);
+        if let Some(done_tx) = done_tx {
+            // Closing wakes every thread parked on `done()`, in a select or not.
+            let _ = done_tx.close();
+        }
+        if let Some(timer) = timer {
+            timer.stop();
+        }
+        for child in children.values().filter_map(Weak::upgrade) {
+            // The child's entry went with `children`: no unlink needed.
+            child.cancel_subtree(err);
+        }
+    }
+}
+
+impl<B: Backend> Canceller<B> {
+    /// Cancels the context (and every descendant) with [`CtxError::Canceled`]; a no-op if it is
+    /// already done.
+    pub fn cancel(&self) {
+        self.node.cancel(CtxError::Canceled);
+    }
+}
+
+impl<B: Backend> Drop for Canceller<B> {
+    fn drop(&mut self) {
+        if !B::in_teardown() {
+            self.cancel();
+        }
+    }
+}
+
+impl<B: Backend> Clone for Context<B> {
+    fn clone(&self) -> Self {
+        Self {
+            node: Arc::clone(&self.node),
+        }
+    }
+}
+
+impl<B: Backend> fmt::Debug for Context<B> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Context")
+            .field("err", &self.err())
+            .field("deadline", &self.node.deadline)
+            .finish()
+    }
+}
+
+impl<B: Backend> fmt::Debug for Canceller<B> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Canceller").finish_non_exhaustive()
+    }
+}

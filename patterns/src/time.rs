@@ -1,0 +1,177 @@
+//! Timers over the backend's clock: Go's `time.AfterFunc`, the root of every timeout in the kit.
+//!
+//! One timer thread per [`TimerService`] keeps the pending timers in deadline order and runs each
+//! callback when its deadline passes. On [`Std`](crate::Std) that is one thread for the process, on
+//! the real clock. Under a model checker it is one thread per execution on a virtual clock: the
+//! thread is runnable whenever a timer is pending, so the checker interleaves "the timer fires" with
+//! every other step, and both "message first" and "timeout first" get explored.
+//!
+//! ```
+//! use patterns::{time, Std};
+//! use std::sync::mpsc;
+//! use std::time::Duration;
+//!
+//! let (tx, rx) = mpsc::channel();
+//! let _timer = time::after_func::<Std>(Duration::from_millis(1), move || tx.send("fired").unwrap());
+//! assert_eq!(rx.recv().unwrap(), "fired");
+//! ```
+
+use crate::backend::Backend;
+use std::cmp::Reverse;
+use std::collections::{BTreeMap, BinaryHeap};
+use std::sync::Arc;
+use std::time::Duration;
+
+type Callback = Box<dyn FnOnce() + Send>;
+
+/// The pending timers of one backend (one model execution), fired in deadline order.
+pub struct TimerService<B: Backend> {
+    /// The queue and the callbacks; the timer thread sleeps on `wake` while holding nothing.
+    state: B::Mutex<TimerState>,
+    /// Notified when a timer is added or the service shuts down, so the timer thread re-reads the
+    /// earliest deadline (a new timer may be earlier than the one it sleeps towards).
+    wake: B::Condvar,
+    /// The timer thread, once started; taken by `shutdown` to join it.
+    thread: B::Mutex<Option<B::JoinHandle<()>>>,
+}
+
+struct TimerState {
+    /// (deadline, id) of every armed timer, earliest first. Ids break ties in arming order.
+    queue: BinaryHeap<Reverse<(Duration, u64)>>,
+    /// The callback of each armed timer; a stopped timer is removed here and skipped in `queue`.
+    pending: BTreeMap<u64, Callback>,
+    next_id: u64,
+    started: bool,
+    shutdown: bool,
+}
+
+/// A timer armed by [`TimerService::after_func`]. Dropping it does not stop it (as in Go).
+pub struct Timer<B: Backend> {
+    id: u64,
+    service: Arc<TimerService<B>>,
+}
+
+impl<B: Backend> Default for TimerService<B> {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl<B: Backend> TimerService<B> {
+    /// A service with no timers and no thread; the thread starts with the first timer.
+    pub fn new() -> Self {
+        Self {
+            state: B::mutex(TimerState {
+                queue: BinaryHeap::new(),
+                pending: BTreeMap::new(),
+                next_id: 0,
+                started: false,
+                shutdown: false,
+            }),
+            wake: B::condvar(),
+            thread: B::mutex(None),
+        }
+    }
+
+    /// Runs `f` on the timer thread once `delay` of the backend's time has passed.
+    pub fn after_func<F>(self: &Arc<Self>, delay: Duration, f: F) -> Timer<B>
+    where
+        F: FnOnce() + Send + 'static,
+    {
+        self.at(B::now().saturating_add(delay), f)
+    }
+
+    /// Runs `f` on the timer thread once the backend's clock reaches `deadline`.
+    pub fn at<F>(self: &Arc<Self>, deadline: Duration, f: F) -> Timer<B>
+    where
+        F: FnOnce() + Send + 'static,
+    {
+        let mut state = B::lock(&self.state);
+        assert!(
+            !state.shutdown,
+            "timer armed after its timer service shut down (the model execution has ended)"
+        );
+        let id = state.next_id;
+        state.next_id += 1;
+        state.queue.push(Reverse((deadline, id)));
+        state.pending.insert(id, Box::new(f));
+        if !state.started {
+            state.started = true;
+            let service = Arc::clone(self);
+            let handle = B::spawn_service("timer", move || service.run());
+            *B::lock(&self.thread) = Some(handle);
+        }
+        drop(state);
+        B::notify_one(&self.wake);
+        Timer {
+            id,
+            service: Arc::clone(self),
+        }
+    }
+
+    /// The number of armed timers that have neither fired nor been stopped.
+    pub fn pending(&self) -> usize {
+        B::lock(&self.state).pending.len()
+    }
+
+    /// Stops the timer thread and joins it; armed timers are dropped without firing. The model
+    /// harness calls this at the end of every execution; the `Std` service lives for the process.
+    pub fn shutdown(&self) {
+        let mut state = B::lock(&self.state);
+        state.shutdown = true;
+        state.pending.clear();
+        drop(state);
+        B::notify_all(&self.wake);
+        let handle = B::lock(&self.thread).take();
+        if let Some(handle) = handle {
+            // The timer thread never panics on its own; a callback's panic is the scenario's.
+            if let Err(panic) = B::join(handle) {
+                std::panic::resume_unwind(panic);
+            }
+        }
+    }
+
+    fn run(&self) {
+        let mut state = B::lock(&self.state);
+        loop {
+            if state.shutdown {
+                return;
+            }
+            let Some(&Reverse((deadline, id))) = state.queue.peek() else {
+                state = B::wait(&self.wake, state);
+                continue;
+            };
+            if !state.pending.contains_key(&id) {
+                state.queue.pop();
+                continue;
+            }
+            if B::now() < deadline {
+                state = B::park_until(&self.wake, state, deadline);
+                continue;
+            }
+            state.queue.pop();
+            let callback = state.pending.remove(&id);
+            drop(state);
+            if let Some(callback) = callback {
+                callback();
+            }
+            state = B::lock(&self.state);
+        }
+    }
+}
+
+impl<B: Backend> Timer<B> {
+    /// Stops the timer. Returns true if that kept it from firing, false if it had already fired or
+    /// been stopped (Go's `Timer.Stop`).
+    pub fn stop(&self) -> bool {
+        B::lock(&self.service.state)
+            .pending
+            .remove(&self.id)
+            .is_some()
+    }
+}
+
+/// Runs `f` on `B`'s timer thread after `delay` (Go's `time.AfterFunc`).
+pub fn after_func<B: Backend>(delay: Duration, f: impl FnOnce() + Send + 'static) -> Timer<B> {
+    B::timers().after_func(delay, f)
+}
