@@ -1,1 +1,42 @@
-fn main(){}
+//! `cargo xtask`: run checks, replay failures, write the report.
+
+mod check;
+mod replay;
+mod report;
+
+use clap::{Parser, Subcommand};
+use std::process::ExitCode;
+
+/// The harness's command line.
+#[derive(Parser)]
+#[command(name = "cargo xtask", about = "Model-check Go's concurrency patterns in Rust")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run scenarios (all, or those whose name starts with PATTERN) and print their stats.
+    Check(check::Args),
+    /// Replay one failure deterministically from its replay file.
+    Replay(replay::Args),
+    /// Run every scenario under every checker and summarize.
+    Report(report::Args),
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Command::Check(args) => check::run(args),
+        Command::Replay(args) => replay::run(args),
+        Command::Report(args) => report::run(args),
+    };
+    match result {
+        Ok(code) => code,
+        Err(message) => {
+            eprintln!("error: {message}");
+            ExitCode::from(2)
+        }
+    }
+}

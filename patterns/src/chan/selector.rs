@@ -6,6 +6,7 @@
 //! one arm of a select ever completes and every other registration is stale.
 
 use crate::backend::Backend;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Mutex;
 
 /// How a claimed operation ended.
@@ -41,6 +42,10 @@ pub(crate) enum PairClaim {
 
 /// The rendezvous point of one blocked operation or select.
 pub(crate) struct Selector<B: Backend> {
+    /// Orders selectors for [`Selector::try_claim_pair`]. Creation order, not the address: model
+    /// checkers replay a schedule only if the program takes the same steps, and heap addresses
+    /// differ from one execution to the next.
+    id: u64,
     /// `None` until claimed, then the claim. Written once: the value handed through a slot is
     /// written before the claim, under this lock, so the waiter that reads the claim under the same
     /// lock also sees the value.
@@ -51,7 +56,10 @@ pub(crate) struct Selector<B: Backend> {
 
 impl<B: Backend> Selector<B> {
     pub(crate) fn new() -> Self {
+        // Only uniqueness and the relative order of creation matter, so Relaxed is enough.
+        static NEXT_ID: AtomicU64 = AtomicU64::new(0);
         Self {
+            id: NEXT_ID.fetch_add(1, Ordering::Relaxed),
             claim: B::mutex(None),
             woken: B::condvar(),
         }
@@ -74,7 +82,7 @@ impl<B: Backend> Selector<B> {
     /// of a hand-over between two parked selects must both commit. `deposit` runs under both locks
     /// before the claims become visible, so the value it hands over is there when `peer` wakes.
     ///
-    /// Selector locks are the innermost locks of the kit and a pair is always taken in address
+    /// Selector locks are the innermost locks of the kit and a pair is always taken in `id`
     /// order, so two threads claiming crossed pairs cannot deadlock.
     pub(crate) fn try_claim_pair(
         &self,
@@ -83,7 +91,7 @@ impl<B: Backend> Selector<B> {
         peer_arm: usize,
         deposit: impl FnOnce(),
     ) -> PairClaim {
-        let mine_first = (self as *const Self as usize) < (peer as *const Self as usize);
+        let mine_first = self.id < peer.id;
         let (first, second) = if mine_first { (self, peer) } else { (peer, self) };
         let mut first_claim = B::lock(&first.claim);
         let mut second_claim = B::lock(&second.claim);

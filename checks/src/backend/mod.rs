@@ -1,0 +1,24 @@
+//! The harness's backends: loom and shuttle models, and `Real` threads with thread tracking.
+//!
+//! All three track every thread a scenario spawns in a [`registry::Registry`], so the harness can
+//! tell a leaked thread (blocked forever after the scenario returned) from a deadlock, and name
+//! the line each stuck thread is blocked at.
+
+mod loom;
+pub(crate) mod model;
+mod real;
+pub mod registry;
+mod shuttle;
+
+pub use self::loom::Loom;
+pub use self::real::Real;
+pub use self::shuttle::Shuttle;
+pub use model::{ModelAtomic, TrackedJoin};
+
+/// A backend the harness can run a scenario on: it resets per-run state between runs.
+pub trait Harnessed: patterns::Backend {
+    /// Called at the start of every model execution (every stress run), before the scenario.
+    fn begin_run();
+    /// Called at the end of every run that did not fail: stops the run's timer thread.
+    fn end_run();
+}

@@ -1,0 +1,180 @@
+//! The `Real` backend: `Std`'s locks, atomics and clock on real threads, plus thread tracking.
+
+use super::model::{blocking, finish_tracked, join_tracked, TrackedJoin};
+use super::registry::{Joiner, Registry};
+use super::Harnessed;
+use patterns::time::TimerService;
+use patterns::{Backend, Std};
+use std::cell::Cell;
+use std::panic::Location;
+use std::sync::{Arc, Mutex, OnceLock};
+use std::time::Duration;
+
+/// Real threads for the `Stress` checker: everything is [`Std`]'s except that spawned threads are
+/// registered (and inherit the run's registry), so a thread still blocked after the scenario
+/// returns is reported as a leak, and blocking calls record where they block.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+pub struct Real;
+
+thread_local! {
+    /// This OS thread's index in the run's registry.
+    static INDEX: Cell<usize> = const { Cell::new(0) };
+}
+
+fn me() -> usize {
+    INDEX.with(Cell::get)
+}
+
+impl Joiner for std::thread::JoinHandle<()> {
+    fn join(self: Box<Self>) -> std::thread::Result<()> {
+        (*self).join()
+    }
+    fn is_finished(&self) -> bool {
+        std::thread::JoinHandle::is_finished(self)
+    }
+}
+
+impl Harnessed for Real {
+    fn begin_run() {
+        INDEX.with(|index| index.set(0));
+    }
+    fn end_run() {}
+}
+
+fn spawn_tracked<F>(registry: Arc<Registry>, name: &str, service: bool, f: F) -> (usize, Arc<Registry>)
+where
+    F: FnOnce(usize, &Registry) + Send + 'static,
+{
+    let index = registry.add(name, service);
+    let thread_registry = Arc::clone(&registry);
+    let handle = std::thread::Builder::new()
+        .name(name.to_owned())
+        .spawn(move || {
+            thread_registry.install();
+            INDEX.with(|me| me.set(index));
+            f(index, &thread_registry);
+        })
+        .unwrap_or_else(|e| panic!("cannot spawn thread {name:?}: {e}"));
+    registry.set_joiner(index, Box::new(handle));
+    (index, registry)
+}
+
+impl Backend for Real {
+    type Mutex<T: Send> = <Std as Backend>::Mutex<T>;
+    type Guard<'a, T: Send + 'a> = <Std as Backend>::Guard<'a, T>;
+    type Condvar = <Std as Backend>::Condvar;
+    type RwLock<T: Send + Sync> = <Std as Backend>::RwLock<T>;
+    type ReadGuard<'a, T: Send + Sync + 'a> = <Std as Backend>::ReadGuard<'a, T>;
+    type WriteGuard<'a, T: Send + Sync + 'a> = <Std as Backend>::WriteGuard<'a, T>;
+    type AtomicUsize = <Std as Backend>::AtomicUsize;
+    type AtomicU64 = <Std as Backend>::AtomicU64;
+    type AtomicBool = <Std as Backend>::AtomicBool;
+    type JoinHandle<T: Send + 'static> = TrackedJoin<T>;
+
+    const NAME: &'static str = "real";
+
+    fn mutex<T: Send>(value: T) -> Self::Mutex<T> {
+        Std::mutex(value)
+    }
+    #[track_caller]
+    fn lock<T: Send>(mutex: &Self::Mutex<T>) -> Self::Guard<'_, T> {
+        let location = Location::caller();
+        blocking(me(), location, || Std::lock(mutex))
+    }
+    fn condvar() -> Self::Condvar {
+        Std::condvar()
+    }
+    #[track_caller]
+    fn wait<'a, T: Send + 'a>(condvar: &Self::Condvar, guard: Self::Guard<'a, T>) -> Self::Guard<'a, T> {
+        let location = Location::caller();
+        blocking(me(), location, || Std::wait(condvar, guard))
+    }
+    fn notify_one(condvar: &Self::Condvar) {
+        Std::notify_one(condvar)
+    }
+    fn notify_all(condvar: &Self::Condvar) {
+        Std::notify_all(condvar)
+    }
+    fn rwlock<T: Send + Sync>(value: T) -> Self::RwLock<T> {
+        Std::rwlock(value)
+    }
+    #[track_caller]
+    fn read<T: Send + Sync>(lock: &Self::RwLock<T>) -> Self::ReadGuard<'_, T> {
+        let location = Location::caller();
+        blocking(me(), location, || Std::read(lock))
+    }
+    #[track_caller]
+    fn write<T: Send + Sync>(lock: &Self::RwLock<T>) -> Self::WriteGuard<'_, T> {
+        let location = Location::caller();
+        blocking(me(), location, || Std::write(lock))
+    }
+
+    #[track_caller]
+    fn spawn<F, T>(name: &str, f: F) -> Self::JoinHandle<T>
+    where
+        F: FnOnce() -> T + Send + 'static,
+        T: Send + 'static,
+    {
+        let registry = Registry::expect_current("real");
+        let result = Arc::new(Mutex::new(None));
+        let slot = Arc::clone(&result);
+        let (index, registry) = spawn_tracked(registry, name, false, move |index, registry| {
+            let value = f();
+            finish_tracked(registry, index, &slot, value);
+        });
+        TrackedJoin {
+            registry,
+            index,
+            result,
+        }
+    }
+    #[track_caller]
+    fn join<T: Send + 'static>(handle: Self::JoinHandle<T>) -> std::thread::Result<T> {
+        join_tracked(handle, me(), Location::caller(), std::thread::yield_now)
+    }
+    fn spawn_service<F>(name: &str, f: F) -> Self::JoinHandle<()>
+    where
+        F: FnOnce() + Send + 'static,
+    {
+        // The process-wide timer thread outlives any run: it gets a registry of its own.
+        let result = Arc::new(Mutex::new(None));
+        let slot = Arc::clone(&result);
+        let (index, registry) = spawn_tracked(Registry::new(), name, true, move |index, registry| {
+            f();
+            finish_tracked(registry, index, &slot, ());
+        });
+        TrackedJoin {
+            registry,
+            index,
+            result,
+        }
+    }
+    fn yield_now() {
+        Std::yield_now()
+    }
+    fn now() -> Duration {
+        Std::now()
+    }
+    fn park_until<'a, T: Send + 'a>(
+        condvar: &Self::Condvar,
+        guard: Self::Guard<'a, T>,
+        deadline: Duration,
+    ) -> Self::Guard<'a, T> {
+        Std::park_until(condvar, guard, deadline)
+    }
+    fn timers() -> Arc<TimerService<Self>> {
+        static TIMERS: OnceLock<Arc<TimerService<Real>>> = OnceLock::new();
+        TIMERS.get_or_init(|| Arc::new(TimerService::new())).clone()
+    }
+    #[track_caller]
+    fn sleep(duration: Duration) {
+        let location = Location::caller();
+        blocking(me(), location, || Std::sleep(duration))
+    }
+    fn choose(n: usize) -> usize {
+        Std::choose(n)
+    }
+    fn in_teardown() -> bool {
+        false
+    }
+}

@@ -1,0 +1,207 @@
+//! The thread registry of one harness run: every thread a scenario spawns, what it is doing, and
+//! its join handle until someone joins it. This is what turns "blocked forever" into a named leak.
+//!
+//! One registry lives per model execution (per stress run). It is found through a std
+//! thread-local: the model checkers run all threads of an execution as coroutines on the test's
+//! own OS thread, so they all see the same slot; on real threads the [`Real`](super::Real) backend
+//! copies it into every thread it spawns. Its lock is a std mutex that is never held across a
+//! blocking operation, so it can never block a model thread.
+
+use std::cell::RefCell;
+use std::panic::Location;
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::{Duration, Instant};
+
+/// What a registered thread is doing, as far as the kit's blocking points tell.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ThreadState {
+    /// Running (or runnable): not inside a blocking call.
+    Running,
+    /// Inside a blocking call (lock, wait, join) made at this line.
+    Blocked(&'static Location<'static>),
+    /// Returned from its closure.
+    Finished,
+}
+
+/// A join handle as the registry keeps it: type-erased, the result travels separately.
+pub(crate) trait Joiner: Send {
+    /// Joins the thread.
+    fn join(self: Box<Self>) -> std::thread::Result<()>;
+    /// Whether the thread has finished (real threads only; the model checkers never ask).
+    fn is_finished(&self) -> bool;
+}
+
+/// One registered thread.
+struct Record {
+    name: String,
+    /// The backend's own thread (the timer): never a leak, joined by its owner.
+    service: bool,
+    state: ThreadState,
+    /// Present until the scenario (or the leak check) joins the thread.
+    joiner: Option<Box<dyn Joiner>>,
+}
+
+/// A snapshot of one thread for a failure report.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ThreadSnapshot {
+    /// The name given at spawn (`main` for the scenario's own thread).
+    pub name: String,
+    /// What it was doing.
+    pub state: ThreadState,
+    /// Whether it is the backend's timer thread.
+    pub service: bool,
+}
+
+/// Every thread of one run.
+#[derive(Default)]
+pub struct Registry {
+    inner: Mutex<Inner>,
+}
+
+#[derive(Default)]
+struct Inner {
+    threads: Vec<Record>,
+    /// Set once the scenario's body has returned and the harness joins what it left running.
+    leak_check: bool,
+}
+
+thread_local! {
+    /// The registry of the run on this OS thread (shared by a model execution's threads).
+    static CURRENT: RefCell<Option<Arc<Registry>>> = const { RefCell::new(None) };
+}
+
+impl Registry {
+    /// A registry holding only the scenario's main thread (index 0).
+    pub(crate) fn new() -> Arc<Self> {
+        let registry = Arc::new(Self::default());
+        registry.add("main", false);
+        registry
+    }
+
+    fn lock(&self) -> MutexGuard<'_, Inner> {
+        self.inner.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Makes this the current registry of this OS thread.
+    pub(crate) fn install(self: &Arc<Self>) {
+        CURRENT.with(|current| *current.borrow_mut() = Some(Arc::clone(self)));
+    }
+
+    /// Clears this OS thread's current registry.
+    pub(crate) fn uninstall() {
+        CURRENT.with(|current| current.borrow_mut().take());
+    }
+
+    /// The current registry, if a harness run is under way on this OS thread.
+    pub(crate) fn current() -> Option<Arc<Self>> {
+        CURRENT.with(|current| current.borrow().clone())
+    }
+
+    /// The current registry; panics with a clear message outside a harness run.
+    #[track_caller]
+    pub(crate) fn expect_current(backend: &str) -> Arc<Self> {
+        Self::current().unwrap_or_else(|| {
+            panic!(
+                "the {backend} backend spawns threads only inside a harness run: run the scenario \
+                 with checks::harness::check (or a Checker), not by calling it directly"
+            )
+        })
+    }
+
+    /// Registers a new thread and returns its index.
+    pub(crate) fn add(&self, name: &str, service: bool) -> usize {
+        let mut inner = self.lock();
+        inner.threads.push(Record {
+            name: name.to_owned(),
+            service,
+            state: ThreadState::Running,
+            joiner: None,
+        });
+        inner.threads.len() - 1
+    }
+
+    /// Stores the join handle of thread `index`.
+    pub(crate) fn set_joiner(&self, index: usize, joiner: Box<dyn Joiner>) {
+        self.lock().threads[index].joiner = Some(joiner);
+    }
+
+    /// Takes the join handle of thread `index` (to join it).
+    pub(crate) fn take_joiner(&self, index: usize) -> Option<Box<dyn Joiner>> {
+        self.lock().threads[index].joiner.take()
+    }
+
+    /// Records what thread `index` is doing.
+    pub(crate) fn set_state(&self, index: usize, state: ThreadState) {
+        if let Some(record) = self.lock().threads.get_mut(index) {
+            record.state = state;
+        }
+    }
+
+    /// Whether the harness is joining what the scenario left behind.
+    pub(crate) fn in_leak_check(&self) -> bool {
+        self.lock().leak_check
+    }
+
+    /// A snapshot of every thread, for a failure report.
+    pub(crate) fn snapshot(&self) -> Vec<ThreadSnapshot> {
+        self.lock()
+            .threads
+            .iter()
+            .map(|record| ThreadSnapshot {
+                name: record.name.clone(),
+                state: record.state,
+                service: record.service,
+            })
+            .collect()
+    }
+
+    /// The next thread the scenario spawned and did not join (never a service thread).
+    fn next_unjoined(&self) -> Option<(usize, Box<dyn Joiner>)> {
+        let mut inner = self.lock();
+        inner
+            .threads
+            .iter_mut()
+            .enumerate()
+            .find(|(_, record)| !record.service && record.joiner.is_some())
+            .map(|(index, record)| (index, record.joiner.take().expect("checked")))
+    }
+
+    /// Model runs: joins every thread the scenario left unjoined. A thread blocked forever makes
+    /// the checker report a deadlock, which the harness then reports as a leak of that thread.
+    pub(crate) fn join_leftovers(&self) {
+        self.lock().leak_check = true;
+        while let Some((_, joiner)) = self.next_unjoined() {
+            if let Err(panic) = joiner.join() {
+                std::panic::resume_unwind(panic);
+            }
+        }
+    }
+
+    /// Real threads: gives every unjoined thread until `grace` to finish, joins those that did,
+    /// and returns the snapshots of those that did not (leaked: blocked or spinning forever).
+    pub(crate) fn join_leftovers_within(&self, grace: Duration) -> Vec<ThreadSnapshot> {
+        self.lock().leak_check = true;
+        let deadline = Instant::now() + grace;
+        let mut leaked = Vec::new();
+        while let Some((index, joiner)) = self.next_unjoined() {
+            while !joiner.is_finished() && Instant::now() < deadline {
+                std::thread::sleep(Duration::from_millis(1));
+            }
+            if joiner.is_finished() {
+                if let Err(panic) = joiner.join() {
+                    std::panic::resume_unwind(panic);
+                }
+            } else {
+                let inner = self.lock();
+                let record = &inner.threads[index];
+                leaked.push(ThreadSnapshot {
+                    name: record.name.clone(),
+                    state: record.state,
+                    service: false,
+                });
+                // The handle is dropped: the thread is detached and left to its fate.
+            }
+        }
+        leaked
+    }
+}

@@ -1,0 +1,124 @@
+//! The checkers a scenario can run under, with their budgets.
+
+use serde::{Deserialize, Serialize};
+use std::fmt;
+use std::time::Duration;
+
+/// A schedule explorer and its budget.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Checker {
+    /// loom: exhaustive DPOR exploration, optionally preemption-bounded.
+    Loom {
+        /// Explore only schedules with at most this many preemptions (`None`: all schedules).
+        preemption_bound: Option<usize>,
+        /// Stop after this many schedules (reported as capped).
+        max_schedules: Option<usize>,
+        /// Stop after this much wall time (reported as capped).
+        max_time: Option<Duration>,
+    },
+    /// shuttle's random scheduler: `iterations` schedules from `seed`.
+    ShuttleRandom {
+        /// Schedules to sample.
+        iterations: usize,
+        /// The seed: the same seed samples the same schedules.
+        seed: u64,
+    },
+    /// shuttle's PCT scheduler (probabilistic concurrency testing): finds a bug of depth `d` with
+    /// probability at least 1/(n·k^(d-1)) per schedule. Depth must be at least 2 to find a lost
+    /// update (DESIGN section 11).
+    ShuttlePct {
+        /// Schedules to sample.
+        iterations: usize,
+        /// The bug depth PCT targets.
+        depth: usize,
+        /// The seed.
+        seed: u64,
+    },
+    /// shuttle's depth-first enumeration: exhaustive for tiny instances (no partial-order
+    /// reduction, so it grows much faster than loom).
+    ShuttleDfs {
+        /// Stop after this many schedules (reported as capped).
+        max_iterations: Option<usize>,
+    },
+    /// Real threads: the scenario runs `runs` times on the `Real` backend.
+    Stress {
+        /// How many runs.
+        runs: usize,
+    },
+}
+
+impl Checker {
+    /// loom with no bound: every schedule.
+    pub fn loom() -> Self {
+        Checker::Loom {
+            preemption_bound: None,
+            max_schedules: None,
+            max_time: None,
+        }
+    }
+
+    /// loom bounded to `bound` preemptions per schedule.
+    pub fn loom_bounded(bound: usize) -> Self {
+        Checker::Loom {
+            preemption_bound: Some(bound),
+            max_schedules: None,
+            max_time: None,
+        }
+    }
+
+    /// shuttle random, `iterations` schedules from `seed`.
+    pub fn random(iterations: usize, seed: u64) -> Self {
+        Checker::ShuttleRandom { iterations, seed }
+    }
+
+    /// shuttle PCT at `depth`, `iterations` schedules from `seed`.
+    pub fn pct(iterations: usize, depth: usize, seed: u64) -> Self {
+        Checker::ShuttlePct {
+            iterations,
+            depth,
+            seed,
+        }
+    }
+
+    /// shuttle DFS, at most `max_iterations` schedules.
+    pub fn dfs(max_iterations: usize) -> Self {
+        Checker::ShuttleDfs {
+            max_iterations: Some(max_iterations),
+        }
+    }
+
+    /// Real threads, `runs` runs.
+    pub fn stress(runs: usize) -> Self {
+        Checker::Stress { runs }
+    }
+
+    /// The checker's short name: `loom`, `shuttle-random`, `shuttle-pct`, `shuttle-dfs`, `stress`.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Checker::Loom { .. } => "loom",
+            Checker::ShuttleRandom { .. } => "shuttle-random",
+            Checker::ShuttlePct { .. } => "shuttle-pct",
+            Checker::ShuttleDfs { .. } => "shuttle-dfs",
+            Checker::Stress { .. } => "stress",
+        }
+    }
+}
+
+impl fmt::Display for Checker {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Checker::Loom {
+                preemption_bound, ..
+            } => match preemption_bound {
+                Some(bound) => write!(f, "loom (preemptions ≤ {bound})"),
+                None => f.write_str("loom"),
+            },
+            Checker::ShuttleRandom { seed, .. } => write!(f, "shuttle-random (seed {seed})"),
+            Checker::ShuttlePct { depth, seed, .. } => {
+                write!(f, "shuttle-pct (depth {depth}, seed {seed})")
+            }
+            Checker::ShuttleDfs { .. } => f.write_str("shuttle-dfs"),
+            Checker::Stress { .. } => f.write_str("stress (real threads)"),
+        }
+    }
+}

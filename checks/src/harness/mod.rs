@@ -1,0 +1,191 @@
+//! The exploration harness: run one scenario under any checker and get stats, an honest verdict,
+//! and on failure a classified report with a one-line replay command.
+//!
+//! ```no_run
+//! use checks::harness::{check, Checker, Scenario};
+//! use checks::invariant;
+//! use patterns::{chan, Backend};
+//! use serde::{Deserialize, Serialize};
+//!
+//! /// Two producers, one consumer: every value arrives exactly once.
+//! #[derive(Clone, Debug, Serialize, Deserialize)]
+//! struct NothingLost { per_producer: usize }
+//!
+//! impl Scenario for NothingLost {
+//!     const NAME: &'static str = "example::nothing_lost";
+//!     fn small() -> Self { Self { per_producer: 2 } }
+//!     fn large() -> Self { Self { per_producer: 50 } }
+//!     fn run<B: Backend>(&self) {
+//!         let (tx, rx) = chan::bounded_in::<B, usize>(1);
+//!         let n = self.per_producer;
+//!         let producers: Vec<_> = (0..2).map(|p| {
+//!             let tx = tx.clone();
+//!             B::spawn("producer", move || for i in 0..n { tx.send(p * n + i).unwrap(); })
+//!         }).collect();
+//!         drop(tx);
+//!         let mut got: Vec<usize> = rx.iter().collect();
+//!         for p in producers { B::join(p).unwrap(); }
+//!         got.sort();
+//!         invariant!(got == (0..2 * n).collect::<Vec<_>>(), "lost or duplicated: {got:?}");
+//!     }
+//! }
+//!
+//! check(&NothingLost::small(), &Checker::loom()).assert_pass();
+//! check(&NothingLost::large(), &Checker::pct(1000, 3, 42)).assert_pass();
+//! ```
+
+mod checker;
+pub mod replay;
+mod report;
+mod run_loom;
+mod run_shuttle;
+mod run_stress;
+
+pub use checker::Checker;
+pub use replay::{replay_file, ReplayFile};
+pub use report::{Coverage, FailureKind, FailureReport, ReplayHandle, Stats, ThreadReport, Verdict};
+
+use crate::backend::registry::{Registry, ThreadSnapshot, ThreadState};
+use crate::backend::Harnessed;
+use serde::de::DeserializeOwned;
+use serde::Serialize;
+use std::any::Any;
+use std::fmt::Debug;
+use std::sync::{Arc, Mutex};
+
+/// One property of one pattern, written once, run by every checker.
+///
+/// `run` builds the pattern on backend `B`, drives a workload, and asserts the invariant (with
+/// [`invariant!`]). The struct's fields are the instance's size, so loom gets [`Scenario::small`]
+/// and shuttle and real threads get [`Scenario::large`]; they are serialized into replay files.
+pub trait Scenario: Clone + Debug + Serialize + DeserializeOwned + Send + Sync + 'static {
+    /// The scenario's name, `pattern::property`, stating the property.
+    const NAME: &'static str;
+    /// An instance small enough for loom (at most 5 threads including main and the timer).
+    fn small() -> Self;
+    /// An instance for shuttle and real threads.
+    fn large() -> Self;
+    /// Runs the workload on `B` and asserts the invariant.
+    fn run<B: patterns::Backend>(&self);
+}
+
+/// Asserts a scenario invariant; the harness reports a violation as an `Assertion` failure.
+///
+/// ```should_panic
+/// checks::invariant!(1 + 1 == 3, "arithmetic broke: {}", 1 + 1);
+/// ```
+#[macro_export]
+macro_rules! invariant {
+    ($cond:expr, $($message:tt)+) => {
+        if !$cond {
+            panic!("{}{}", $crate::harness::INVARIANT_PREFIX, format!($($message)+));
+        }
+    };
+}
+
+/// How an [`invariant!`] panic message starts.
+pub const INVARIANT_PREFIX: &str = "invariant violated: ";
+
+/// The panic that stops a run whose budget (schedules or time) is spent; never a failure.
+pub(crate) const BUDGET_SPENT: &str = "checks harness: budget spent";
+
+/// Runs `scenario` under `checker`.
+pub fn check<S: Scenario>(scenario: &S, checker: &Checker) -> Stats {
+    let stats = match checker {
+        Checker::Loom { .. } => run_loom::run(scenario, checker),
+        Checker::ShuttleRandom { .. } | Checker::ShuttlePct { .. } | Checker::ShuttleDfs { .. } => {
+            run_shuttle::run(scenario, checker, None)
+        }
+        Checker::Stress { runs } => run_stress::run(scenario, *runs),
+    };
+    replay::persist(stats)
+}
+
+/// What the body of one model execution does: fresh registry, the scenario, then the leak check
+/// (joining whatever the scenario left running) and the timer thread's shutdown.
+pub(crate) fn execute<B: Harnessed, S: Scenario>(scenario: &S, last: &Mutex<Option<Arc<Registry>>>) {
+    let registry = Registry::new();
+    registry.install();
+    *last.lock().unwrap_or_else(|p| p.into_inner()) = Some(Arc::clone(&registry));
+    B::begin_run();
+    scenario.run::<B>();
+    registry.join_leftovers();
+    B::end_run();
+}
+
+/// The text of a panic payload.
+pub(crate) fn panic_message(payload: &(dyn Any + Send)) -> String {
+    if let Some(message) = payload.downcast_ref::<String>() {
+        message.clone()
+    } else if let Some(message) = payload.downcast_ref::<&str>() {
+        (*message).to_owned()
+    } else {
+        "(a panic with a non-string payload)".to_owned()
+    }
+}
+
+/// Whether a panic is the harness's own budget stop.
+pub(crate) fn is_budget_stop(payload: &(dyn Any + Send)) -> bool {
+    panic_message(payload) == BUDGET_SPENT
+}
+
+/// Sorts a failed schedule into a [`FailureKind`] and a readable report of its threads.
+pub(crate) fn classify(
+    message: String,
+    registry: Option<&Registry>,
+    schedule: usize,
+    handle: ReplayHandle,
+) -> FailureReport {
+    let snapshot = registry.map(Registry::snapshot).unwrap_or_default();
+    let in_leak_check = registry.is_some_and(Registry::in_leak_check);
+    let deadlock = message.starts_with("deadlock") || message.contains("deadlock! blocked tasks");
+    let kind = if deadlock && in_leak_check {
+        FailureKind::Leak
+    } else if deadlock {
+        FailureKind::Deadlock
+    } else if message.contains("maximum number of branches") || message.contains("max_steps bound") {
+        FailureKind::Livelock
+    } else if message.starts_with(INVARIANT_PREFIX) || message.starts_with("assertion") {
+        FailureKind::Assertion
+    } else {
+        FailureKind::Panic
+    };
+    let message = match kind {
+        FailureKind::Leak => leak_message(&leaked_threads(&snapshot)),
+        FailureKind::Deadlock => format!(
+            "every thread is blocked, the scenario's main thread included\nchecker: {message}"
+        ),
+        _ => message,
+    };
+    FailureReport {
+        kind,
+        message,
+        schedule,
+        threads: snapshot.iter().map(ThreadReport::from_snapshot).collect(),
+        handle,
+        replay_file: None,
+    }
+}
+
+/// The threads a finished scenario left behind: neither its main thread, nor the timer, nor done.
+pub(crate) fn leaked_threads(snapshot: &[ThreadSnapshot]) -> Vec<ThreadSnapshot> {
+    snapshot
+        .iter()
+        .skip(1)
+        .filter(|t| !t.service && t.state != ThreadState::Finished)
+        .cloned()
+        .collect()
+}
+
+/// The message of a leak: which threads the scenario left blocked forever, and where.
+pub(crate) fn leak_message(leaked: &[ThreadSnapshot]) -> String {
+    let names: Vec<String> = leaked
+        .iter()
+        .map(|t| format!("'{}' ({})", t.name, ThreadReport::from_snapshot(t).state))
+        .collect();
+    format!(
+        "the scenario returned but left {} thread(s) blocked forever: {}",
+        names.len(),
+        names.join(", ")
+    )
+}

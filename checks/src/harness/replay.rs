@@ -1,0 +1,124 @@
+//! Replay files: everything needed to run one failing schedule again, written on every failure.
+
+use super::{run_loom, run_shuttle, Checker, FailureKind, ReplayHandle, Scenario, Stats, Verdict};
+use serde::{Deserialize, Serialize};
+use std::collections::hash_map::DefaultHasher;
+use std::hash::{Hash, Hasher};
+use std::path::{Path, PathBuf};
+
+/// The contents of a replay file (JSON): `cargo xtask replay FILE` runs it.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct ReplayFile {
+    /// The scenario's name, looked up in the catalog.
+    pub scenario: String,
+    /// The instance's parameters.
+    pub instance: serde_json::Value,
+    /// The checker that found the failure, with its settings.
+    pub checker: Checker,
+    /// The schedule.
+    pub handle: ReplayHandle,
+    /// The failure kind the replay must reproduce.
+    pub kind: FailureKind,
+    /// The failure's message when it was found.
+    pub message: String,
+}
+
+/// Where replay files and loom checkpoints go: `target/replays/` of the workspace.
+pub fn replay_dir() -> PathBuf {
+    let target = std::env::var_os("CARGO_TARGET_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../target"));
+    target.join("replays")
+}
+
+/// A file name in [`replay_dir`] for this scenario instance and checker, stable across runs.
+pub(crate) fn artifact_path(
+    name: &str,
+    instance: &serde_json::Value,
+    checker: &Checker,
+    suffix: &str,
+) -> PathBuf {
+    let mut hasher = DefaultHasher::new();
+    instance.to_string().hash(&mut hasher);
+    serde_json::to_string(checker)
+        .expect("checkers serialize")
+        .hash(&mut hasher);
+    let dir = replay_dir();
+    let _ = std::fs::create_dir_all(&dir);
+    let stem = name.replace("::", "-");
+    dir.join(format!(
+        "{stem}-{}-{:08x}.{suffix}",
+        checker.kind(),
+        hasher.finish() as u32
+    ))
+}
+
+/// Writes the replay file of a failed run (when its schedule can be replayed) and records its
+/// path in the report.
+pub(crate) fn persist(mut stats: Stats) -> Stats {
+    let Verdict::Fail(report) = &mut stats.verdict else {
+        return stats;
+    };
+    if report.handle == ReplayHandle::None {
+        return stats;
+    }
+    let file = ReplayFile {
+        scenario: stats.scenario.clone(),
+        instance: stats.instance.clone(),
+        checker: stats.checker.clone(),
+        handle: report.handle.clone(),
+        kind: report.kind,
+        message: report.message.clone(),
+    };
+    let path = artifact_path(&stats.scenario, &stats.instance, &stats.checker, "replay.json");
+    let written = std::fs::write(
+        &path,
+        serde_json::to_string_pretty(&file).expect("replay files serialize"),
+    );
+    match written {
+        Ok(()) => report.replay_file = Some(path),
+        Err(e) => eprintln!("cannot write replay file {}: {e}", path.display()),
+    }
+    stats
+}
+
+/// Reads a replay file.
+pub fn read_replay_file(path: &Path) -> Result<ReplayFile, String> {
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| format!("cannot read replay file {}: {e}", path.display()))?;
+    serde_json::from_str(&text)
+        .map_err(|e| format!("{} is not a replay file: {e}", path.display()))
+}
+
+/// Replays the schedule of `file` for scenario type `S`.
+pub fn replay_as<S: Scenario>(file: &ReplayFile) -> Result<Stats, String> {
+    let scenario: S = serde_json::from_value(file.instance.clone()).map_err(|e| {
+        format!(
+            "the replay file's instance does not fit scenario {}: {e}",
+            S::NAME
+        )
+    })?;
+    match &file.handle {
+        ReplayHandle::ShuttleSchedule(schedule) => {
+            if shuttle_engine::scheduler::serialization::deserialize_schedule(schedule).is_none() {
+                return Err(format!("malformed shuttle schedule {schedule:?}"));
+            }
+            Ok(run_shuttle::run(&scenario, &file.checker, Some(schedule)))
+        }
+        ReplayHandle::LoomCheckpoint(path) => {
+            if !path.exists() {
+                return Err(format!("loom checkpoint {} is missing", path.display()));
+            }
+            Ok(run_loom::replay(&scenario, &file.checker, path))
+        }
+        ReplayHandle::None => Err("this failure was on real threads, which cannot be replayed".to_owned()),
+    }
+}
+
+/// Replays the failure saved in the replay file at `path` (the scenario is looked up by name).
+pub fn replay_file(path: &Path) -> Result<Stats, String> {
+    let file = read_replay_file(path)?;
+    let entry = crate::catalog::find(&file.scenario)
+        .ok_or_else(|| format!("unknown scenario {:?} in {}", file.scenario, path.display()))?;
+    (entry.replay)(&file)
+}

@@ -1,0 +1,235 @@
+//! What a run returns: stats, an honest verdict, and on failure a report with a replay command.
+
+use super::checker::Checker;
+use crate::backend::registry::{ThreadSnapshot, ThreadState};
+use serde::{Deserialize, Serialize};
+use std::fmt;
+use std::path::PathBuf;
+use std::time::Duration;
+
+/// The statistics of one scenario run under one checker.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct Stats {
+    /// The scenario's name, e.g. `chan::every_value_received_once`.
+    pub scenario: String,
+    /// The instance it ran on (its parameters).
+    pub instance: serde_json::Value,
+    /// The checker and its settings.
+    pub checker: Checker,
+    /// Schedules (executions) explored; real-thread runs for `Stress`.
+    pub schedules: usize,
+    /// Wall time of the whole run.
+    pub elapsed: Duration,
+    /// Passed (and how thoroughly) or failed (and how).
+    pub verdict: Verdict,
+}
+
+/// How a run ended.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub enum Verdict {
+    /// No schedule explored violated anything; `Coverage` says how much that proves.
+    Pass(Coverage),
+    /// A schedule failed.
+    Fail(Box<FailureReport>),
+}
+
+/// How much a passing run covered. Only `Exhaustive` is a proof for the instance.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Coverage {
+    /// Every schedule of the instance (loom with no bound, shuttle DFS that ran out of schedules).
+    Exhaustive,
+    /// Every schedule with at most this many preemptions (loom with a preemption bound).
+    Bounded {
+        /// The preemption bound.
+        preemptions: usize,
+    },
+    /// The given number of sampled schedules (shuttle random/PCT) or real-thread runs: evidence,
+    /// not proof.
+    Sampled,
+    /// Stopped by a budget before finishing: says which.
+    Capped {
+        /// The budget that stopped the run.
+        by: String,
+    },
+}
+
+/// What kind of failure a schedule hit.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum FailureKind {
+    /// An invariant of the scenario (an `invariant!` or `assert!`) did not hold.
+    Assertion,
+    /// Every thread blocked, the scenario's own included.
+    Deadlock,
+    /// The scenario returned, but a thread it started stays blocked (or running) forever.
+    Leak,
+    /// A thread panicked outside an assertion (a misuse the kit reports by panicking, say).
+    Panic,
+    /// A schedule ran past the checker's step or branch bound: a spin loop that never yields, or
+    /// a livelock.
+    Livelock,
+}
+
+/// How to replay a failing schedule.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum ReplayHandle {
+    /// A shuttle schedule string (as `shuttle::replay` takes it).
+    ShuttleSchedule(String),
+    /// A loom checkpoint file holding the failing execution's path.
+    LoomCheckpoint(PathBuf),
+    /// Real threads cannot be replayed.
+    None,
+}
+
+/// Everything known about a failure.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct FailureReport {
+    /// Which kind of failure.
+    pub kind: FailureKind,
+    /// The panic or checker message.
+    pub message: String,
+    /// Which schedule (1-based) failed: the schedules it took to find the bug.
+    pub schedule: usize,
+    /// What each thread was doing, as far as the harness saw.
+    pub threads: Vec<ThreadReport>,
+    /// How to replay the schedule.
+    pub handle: ReplayHandle,
+    /// The replay file written for it, if any (see [`FailureReport::replay_command`]).
+    pub replay_file: Option<PathBuf>,
+}
+
+/// One thread in a failure report.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ThreadReport {
+    /// Its name.
+    pub name: String,
+    /// `running`, `finished`, or `blocked at FILE:LINE:COL`.
+    pub state: String,
+    /// Whether it is the backend's timer thread.
+    pub timer: bool,
+}
+
+impl ThreadReport {
+    pub(crate) fn from_snapshot(snapshot: &ThreadSnapshot) -> Self {
+        Self {
+            name: snapshot.name.clone(),
+            state: match snapshot.state {
+                ThreadState::Running => "running".to_owned(),
+                ThreadState::Finished => "finished".to_owned(),
+                ThreadState::Blocked(location) => format!("blocked at {location}"),
+            },
+            timer: snapshot.service,
+        }
+    }
+}
+
+impl FailureReport {
+    /// The one command that replays this failure, if it can be replayed.
+    pub fn replay_command(&self) -> Option<String> {
+        self.replay_file
+            .as_ref()
+            .map(|file| format!("cargo xtask replay {}", file.display()))
+    }
+}
+
+impl Stats {
+    /// The failure, if the run failed.
+    pub fn failure(&self) -> Option<&FailureReport> {
+        match &self.verdict {
+            Verdict::Fail(report) => Some(report),
+            Verdict::Pass(_) => None,
+        }
+    }
+
+    /// Whether the run passed.
+    pub fn passed(&self) -> bool {
+        matches!(self.verdict, Verdict::Pass(_))
+    }
+
+    /// Panics with the full report unless the run passed: the assertion of a scenario test.
+    #[track_caller]
+    pub fn assert_pass(&self) {
+        if !self.passed() {
+            panic!("{self}");
+        }
+    }
+
+    /// Panics unless the run failed with `kind`; returns the report.
+    #[track_caller]
+    pub fn assert_fails_with(&self, kind: FailureKind) -> &FailureReport {
+        match self.failure() {
+            Some(report) if report.kind == kind => report,
+            _ => panic!("expected a {kind} failure, got:\n{self}"),
+        }
+    }
+}
+
+impl fmt::Display for FailureKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            FailureKind::Assertion => "assertion",
+            FailureKind::Deadlock => "deadlock",
+            FailureKind::Leak => "leak",
+            FailureKind::Panic => "panic",
+            FailureKind::Livelock => "livelock",
+        })
+    }
+}
+
+impl fmt::Display for Coverage {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Coverage::Exhaustive => f.write_str("exhaustive"),
+            Coverage::Bounded { preemptions } => write!(f, "bounded (preemptions ≤ {preemptions})"),
+            Coverage::Sampled => f.write_str("sampled"),
+            Coverage::Capped { by } => write!(f, "capped by {by}, not exhaustive"),
+        }
+    }
+}
+
+impl fmt::Display for Stats {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let verdict = match &self.verdict {
+            Verdict::Pass(coverage) => format!("pass, {coverage}"),
+            Verdict::Fail(report) => format!("FAIL ({})", report.kind),
+        };
+        writeln!(
+            f,
+            "{} {} under {}: {} schedules in {:.3} s: {verdict}",
+            self.scenario,
+            self.instance,
+            self.checker,
+            self.schedules,
+            self.elapsed.as_secs_f64(),
+        )?;
+        if let Verdict::Fail(report) = &self.verdict {
+            write!(f, "{report}")?;
+        }
+        Ok(())
+    }
+}
+
+impl fmt::Display for FailureReport {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        writeln!(f, "  kind: {} (schedule #{})", self.kind, self.schedule)?;
+        for (i, line) in self.message.lines().enumerate() {
+            let label = if i == 0 { "  message: " } else { "           " };
+            writeln!(f, "{label}{line}")?;
+        }
+        if !self.threads.is_empty() {
+            writeln!(f, "  threads:")?;
+            for thread in &self.threads {
+                let timer = if thread.timer { " (timer)" } else { "" };
+                writeln!(f, "    {}{timer}: {}", thread.name, thread.state)?;
+            }
+        }
+        match &self.handle {
+            ReplayHandle::ShuttleSchedule(schedule) => writeln!(f, "  schedule: {schedule:?}")?,
+            ReplayHandle::LoomCheckpoint(path) => writeln!(f, "  loom checkpoint: {}", path.display())?,
+            ReplayHandle::None => writeln!(f, "  replay: real threads cannot be replayed; try a model checker")?,
+        }
+        if let Some(command) = self.replay_command() {
+            writeln!(f, "  replay: {command}")?;
+        }
+        Ok(())
+    }
+}

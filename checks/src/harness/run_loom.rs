@@ -1,0 +1,201 @@
+//! Running a scenario under loom, and replaying a loom failure from its checkpoint.
+
+use super::{classify, execute, is_budget_stop, panic_message, replay, Checker, Coverage, ReplayHandle, Scenario, Stats, Verdict, BUDGET_SPENT};
+use crate::backend::registry::Registry;
+use crate::backend::Loom;
+use std::any::Any;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+/// loom's branch limit per schedule: its default of 1,000 is too tight for a channel workload of
+/// a few dozen operations; a schedule past this is reported as a livelock.
+const MAX_BRANCHES: usize = 20_000;
+
+/// Where loom should save the path of a schedule, and how to stop.
+struct Checkpoint<'a> {
+    file: &'a Path,
+    /// Save before every `interval`-th schedule.
+    interval: usize,
+    /// Stop before schedule number `stop_at` (loom's `max_permutations`).
+    stop_at: Option<usize>,
+}
+
+/// The result of one exploration.
+struct Explored {
+    schedules: usize,
+    panic: Option<Box<dyn Any + Send>>,
+    registry: Option<Arc<Registry>>,
+}
+
+fn explore<S: Scenario>(
+    scenario: &S,
+    preemption_bound: Option<usize>,
+    max_schedules: Option<usize>,
+    max_time: Option<Duration>,
+    checkpoint: Option<Checkpoint<'_>>,
+) -> Explored {
+    let mut builder = loom::model::Builder::new();
+    // Every setting is explicit, so no LOOM_* variable of the environment changes a run.
+    builder.max_threads = 5;
+    builder.max_branches = MAX_BRANCHES;
+    builder.preemption_bound = preemption_bound;
+    builder.max_permutations = None;
+    builder.max_duration = None;
+    builder.location = true;
+    builder.log = false;
+    builder.checkpoint_file = None;
+    builder.checkpoint_interval = usize::MAX;
+    if let Some(checkpoint) = &checkpoint {
+        builder.checkpoint_file = Some(checkpoint.file.to_path_buf());
+        builder.checkpoint_interval = checkpoint.interval;
+        builder.max_permutations = checkpoint.stop_at;
+    }
+
+    let count = Arc::new(AtomicUsize::new(0));
+    let last = Arc::new(Mutex::new(None));
+    let started = Instant::now();
+    let body = {
+        let (scenario, count, last) = (scenario.clone(), Arc::clone(&count), Arc::clone(&last));
+        move || {
+            let schedule = count.fetch_add(1, Ordering::Relaxed) + 1;
+            let over_count = max_schedules.is_some_and(|max| schedule > max);
+            let over_time = max_time.is_some_and(|max| started.elapsed() > max);
+            if over_count || over_time {
+                std::panic::panic_any(BUDGET_SPENT.to_owned());
+            }
+            execute::<Loom, S>(&scenario, &last);
+        }
+    };
+    let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| builder.check(body)));
+    Registry::uninstall();
+    let registry = last.lock().unwrap_or_else(|p| p.into_inner()).take();
+    Explored {
+        schedules: count.load(Ordering::Relaxed),
+        panic: result.err(),
+        registry,
+    }
+}
+
+/// Runs `scenario` under the loom `checker`.
+pub(crate) fn run<S: Scenario>(scenario: &S, checker: &Checker) -> Stats {
+    let Checker::Loom {
+        preemption_bound,
+        max_schedules,
+        max_time,
+    } = checker.clone()
+    else {
+        unreachable!("run_loom runs loom checkers only")
+    };
+    let started = Instant::now();
+    let explored = explore(scenario, preemption_bound, max_schedules, max_time, None);
+    let verdict = match explored.panic {
+        None => Verdict::Pass(match preemption_bound {
+            None => Coverage::Exhaustive,
+            Some(preemptions) => Coverage::Bounded { preemptions },
+        }),
+        Some(payload) if is_budget_stop(payload.as_ref()) => Verdict::Pass(Coverage::Capped {
+            by: match (max_schedules, max_time) {
+                (Some(max), _) if explored.schedules > max => format!("max {max} schedules"),
+                (_, Some(time)) => format!("max {:.1} s", time.as_secs_f64()),
+                _ => "a budget".to_owned(),
+            },
+        }),
+        Some(payload) => {
+            let failing = explored.schedules;
+            let handle = capture_checkpoint(scenario, checker, preemption_bound, failing);
+            Verdict::Fail(Box::new(classify(
+                panic_message(payload.as_ref()),
+                explored.registry.as_deref(),
+                failing,
+                handle,
+            )))
+        }
+    };
+    Stats {
+        scenario: S::NAME.to_owned(),
+        instance: serde_json::to_value(scenario).expect("scenario parameters serialize"),
+        checker: checker.clone(),
+        schedules: explored.schedules.min(max_schedules.unwrap_or(usize::MAX)),
+        elapsed: started.elapsed(),
+        verdict,
+    }
+}
+
+/// Explores again up to the failing schedule, with loom saving that schedule's path to a file:
+/// loom prints no seed, so its checkpoint file is the replay handle. Exploration is deterministic,
+/// so the same schedule fails again.
+fn capture_checkpoint<S: Scenario>(
+    scenario: &S,
+    checker: &Checker,
+    preemption_bound: Option<usize>,
+    failing: usize,
+) -> ReplayHandle {
+    let instance = serde_json::to_value(scenario).expect("scenario parameters serialize");
+    let file: PathBuf = replay::artifact_path(S::NAME, &instance, checker, "loom.json");
+    let _ = std::fs::remove_file(&file);
+    let again = explore(
+        scenario,
+        preemption_bound,
+        None,
+        None,
+        Some(Checkpoint {
+            file: &file,
+            interval: failing,
+            stop_at: None,
+        }),
+    );
+    if again.panic.is_some() && again.schedules == failing && file.exists() {
+        ReplayHandle::LoomCheckpoint(file)
+    } else {
+        ReplayHandle::None
+    }
+}
+
+/// Replays the schedule saved in `checkpoint`: exactly one schedule.
+pub(crate) fn replay<S: Scenario>(scenario: &S, checker: &Checker, checkpoint: &Path) -> Stats {
+    let Checker::Loom {
+        preemption_bound, ..
+    } = checker.clone()
+    else {
+        unreachable!("a loom checkpoint replays under loom")
+    };
+    // loom rewrites its checkpoint file as it goes: replay from a copy, keep the original.
+    let copy = checkpoint.with_extension("replaying.json");
+    let started = Instant::now();
+    let explored = match std::fs::copy(checkpoint, &copy) {
+        Ok(_) => explore(
+            scenario,
+            preemption_bound,
+            None,
+            None,
+            Some(Checkpoint {
+                file: &copy,
+                interval: 1,
+                stop_at: Some(2),
+            }),
+        ),
+        Err(e) => panic!("cannot read loom checkpoint {}: {e}", checkpoint.display()),
+    };
+    let _ = std::fs::remove_file(&copy);
+    let verdict = match explored.panic {
+        None => Verdict::Pass(Coverage::Capped {
+            by: "replay of one schedule".to_owned(),
+        }),
+        Some(payload) => Verdict::Fail(Box::new(classify(
+            panic_message(payload.as_ref()),
+            explored.registry.as_deref(),
+            1,
+            ReplayHandle::LoomCheckpoint(checkpoint.to_path_buf()),
+        ))),
+    };
+    Stats {
+        scenario: S::NAME.to_owned(),
+        instance: serde_json::to_value(scenario).expect("scenario parameters serialize"),
+        checker: checker.clone(),
+        schedules: explored.schedules.min(1),
+        elapsed: started.elapsed(),
+        verdict,
+    }
+}

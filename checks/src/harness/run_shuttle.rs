@@ -1,0 +1,99 @@
+//! Running a scenario under shuttle's schedulers, and replaying a shuttle schedule.
+
+use super::{classify, execute, is_budget_stop, panic_message, Checker, Coverage, ReplayHandle, Scenario, Stats, Verdict, BUDGET_SPENT};
+use crate::backend::registry::Registry;
+use crate::backend::Shuttle;
+use shuttle::scheduler::{DfsScheduler, PctScheduler, RandomScheduler, ReplayScheduler, Scheduler};
+use shuttle::{Config, FailurePersistence, MaxSteps, Runner};
+use shuttle_engine::runtime::execution::CurrentSchedule;
+use shuttle_engine::scheduler::serialization::serialize_schedule;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Instant;
+
+/// Steps (scheduling points) one schedule may take before it is reported as a livelock.
+const MAX_STEPS: usize = 200_000;
+
+/// shuttle's configuration for every harness run.
+fn config() -> Config {
+    let mut config = Config::new();
+    // shuttle's default 60 KiB task stack overflows (SIGSEGV, killing the binary) on deep frames.
+    config.stack_size = 1 << 20;
+    // The harness captures the schedule itself (shuttle's panic hook is process-wide and keeps
+    // the settings of the first run, so its own persistence cannot be relied on).
+    config.failure_persistence = FailurePersistence::None;
+    config.max_steps = MaxSteps::FailAfter(MAX_STEPS);
+    config.silence_warnings = true;
+    config
+}
+
+/// Runs `scenario` under a shuttle `checker`, or replays `schedule` if given.
+pub(crate) fn run<S: Scenario>(scenario: &S, checker: &Checker, schedule: Option<&str>) -> Stats {
+    let scheduler: Box<dyn Scheduler + Send> = match (schedule, checker) {
+        (Some(schedule), _) => Box::new(ReplayScheduler::new_from_encoded(schedule)),
+        (None, Checker::ShuttleRandom { iterations, seed }) => {
+            Box::new(RandomScheduler::new_from_seed(*seed, *iterations))
+        }
+        (None, Checker::ShuttlePct { iterations, depth, seed }) => {
+            Box::new(PctScheduler::new_from_seed(*seed, *depth, *iterations))
+        }
+        // One schedule past the budget tells "ran out of schedules" (exhaustive) from "stopped by
+        // the budget" (capped): the extra one stops at once.
+        (None, Checker::ShuttleDfs { max_iterations }) => {
+            Box::new(DfsScheduler::new(max_iterations.map(|max| max + 1), false))
+        }
+        (None, _) => unreachable!("run_shuttle runs shuttle checkers only"),
+    };
+    let budget = match (schedule, checker) {
+        (None, Checker::ShuttleDfs { max_iterations }) => *max_iterations,
+        _ => None,
+    };
+
+    let count = Arc::new(AtomicUsize::new(0));
+    let last = Arc::new(Mutex::new(None));
+    let body = {
+        let (scenario, count, last) = (scenario.clone(), Arc::clone(&count), Arc::clone(&last));
+        move || {
+            let schedule = count.fetch_add(1, Ordering::Relaxed) + 1;
+            if budget.is_some_and(|max| schedule > max) {
+                std::panic::panic_any(BUDGET_SPENT.to_owned());
+            }
+            execute::<Shuttle, S>(&scenario, &last);
+        }
+    };
+    let started = Instant::now();
+    let runner = Runner::new(scheduler, config());
+    let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| runner.run(body)));
+    // The failing execution's schedule stays in shuttle's thread-local until the next run starts.
+    let failing_schedule = serialize_schedule(&CurrentSchedule::get_schedule());
+    Registry::uninstall();
+    let registry = last.lock().unwrap_or_else(|p| p.into_inner()).take();
+    let schedules = count.load(Ordering::Relaxed);
+
+    let verdict = match result {
+        Ok(_) => Verdict::Pass(match (schedule, checker) {
+            (Some(_), _) => Coverage::Capped {
+                by: "replay of one schedule".to_owned(),
+            },
+            (None, Checker::ShuttleDfs { .. }) => Coverage::Exhaustive,
+            _ => Coverage::Sampled,
+        }),
+        Err(payload) if is_budget_stop(payload.as_ref()) => Verdict::Pass(Coverage::Capped {
+            by: format!("max {} schedules", budget.unwrap_or(schedules)),
+        }),
+        Err(payload) => Verdict::Fail(Box::new(classify(
+            panic_message(payload.as_ref()),
+            registry.as_deref(),
+            schedules,
+            ReplayHandle::ShuttleSchedule(failing_schedule),
+        ))),
+    };
+    Stats {
+        scenario: S::NAME.to_owned(),
+        instance: serde_json::to_value(scenario).expect("scenario parameters serialize"),
+        checker: checker.clone(),
+        schedules: schedules.min(budget.unwrap_or(usize::MAX)),
+        elapsed: started.elapsed(),
+        verdict,
+    }
+}

@@ -1,0 +1,94 @@
+//! Running a scenario on real threads, many times, with leak detection and a hang watchdog.
+
+use super::{classify, leak_message, panic_message, Checker, Coverage, FailureKind, FailureReport, ReplayHandle, Scenario, Stats, ThreadReport, Verdict};
+use crate::backend::registry::Registry;
+use crate::backend::{Harnessed, Real};
+use std::sync::mpsc;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+/// How long threads the scenario left running get to finish before they count as leaked. Real
+/// threads give no "blocked forever" signal, so a generous grace stands in for it (goleak does
+/// the same); it only delays a failing run, never a passing one.
+const LEAK_GRACE: Duration = Duration::from_secs(2);
+
+/// How long one run may take before it counts as a deadlock (nothing progresses on real threads
+/// that are all blocked, so the watchdog is the only way to see it).
+const WATCHDOG: Duration = Duration::from_secs(30);
+
+enum RunEnd {
+    Passed,
+    Panicked(String),
+    Leaked(Vec<crate::backend::registry::ThreadSnapshot>),
+}
+
+/// Runs `scenario` `runs` times on real threads; stops at the first failing run.
+pub(crate) fn run<S: Scenario>(scenario: &S, runs: usize) -> Stats {
+    let started = Instant::now();
+    let mut verdict = Verdict::Pass(Coverage::Sampled);
+    let mut done = 0;
+    for run in 1..=runs {
+        done = run;
+        let registry = Registry::new();
+        let (tx, rx) = mpsc::channel();
+        let (body_scenario, body_registry) = (scenario.clone(), Arc::clone(&registry));
+        std::thread::Builder::new()
+            .name("stress-main".to_owned())
+            .spawn(move || {
+                body_registry.install();
+                Real::begin_run();
+                let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                    body_scenario.run::<Real>()
+                }));
+                let end = match result {
+                    Ok(()) => {
+                        let leaked = body_registry.join_leftovers_within(LEAK_GRACE);
+                        if leaked.is_empty() {
+                            RunEnd::Passed
+                        } else {
+                            RunEnd::Leaked(leaked)
+                        }
+                    }
+                    Err(payload) => RunEnd::Panicked(panic_message(payload.as_ref())),
+                };
+                Real::end_run();
+                let _ = tx.send(end);
+            })
+            .expect("cannot spawn the stress run's main thread");
+        let failure = match rx.recv_timeout(WATCHDOG) {
+            Ok(RunEnd::Passed) => None,
+            Ok(RunEnd::Panicked(message)) => Some(classify(message, Some(&registry), run, ReplayHandle::None)),
+            Ok(RunEnd::Leaked(leaked)) => Some(FailureReport {
+                kind: FailureKind::Leak,
+                message: leak_message(&leaked),
+                schedule: run,
+                threads: registry.snapshot().iter().map(ThreadReport::from_snapshot).collect(),
+                handle: ReplayHandle::None,
+                replay_file: None,
+            }),
+            Err(_) => Some(FailureReport {
+                kind: FailureKind::Deadlock,
+                message: format!(
+                    "no progress for {} s on real threads: every thread is presumably blocked",
+                    WATCHDOG.as_secs()
+                ),
+                schedule: run,
+                threads: registry.snapshot().iter().map(ThreadReport::from_snapshot).collect(),
+                handle: ReplayHandle::None,
+                replay_file: None,
+            }),
+        };
+        if let Some(report) = failure {
+            verdict = Verdict::Fail(Box::new(report));
+            break;
+        }
+    }
+    Stats {
+        scenario: S::NAME.to_owned(),
+        instance: serde_json::to_value(scenario).expect("scenario parameters serialize"),
+        checker: Checker::Stress { runs },
+        schedules: done,
+        elapsed: started.elapsed(),
+        verdict,
+    }
+}

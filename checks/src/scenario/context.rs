@@ -1,0 +1,98 @@
+//! Scenarios of the kit's Context: cancellation trees and deadlines.
+
+use crate::harness::Scenario;
+use crate::invariant;
+use patterns::{Backend, Context, CtxError};
+use serde::{Deserialize, Serialize};
+use std::time::Duration;
+
+/// Cancelling a context reaches every descendant and wakes every waiter on them, never touches
+/// the parent or a sibling, and unlinks the cancelled subtree from its parent.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct CancelReachesEveryDescendant {
+    /// Threads waiting on the grandchild's `done()`.
+    pub waiters: usize,
+}
+
+impl Scenario for CancelReachesEveryDescendant {
+    const NAME: &'static str = "context::cancel_reaches_every_descendant";
+    fn small() -> Self {
+        Self { waiters: 2 }
+    }
+    fn large() -> Self {
+        Self { waiters: 6 }
+    }
+    fn run<B: Backend>(&self) {
+        let root = Context::<B>::background_in();
+        let (request, cancel_request) = root.with_cancel();
+        let (sibling, _cancel_sibling) = request.with_cancel();
+        let (parent, cancel_parent) = request.with_cancel();
+        let (grandchild, _cancel_grandchild) = parent.with_cancel();
+        let waiters: Vec<_> = (0..self.waiters)
+            .map(|w| {
+                let grandchild = grandchild.clone();
+                B::spawn(&format!("waiter-{w}"), move || {
+                    let woke = grandchild.done().recv();
+                    (woke, grandchild.err())
+                })
+            })
+            .collect();
+        cancel_parent.cancel();
+        for waiter in waiters {
+            let (woke, err) = B::join(waiter).expect("waiter panicked");
+            invariant!(woke.is_none(), "done() yielded a value instead of closing");
+            invariant!(err == Some(CtxError::Canceled), "a woken waiter saw err {err:?}");
+        }
+        invariant!(parent.err() == Some(CtxError::Canceled), "parent not cancelled");
+        invariant!(request.err().is_none(), "cancel reached up to the request");
+        invariant!(sibling.err().is_none(), "cancel reached a sibling");
+        invariant!(
+            request.child_count() == 1,
+            "the cancelled child was not unlinked: {} children",
+            request.child_count()
+        );
+        cancel_request.cancel();
+        invariant!(sibling.err() == Some(CtxError::Canceled), "cancel missed a descendant");
+        invariant!(request.child_count() == 0, "children left linked after cancel");
+    }
+}
+
+/// A deadline and a concurrent cancel race: the context ends exactly once, every observer sees
+/// the same error, and it never changes.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct DeadlineOrCancelSetOnce {
+    /// Threads that wait on `done()` and report the error they saw.
+    pub observers: usize,
+}
+
+impl Scenario for DeadlineOrCancelSetOnce {
+    const NAME: &'static str = "context::deadline_or_cancel_set_once";
+    fn small() -> Self {
+        Self { observers: 1 }
+    }
+    fn large() -> Self {
+        Self { observers: 4 }
+    }
+    fn run<B: Backend>(&self) {
+        let (ctx, cancel) = Context::<B>::background_in().with_timeout(Duration::from_millis(10));
+        let observers: Vec<_> = (0..self.observers)
+            .map(|o| {
+                let ctx = ctx.clone();
+                B::spawn(&format!("observer-{o}"), move || {
+                    ctx.done().recv();
+                    ctx.err()
+                })
+            })
+            .collect();
+        let canceller = B::spawn("canceller", move || cancel.cancel());
+        ctx.done().recv();
+        let first = ctx.err();
+        invariant!(first.is_some(), "done() closed but err() is None");
+        for observer in observers {
+            let seen = B::join(observer).expect("observer panicked");
+            invariant!(seen == first, "observers disagree: {seen:?} vs {first:?}");
+        }
+        B::join(canceller).expect("canceller panicked");
+        invariant!(ctx.err() == first, "err changed from {first:?} to {:?}", ctx.err());
+    }
+}

@@ -1,0 +1,19 @@
+//! The scenarios: one module per primitive or pattern, one type per property.
+//!
+//! Each scenario's name states its property, so a failing test reads as the broken promise. Sizes:
+//! `small()` is what loom explores exhaustively (at most 5 threads, main and timer included);
+//! `large()` is what shuttle samples and real threads stress.
+
+pub mod chan;
+pub mod context;
+pub mod errgroup;
+pub mod semaphore;
+pub mod time;
+pub mod wait_group;
+
+/// Sorts a copy of `values`, for comparing multisets.
+pub(crate) fn sorted<T: Ord + Clone>(values: &[T]) -> Vec<T> {
+    let mut values = values.to_vec();
+    values.sort();
+    values
+}

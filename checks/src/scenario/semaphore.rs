@@ -1,0 +1,96 @@
+//! Scenarios of the kit's Semaphore.
+
+use crate::harness::Scenario;
+use crate::invariant;
+use patterns::{Atomic, AtomicInt, Backend, Context, CtxError, Semaphore};
+use serde::{Deserialize, Serialize};
+use std::sync::atomic::Ordering;
+use std::sync::Arc;
+
+/// Tasks contend for a semaphore: holders never exceed its capacity, and every permit comes back.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct HoldersNeverExceedCapacity {
+    /// Permits.
+    pub capacity: usize,
+    /// Task threads, each taking a permit once.
+    pub tasks: usize,
+}
+
+impl Scenario for HoldersNeverExceedCapacity {
+    const NAME: &'static str = "semaphore::holders_never_exceed_capacity";
+    fn small() -> Self {
+        Self { capacity: 1, tasks: 2 }
+    }
+    fn large() -> Self {
+        Self { capacity: 2, tasks: 8 }
+    }
+    fn run<B: Backend>(&self) {
+        let sem = Semaphore::<B>::new_in(self.capacity);
+        let holders = Arc::new(B::AtomicUsize::new(0));
+        let capacity = self.capacity;
+        let tasks: Vec<_> = (0..self.tasks)
+            .map(|t| {
+                let (sem, holders) = (sem.clone(), Arc::clone(&holders));
+                B::spawn(&format!("task-{t}"), move || {
+                    let permit = sem.acquire();
+                    let now = holders.fetch_add(1, Ordering::SeqCst) + 1;
+                    holders.fetch_sub(1, Ordering::SeqCst);
+                    drop(permit);
+                    now
+                })
+            })
+            .collect();
+        let mut high_water = 0;
+        for task in tasks {
+            high_water = high_water.max(B::join(task).expect("task panicked"));
+        }
+        invariant!(high_water <= capacity, "{high_water} holders at once, capacity {capacity}");
+        invariant!(sem.available() == capacity, "permits leaked: {} of {capacity} free", sem.available());
+    }
+}
+
+/// A waiter cancelled through its context takes no permit (or, if it won the race, gives its
+/// permit back): permits are conserved.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct CancelledWaiterTakesNoPermit {
+    /// Waiter threads, all on one context.
+    pub waiters: usize,
+}
+
+impl Scenario for CancelledWaiterTakesNoPermit {
+    const NAME: &'static str = "semaphore::cancelled_waiter_takes_no_permit";
+    fn small() -> Self {
+        Self { waiters: 1 }
+    }
+    fn large() -> Self {
+        Self { waiters: 5 }
+    }
+    fn run<B: Backend>(&self) {
+        let sem = Semaphore::<B>::new_in(1);
+        let held = sem.acquire();
+        let (ctx, cancel) = Context::<B>::background_in().with_cancel();
+        let waiters: Vec<_> = (0..self.waiters)
+            .map(|w| {
+                let (sem, ctx) = (sem.clone(), ctx.clone());
+                B::spawn(&format!("waiter-{w}"), move || match sem.acquire_ctx(&ctx) {
+                    Ok(permit) => {
+                        drop(permit);
+                        None
+                    }
+                    Err(err) => Some(err),
+                })
+            })
+            .collect();
+        cancel.cancel();
+        drop(held);
+        for waiter in waiters {
+            let err = B::join(waiter).expect("waiter panicked");
+            invariant!(
+                err.is_none() || err == Some(CtxError::Canceled),
+                "a cancelled waiter reported {err:?}"
+            );
+        }
+        invariant!(sem.available() == 1, "a cancelled waiter leaked its permit");
+        invariant!(sem.try_acquire().is_some(), "the permit cannot be taken again");
+    }
+}

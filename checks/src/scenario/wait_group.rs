@@ -1,0 +1,63 @@
+//! Scenarios of the kit's WaitGroup.
+
+use crate::harness::Scenario;
+use crate::invariant;
+use patterns::{Atomic, AtomicInt, Backend, WaitGroup};
+use serde::{Deserialize, Serialize};
+use std::sync::atomic::Ordering;
+use std::sync::Arc;
+
+/// Workers each do their work then `done`; every waiter returns only after all of it is done.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct WaitReturnsAfterEveryDone {
+    /// Worker threads (each `add(1)` before its spawn).
+    pub workers: usize,
+    /// Waiter threads besides the main thread, which waits too.
+    pub waiters: usize,
+}
+
+impl Scenario for WaitReturnsAfterEveryDone {
+    const NAME: &'static str = "wait_group::wait_returns_after_every_done";
+    fn small() -> Self {
+        Self { workers: 2, waiters: 1 }
+    }
+    fn large() -> Self {
+        Self { workers: 8, waiters: 3 }
+    }
+    fn run<B: Backend>(&self) {
+        let wg = WaitGroup::<B>::new_in();
+        let work = Arc::new(B::AtomicUsize::new(0));
+        let workers: Vec<_> = (0..self.workers)
+            .map(|w| {
+                wg.add(1);
+                let (wg, work) = (wg.clone(), Arc::clone(&work));
+                B::spawn(&format!("worker-{w}"), move || {
+                    // Relaxed: the WaitGroup's lock orders it before every `wait` that returns.
+                    work.fetch_add(1, Ordering::Relaxed);
+                    wg.done();
+                })
+            })
+            .collect();
+        let expected = self.workers;
+        let waiters: Vec<_> = (0..self.waiters)
+            .map(|w| {
+                let (wg, work) = (wg.clone(), Arc::clone(&work));
+                B::spawn(&format!("waiter-{w}"), move || {
+                    wg.wait();
+                    work.load(Ordering::Relaxed)
+                })
+            })
+            .collect();
+        wg.wait();
+        let seen = work.load(Ordering::Relaxed);
+        invariant!(seen == expected, "wait returned after {seen} of {expected} done");
+        for waiter in waiters {
+            let seen = B::join(waiter).expect("waiter panicked");
+            invariant!(seen == expected, "a waiter returned after {seen} of {expected} done");
+        }
+        for worker in workers {
+            B::join(worker).expect("worker panicked");
+        }
+        invariant!(wg.count() == 0, "counter left at {}", wg.count());
+    }
+}

@@ -1,0 +1,56 @@
+//! WaitGroup misuse: `done` called once too often, driving the counter below zero.
+//!
+//! Go: a worker calls `wg.Done()` twice (say, once in a `defer` and once on an early return). Go
+//! panics with `sync: negative WaitGroup counter`; so does the kit, naming the mistake.
+//! Correct: exactly one `done` per `add(1)`.
+
+use super::{Mistake, Variant};
+use crate::harness::{FailureKind, Scenario};
+use patterns::{Backend, WaitGroup};
+use serde::{Deserialize, Serialize};
+
+/// Workers signal a WaitGroup; the waiter returns once all are done.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct DoneTwice {
+    /// Worker threads.
+    pub workers: usize,
+    /// Correct (one `done` each) or broken (the last worker calls `done` twice).
+    pub variant: Variant,
+}
+
+impl Scenario for DoneTwice {
+    const NAME: &'static str = "zoo::wait_group_done_twice";
+    fn small() -> Self {
+        Self { workers: 2, variant: Variant::Broken }
+    }
+    fn large() -> Self {
+        Self { workers: 6, variant: Variant::Broken }
+    }
+    fn run<B: Backend>(&self) {
+        let wg = WaitGroup::<B>::new_in();
+        wg.add(self.workers as i64);
+        let workers: Vec<_> = (0..self.workers)
+            .map(|w| {
+                let wg = wg.clone();
+                let twice = self.variant == Variant::Broken && w + 1 == self.workers;
+                B::spawn(&format!("worker-{w}"), move || {
+                    wg.done();
+                    if twice {
+                        wg.done();
+                    }
+                })
+            })
+            .collect();
+        wg.wait();
+        for worker in workers {
+            B::join(worker).expect("worker panicked");
+        }
+    }
+}
+
+impl Mistake for DoneTwice {
+    const CAUGHT_AS: FailureKind = FailureKind::Panic;
+    fn with_variant(self, variant: Variant) -> Self {
+        Self { variant, ..self }
+    }
+}

@@ -1,0 +1,33 @@
+//! `cargo xtask replay FILE`: replay one failure from its replay file.
+
+use clap::Parser;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+/// Arguments of `replay`.
+#[derive(Parser)]
+pub struct Args {
+    /// A replay file, as printed by a failing check (`target/replays/….replay.json`).
+    file: PathBuf,
+}
+
+/// Replays the file: exit 0 if the failure was reproduced, 1 if the schedule passed this time.
+pub fn run(args: Args) -> Result<ExitCode, String> {
+    let expected = checks::harness::replay::read_replay_file(&args.file)?;
+    let stats = checks::harness::replay_file(&args.file)?;
+    print!("{stats}");
+    match stats.failure() {
+        Some(report) if report.kind == expected.kind => {
+            println!("reproduced: {} failure, as recorded", report.kind);
+            Ok(ExitCode::SUCCESS)
+        }
+        Some(report) => {
+            println!("failed differently: {} (recorded: {})", report.kind, expected.kind);
+            Ok(ExitCode::FAILURE)
+        }
+        None => {
+            println!("not reproduced: the schedule passed (recorded: {})", expected.kind);
+            Ok(ExitCode::FAILURE)
+        }
+    }
+}
