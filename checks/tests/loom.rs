@@ -1,83 +1,112 @@
-//! Every kit scenario under loom, on its small instance: exhaustive unless a bound is noted.
+//! Every kit scenario under loom on its small instance (exhaustive unless the scenario sets a
+//! preemption bound), and every zoo entry caught by loom with a replayable checkpoint. Its own test
+//! binary: loom and shuttle must not share a process (DESIGN section 11).
 
 use checks::harness::{check, Checker, Scenario};
 use checks::scenario::{chan, context, errgroup, semaphore, time, wait_group};
+use checks::zoo::{self, Mistake};
 
-/// Runs the small instance exhaustively and prints its stats.
-fn exhaustive<S: Scenario>() {
-    let stats = check(&S::small(), &Checker::loom());
-    println!("{stats}");
-    stats.assert_pass();
-}
-
-/// Runs the small instance with a preemption bound and prints its stats.
-fn bounded<S: Scenario>(bound: usize) {
-    let stats = check(&S::small(), &Checker::loom_bounded(bound));
+/// Runs the small instance under loom, bounded where the scenario says (its cost is noted
+/// there), and prints its stats.
+fn explore<S: Scenario>() {
+    let checker = match S::LOOM_PREEMPTION_BOUND {
+        Some(bound) => Checker::loom_bounded(bound),
+        None => Checker::loom(),
+    };
+    let stats = check(&S::small(), &checker);
     println!("{stats}");
     stats.assert_pass();
 }
 
 #[test]
 fn chan_fifo_per_sender() {
-    exhaustive::<chan::FifoPerSender>();
+    explore::<chan::FifoPerSender>();
 }
 
 #[test]
 fn chan_every_value_received_once() {
-    exhaustive::<chan::EveryValueReceivedOnce>();
+    explore::<chan::EveryValueReceivedOnce>();
 }
 
 #[test]
 fn chan_close_keeps_buffered_values() {
-    exhaustive::<chan::CloseKeepsBufferedValues>();
+    explore::<chan::CloseKeepsBufferedValues>();
 }
 
 #[test]
 fn chan_close_wakes_everyone_and_loses_nothing() {
-    exhaustive::<chan::CloseWakesEveryone>();
+    explore::<chan::CloseWakesEveryone>();
 }
 
 #[test]
 fn chan_select_takes_exactly_one_arm() {
-    exhaustive::<chan::SelectTakesExactlyOneArm>();
+    explore::<chan::SelectTakesExactlyOneArm>();
 }
 
 #[test]
 fn chan_timed_send_never_loses_value() {
-    exhaustive::<chan::TimedSendNeverLosesValue>();
+    explore::<chan::TimedSendNeverLosesValue>();
 }
 
 #[test]
 fn wait_group_wait_returns_after_every_done() {
-    exhaustive::<wait_group::WaitReturnsAfterEveryDone>();
+    explore::<wait_group::WaitReturnsAfterEveryDone>();
 }
 
 #[test]
 fn context_cancel_reaches_every_descendant() {
-    exhaustive::<context::CancelReachesEveryDescendant>();
+    explore::<context::CancelReachesEveryDescendant>();
 }
 
 #[test]
 fn context_deadline_or_cancel_set_once() {
-    exhaustive::<context::DeadlineOrCancelSetOnce>();
+    explore::<context::DeadlineOrCancelSetOnce>();
 }
 
 #[test]
 fn semaphore_holders_never_exceed_capacity() {
-    exhaustive::<semaphore::HoldersNeverExceedCapacity>();
+    explore::<semaphore::HoldersNeverExceedCapacity>();
 }
 
 #[test]
 fn semaphore_cancelled_waiter_takes_no_permit() {
-    exhaustive::<semaphore::CancelledWaiterTakesNoPermit>();
+    explore::<semaphore::CancelledWaiterTakesNoPermit>();
 }
 
 #[test]
 fn errgroup_first_error_cancels_group() {
-    exhaustive::<errgroup::FirstErrorCancelsGroup>();
+    explore::<errgroup::FirstErrorCancelsGroup>();
 }
 
 #[test]
 fn time_timers_fire_in_deadline_order() {
-    exhaustive::<time::TimersFireInDeadlineOrder>();
+    explore::<time::TimersFireInDeadlineOrder>();
+}
+
+/// loom catches the broken variant with the right kind, its replay reproduces it from the loom
+/// checkpoint, and the correct variant passes the same exploration.
+fn loom_catches<M: Mistake>() {
+    let detection = zoo::detect(M::small(), &Checker::loom());
+    println!("{}{}", detection.broken, detection.correct);
+    detection.assert_caught::<M>();
+}
+
+#[test]
+fn loom_catches_lost_update_as_assertion() {
+    loom_catches::<zoo::lost_update::LostUpdate>();
+}
+
+#[test]
+fn loom_catches_lock_order_inversion_as_deadlock() {
+    loom_catches::<zoo::lock_order::LockOrderInversion>();
+}
+
+#[test]
+fn loom_catches_consumer_holding_sender_as_leak() {
+    loom_catches::<zoo::forgotten_close::ConsumerHoldsSender>();
+}
+
+#[test]
+fn loom_catches_wait_group_done_twice_as_panic() {
+    loom_catches::<zoo::wait_group_misuse::DoneTwice>();
 }

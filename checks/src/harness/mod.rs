@@ -61,6 +61,9 @@ use std::sync::{Arc, Mutex};
 pub trait Scenario: Clone + Debug + Serialize + DeserializeOwned + Send + Sync + 'static {
     /// The scenario's name, `pattern::property`, stating the property.
     const NAME: &'static str;
+    /// loom's preemption bound for [`Scenario::small`]: `None` where exhaustive exploration
+    /// finishes in a few seconds; otherwise the bound, with its cost written beside it.
+    const LOOM_PREEMPTION_BOUND: Option<usize> = None;
     /// An instance small enough for loom (at most 5 threads including main and the timer).
     fn small() -> Self;
     /// An instance for shuttle and real threads.
@@ -91,6 +94,7 @@ pub(crate) const BUDGET_SPENT: &str = "checks harness: budget spent";
 
 /// Runs `scenario` under `checker`.
 pub fn check<S: Scenario>(scenario: &S, checker: &Checker) -> Stats {
+    quiet_budget_stops();
     let stats = match checker {
         Checker::Loom { .. } => run_loom::run(scenario, checker),
         Checker::ShuttleRandom { .. } | Checker::ShuttlePct { .. } | Checker::ShuttleDfs { .. } => {
@@ -99,6 +103,19 @@ pub fn check<S: Scenario>(scenario: &S, checker: &Checker) -> Stats {
         Checker::Stress { runs } => run_stress::run(scenario, *runs),
     };
     replay::persist(stats)
+}
+
+/// Keeps the panic hook from printing the harness's own budget stops, which are not failures.
+fn quiet_budget_stops() {
+    static INSTALL: std::sync::Once = std::sync::Once::new();
+    INSTALL.call_once(|| {
+        let previous = std::panic::take_hook();
+        std::panic::set_hook(Box::new(move |info| {
+            if !is_budget_stop(info.payload()) {
+                previous(info);
+            }
+        }));
+    });
 }
 
 /// What the body of one model execution does: fresh registry, the scenario, then the leak check

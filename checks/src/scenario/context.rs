@@ -67,6 +67,9 @@ pub struct DeadlineOrCancelSetOnce {
 
 impl Scenario for DeadlineOrCancelSetOnce {
     const NAME: &'static str = "context::deadline_or_cancel_set_once";
+    // Exhaustive passes 400,000 schedules unfinished; bound 3: 71,054 schedules, 8 s; bound 2:
+    // 4,596 schedules, 0.5 s.
+    const LOOM_PREEMPTION_BOUND: Option<usize> = Some(2);
     fn small() -> Self {
         Self { observers: 1 }
     }

@@ -7,7 +7,7 @@ pub mod lock_order;
 pub mod lost_update;
 pub mod wait_group_misuse;
 
-use crate::harness::{FailureKind, Scenario};
+use crate::harness::{check, replay_file, FailureKind, Scenario, Stats, Checker};
 use serde::{Deserialize, Serialize};
 
 /// Which version of the code a zoo scenario runs.
@@ -25,4 +25,49 @@ pub trait Mistake: Scenario {
     const CAUGHT_AS: FailureKind;
     /// The same instance, running `variant`.
     fn with_variant(self, variant: Variant) -> Self;
+}
+
+/// What running one zoo entry under one checker showed.
+#[derive(Debug)]
+pub struct Detection {
+    /// The broken variant's run.
+    pub broken: Stats,
+    /// The correct variant's run, same instance and budget.
+    pub correct: Stats,
+    /// The replay of the broken variant's failure, if it failed with a replay file.
+    pub replay: Option<Result<Stats, String>>,
+}
+
+impl Detection {
+    /// Whether the broken variant failed with the kind the entry expects.
+    pub fn caught<M: Mistake>(&self) -> bool {
+        self.broken.failure().is_some_and(|f| f.kind == M::CAUGHT_AS)
+    }
+
+    /// Asserts the whole promise of a zoo entry under a checker that should catch it: the broken
+    /// variant fails with the right kind, its replay command fails the same way, and the correct
+    /// variant passes the same scenario and budget.
+    #[track_caller]
+    pub fn assert_caught<M: Mistake>(&self) {
+        let report = self.broken.assert_fails_with(M::CAUGHT_AS);
+        match &self.replay {
+            Some(Ok(replayed)) => {
+                replayed.assert_fails_with(M::CAUGHT_AS);
+            }
+            Some(Err(error)) => panic!("the replay of {} failed to run: {error}", M::NAME),
+            None => panic!("{} failed without a replay file:\n{report}", M::NAME),
+        }
+        self.correct.assert_pass();
+    }
+}
+
+/// Runs `instance` as broken and as correct under `checker`, and replays the broken failure.
+pub fn detect<M: Mistake>(instance: M, checker: &Checker) -> Detection {
+    let broken = check(&instance.clone().with_variant(Variant::Broken), checker);
+    let replay = broken
+        .failure()
+        .and_then(|report| report.replay_file.clone())
+        .map(|file| replay_file(&file));
+    let correct = check(&instance.with_variant(Variant::Correct), checker);
+    Detection { broken, correct, replay }
 }

@@ -260,10 +260,11 @@ impl<'s, B: Backend> Select<'s, B> {
                 return Selected::Arm(index);
             }
         }
-        if self.default {
-            return Selected::Default;
-        }
 
+        // Nothing was ready when polled, one arm at a time. Park on every arm; with a default, then
+        // claim the selector for the default. Any arm that became ready since its registration
+        // would have claimed the selector first, so a default that wins saw every arm not ready
+        // at one same moment — Go's select takes a snapshot of all its channels, so must this.
         let selector = Arc::new(Selector::new());
         let mut registered = Vec::with_capacity(count);
         let mut completed = None;
@@ -279,6 +280,12 @@ impl<'s, B: Backend> Select<'s, B> {
                 Registered::Parked => registered.push(index),
                 Registered::AlreadyClaimed => break,
             }
+        }
+        if completed.is_none() && self.default && selector.try_claim(DEFAULT_ARM, Outcome::TimedOut) {
+            completed = Some(Claim {
+                arm: DEFAULT_ARM,
+                outcome: Outcome::TimedOut,
+            });
         }
         let claim = completed.unwrap_or_else(|| {
             // Armed only now: a claim by the timer during registration would be harmless, but
@@ -298,8 +305,10 @@ impl<'s, B: Backend> Select<'s, B> {
         for index in registered {
             self.arms[index].unregister(&selector);
         }
-        if claim.outcome == Outcome::TimedOut {
-            return Selected::Timeout;
+        match claim.arm {
+            DEFAULT_ARM => return Selected::Default,
+            TIMEOUT_ARM => return Selected::Timeout,
+            _ => {}
         }
         self.arms[claim.arm].finish(claim.outcome);
         Selected::Arm(claim.arm)
@@ -308,3 +317,6 @@ impl<'s, B: Backend> Select<'s, B> {
 
 /// The arm index the timeout claims with; no real arm has it.
 const TIMEOUT_ARM: usize = usize::MAX;
+
+/// The arm index a select claims for its own default; no real arm has it.
+const DEFAULT_ARM: usize = usize::MAX - 1;
