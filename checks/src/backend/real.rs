@@ -52,7 +52,13 @@ where
         .spawn(move || {
             thread_registry.install();
             INDEX.with(|me| me.set(index));
-            f(index, &thread_registry);
+            let run = std::panic::AssertUnwindSafe(|| f(index, &thread_registry));
+            if let Err(panic) = std::panic::catch_unwind(run) {
+                // The scenario sees only a join error; the report names the thread and its panic.
+                let message = crate::harness::panic_message(panic.as_ref());
+                thread_registry.record_panic(index, message);
+                std::panic::resume_unwind(panic);
+            }
         })
         .unwrap_or_else(|e| panic!("cannot spawn thread {name:?}: {e}"));
     registry.set_joiner(index, Box::new(handle));

@@ -63,6 +63,9 @@ struct Inner {
     threads: Vec<Record>,
     /// Set once the scenario's body has returned and the harness joins what it left running.
     leak_check: bool,
+    /// The first panic of a spawned thread: its name and message (real threads, where a panic
+    /// reaches the scenario only as a join error).
+    first_panic: Option<(String, String)>,
 }
 
 thread_local! {
@@ -135,6 +138,18 @@ impl Registry {
         if let Some(record) = self.lock().threads.get_mut(index) {
             record.state = state;
         }
+    }
+
+    /// Records the panic of thread `index`, unless an earlier one was recorded.
+    pub(crate) fn record_panic(&self, index: usize, message: String) {
+        let mut inner = self.lock();
+        let name = inner.threads[index].name.clone();
+        inner.first_panic.get_or_insert((name, message));
+    }
+
+    /// The first panic of a spawned thread, as (thread name, message).
+    pub(crate) fn first_panic(&self) -> Option<(String, String)> {
+        self.lock().first_panic.clone()
     }
 
     /// Whether the harness is joining what the scenario left behind.

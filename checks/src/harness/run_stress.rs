@@ -57,7 +57,14 @@ pub(crate) fn run<S: Scenario>(scenario: &S, runs: usize) -> Stats {
             .expect("cannot spawn the stress run's main thread");
         let failure = match rx.recv_timeout(WATCHDOG) {
             Ok(RunEnd::Passed) => None,
-            Ok(RunEnd::Panicked(message)) => Some(classify(message, Some(&registry), run, ReplayHandle::None)),
+            Ok(RunEnd::Panicked(message)) => {
+                // A spawned thread's panic is the cause; the scenario's own is often its echo.
+                let message = match registry.first_panic() {
+                    Some((thread, cause)) => format!("{cause}\n(in thread '{thread}'; the scenario then panicked: {message})"),
+                    None => message,
+                };
+                Some(classify(message, Some(&registry), run, ReplayHandle::None))
+            }
             Ok(RunEnd::Leaked(leaked)) => Some(FailureReport {
                 kind: FailureKind::Leak,
                 message: leak_message(&leaked),
