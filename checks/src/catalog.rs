@@ -74,5 +74,8 @@ pub fn zoo() -> Vec<Entry> {
 
 /// The scenario or zoo entry called `name`.
 pub fn find(name: &str) -> Option<Entry> {
-    scenarios().into_iter().chain(zoo()).find(|entry| entry.name == name)
+    scenarios()
+        .into_iter()
+        .chain(zoo())
+        .find(|entry| entry.name == name)
 }

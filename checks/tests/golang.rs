@@ -64,306 +64,439 @@ macro_rules! go_case {
 go_case!(chan_basics, "runtime/chan_test.go:TestChan", 2, 50, |n| {
     for cap in [0, 1, n] {
         let (tx, rx) = chan::bounded_in::<B, usize>(cap);
-        assert_eq!(rx.try_recv(), Err(TryRecvError::Empty), "cap {cap}: try_recv blocked or lied");
+        assert_eq!(
+            rx.try_recv(),
+            Err(TryRecvError::Empty),
+            "cap {cap}: try_recv blocked or lied"
+        );
         for i in 0..cap {
             tx.send(i).unwrap();
         }
         for i in 0..cap {
-            assert_eq!(rx.recv(), Some(i), "cap {cap}: buffered values out of order");
+            assert_eq!(
+                rx.recv(),
+                Some(i),
+                "cap {cap}: buffered values out of order"
+            );
         }
         let parked = {
             let rx = rx.clone();
             B::spawn("receiver", move || rx.recv())
         };
         tx.close().unwrap();
-        assert_eq!(B::join(parked).unwrap(), None, "cap {cap}: close did not unblock a receive");
+        assert_eq!(
+            B::join(parked).unwrap(),
+            None,
+            "cap {cap}: close did not unblock a receive"
+        );
         for _ in 0..3 {
-            assert_eq!(rx.recv(), None, "cap {cap}: a closed channel must keep yielding None");
+            assert_eq!(
+                rx.recv(),
+                None,
+                "cap {cap}: a closed channel must keep yielding None"
+            );
         }
     }
 });
 
 // runtime/chan_test.go, TestNonblockRecvRace: a buffered value stays receivable while the channel
 // is closed concurrently, so a non-blocking receive must never take the default.
-go_case!(nonblock_recv_race, "runtime/chan_test.go:TestNonblockRecvRace", 1, 200, |n| {
-    for _ in 0..n {
-        let (tx, rx) = chan::bounded_in::<B, u8>(1);
-        tx.send(1).unwrap();
-        let racer = {
-            let rx = rx.clone();
-            B::spawn("racer", move || {
-                let mut arm = RecvArm::new(&rx);
-                Select::new().recv(&mut arm).or_default().wait()
-            })
-        };
-        tx.close().unwrap();
-        rx.recv();
-        assert_ne!(B::join(racer).unwrap(), Selected::Default, "chan is not ready");
+go_case!(
+    nonblock_recv_race,
+    "runtime/chan_test.go:TestNonblockRecvRace",
+    1,
+    200,
+    |n| {
+        for _ in 0..n {
+            let (tx, rx) = chan::bounded_in::<B, u8>(1);
+            tx.send(1).unwrap();
+            let racer = {
+                let rx = rx.clone();
+                B::spawn("racer", move || {
+                    let mut arm = RecvArm::new(&rx);
+                    Select::new().recv(&mut arm).or_default().wait()
+                })
+            };
+            tx.close().unwrap();
+            rx.recv();
+            assert_ne!(
+                B::join(racer).unwrap(),
+                Selected::Default,
+                "chan is not ready"
+            );
+        }
     }
-});
+);
 
 // runtime/chan_test.go, TestNonblockSelectRace (and Race2, with close(c2) for c2 <- 1): from the
 // racer's start, c1 or c2 is always ready, so its non-blocking select must never take the default
 // — a select acts on one snapshot of all its channels.
-go_case!(nonblock_select_race, "runtime/chan_test.go:TestNonblockSelectRace", 1, 200, |n| {
-    for round in 0..n {
-        let close_c2 = round % 2 == 1;
-        let (c1_tx, c1_rx) = chan::bounded_in::<B, u8>(1);
-        let (c2_tx, c2_rx) = chan::bounded_in::<B, u8>(if close_c2 { 0 } else { 1 });
-        c1_tx.send(1).unwrap();
-        let racer = {
-            let (c1_rx, c2_rx) = (c1_rx.clone(), c2_rx.clone());
-            B::spawn("racer", move || {
-                let (mut a, mut b) = (RecvArm::new(&c1_rx), RecvArm::new(&c2_rx));
-                Select::new().recv(&mut a).recv(&mut b).or_default().wait()
-            })
-        };
-        if close_c2 {
-            c2_tx.close().unwrap();
-        } else {
-            c2_tx.send(1).unwrap();
+go_case!(
+    nonblock_select_race,
+    "runtime/chan_test.go:TestNonblockSelectRace",
+    1,
+    200,
+    |n| {
+        for round in 0..n {
+            let close_c2 = round % 2 == 1;
+            let (c1_tx, c1_rx) = chan::bounded_in::<B, u8>(1);
+            let (c2_tx, c2_rx) = chan::bounded_in::<B, u8>(if close_c2 { 0 } else { 1 });
+            c1_tx.send(1).unwrap();
+            let racer = {
+                let (c1_rx, c2_rx) = (c1_rx.clone(), c2_rx.clone());
+                B::spawn("racer", move || {
+                    let (mut a, mut b) = (RecvArm::new(&c1_rx), RecvArm::new(&c2_rx));
+                    Select::new().recv(&mut a).recv(&mut b).or_default().wait()
+                })
+            };
+            if close_c2 {
+                c2_tx.close().unwrap();
+            } else {
+                c2_tx.send(1).unwrap();
+            }
+            let mut drain = RecvArm::new(&c1_rx);
+            Select::new().recv(&mut drain).or_default().wait();
+            assert_ne!(
+                B::join(racer).unwrap(),
+                Selected::Default,
+                "no chan is ready"
+            );
         }
-        let mut drain = RecvArm::new(&c1_rx);
-        Select::new().recv(&mut drain).or_default().wait();
-        assert_ne!(B::join(racer).unwrap(), Selected::Default, "no chan is ready");
     }
-});
+);
 
 // runtime/chan_test.go, TestSelfSelect: two threads select on sending to and receiving from the
 // same channel; on an unbuffered channel a select must never receive its own value, and nothing
 // deadlocks.
-go_case!(self_select, "runtime/chan_test.go:TestSelfSelect", 2, 200, |n| {
-    for cap in [0, 10] {
-        let (tx, rx) = chan::bounded_in::<B, usize>(cap);
+go_case!(
+    self_select,
+    "runtime/chan_test.go:TestSelfSelect",
+    2,
+    200,
+    |n| {
+        for cap in [0, 10] {
+            let (tx, rx) = chan::bounded_in::<B, usize>(cap);
+            let wg = WaitGroup::<B>::new_in();
+            let threads: Vec<_> = (0..2)
+                .map(|p| {
+                    wg.add(1);
+                    let (tx, rx, wg) = (tx.clone(), rx.clone(), wg.clone());
+                    B::spawn(&format!("selector-{p}"), move || {
+                        for i in 0..n {
+                            let mut send = SendArm::new(&tx, p);
+                            let mut recv = RecvArm::new(&rx);
+                            let selected = if p == 0 || i % 2 == 0 {
+                                Select::new().send(&mut send).recv(&mut recv).wait()
+                            } else {
+                                Select::new().recv(&mut recv).send(&mut send).wait()
+                            };
+                            let received = match selected {
+                                Selected::Arm(_) => recv.take(),
+                                _ => None,
+                            };
+                            assert!(!(cap == 0 && received == Some(p)), "self receive");
+                        }
+                        wg.done();
+                    })
+                })
+                .collect();
+            wg.wait();
+            for thread in threads {
+                B::join(thread).unwrap();
+            }
+            // Whatever is left buffered is drained: close must not lose it either.
+            drop(tx);
+            drop(rx);
+        }
+    }
+);
+
+// runtime/chan_test.go, TestMultiConsumer: workers range over a job channel and forward to a result
+// channel; a feeder closes the jobs, waits for the workers, closes the results. Every job's value
+// arrives exactly once (count and sum).
+go_case!(
+    multi_consumer,
+    "runtime/chan_test.go:TestMultiConsumer",
+    2,
+    23,
+    |n| {
+        let workers = n;
+        let iterations = n * 50;
+        let primes = [2, 3, 7, 11, 13, 17, 19, 23, 27, 31];
+        let (q_tx, q_rx) = chan::bounded_in::<B, usize>(workers * 3);
+        let (r_tx, r_rx) = chan::bounded_in::<B, usize>(workers * 3);
         let wg = WaitGroup::<B>::new_in();
-        let threads: Vec<_> = (0..2)
-            .map(|p| {
+        let threads: Vec<_> = (0..workers)
+            .map(|w| {
                 wg.add(1);
-                let (tx, rx, wg) = (tx.clone(), rx.clone(), wg.clone());
-                B::spawn(&format!("selector-{p}"), move || {
-                    for i in 0..n {
-                        let mut send = SendArm::new(&tx, p);
-                        let mut recv = RecvArm::new(&rx);
-                        let selected = if p == 0 || i % 2 == 0 {
-                            Select::new().send(&mut send).recv(&mut recv).wait()
-                        } else {
-                            Select::new().recv(&mut recv).send(&mut send).wait()
-                        };
-                        let received = match selected {
-                            Selected::Arm(_) => recv.take(),
-                            _ => None,
-                        };
-                        assert!(!(cap == 0 && received == Some(p)), "self receive");
+                let (q_rx, r_tx, wg) = (q_rx.clone(), r_tx.clone(), wg.clone());
+                B::spawn(&format!("worker-{w}"), move || {
+                    for v in &q_rx {
+                        if primes[w % primes.len()] == v {
+                            B::yield_now(); // mess with the FIFO-ish nature of range
+                        }
+                        r_tx.send(v).unwrap();
                     }
                     wg.done();
                 })
             })
             .collect();
-        wg.wait();
+        drop((q_rx, r_tx));
+        let feeder = B::spawn("feeder", move || {
+            let mut expect = 0;
+            for i in 0..iterations {
+                let v = primes[i % primes.len()];
+                expect += v;
+                q_tx.send(v).unwrap();
+            }
+            drop(q_tx); // no more work
+            wg.wait(); // workers done, and they hold the last result senders
+            expect
+        });
+        let (mut count, mut sum) = (0, 0);
+        for v in &r_rx {
+            count += 1;
+            sum += v;
+        }
+        let expect = B::join(feeder).unwrap();
         for thread in threads {
             B::join(thread).unwrap();
         }
-        // Whatever is left buffered is drained: close must not lose it either.
-        drop(tx);
-        drop(rx);
+        assert_eq!(
+            (count, sum),
+            (iterations, expect),
+            "results lost or duplicated"
+        );
     }
-});
-
-// runtime/chan_test.go, TestMultiConsumer: workers range over a job channel and forward to a result
-// channel; a feeder closes the jobs, waits for the workers, closes the results. Every job's value
-// arrives exactly once (count and sum).
-go_case!(multi_consumer, "runtime/chan_test.go:TestMultiConsumer", 2, 23, |n| {
-    let workers = n;
-    let iterations = n * 50;
-    let primes = [2, 3, 7, 11, 13, 17, 19, 23, 27, 31];
-    let (q_tx, q_rx) = chan::bounded_in::<B, usize>(workers * 3);
-    let (r_tx, r_rx) = chan::bounded_in::<B, usize>(workers * 3);
-    let wg = WaitGroup::<B>::new_in();
-    let threads: Vec<_> = (0..workers)
-        .map(|w| {
-            wg.add(1);
-            let (q_rx, r_tx, wg) = (q_rx.clone(), r_tx.clone(), wg.clone());
-            B::spawn(&format!("worker-{w}"), move || {
-                for v in &q_rx {
-                    if primes[w % primes.len()] == v {
-                        B::yield_now(); // mess with the FIFO-ish nature of range
-                    }
-                    r_tx.send(v).unwrap();
-                }
-                wg.done();
-            })
-        })
-        .collect();
-    drop((q_rx, r_tx));
-    let feeder = B::spawn("feeder", move || {
-        let mut expect = 0;
-        for i in 0..iterations {
-            let v = primes[i % primes.len()];
-            expect += v;
-            q_tx.send(v).unwrap();
-        }
-        drop(q_tx); // no more work
-        wg.wait(); // workers done, and they hold the last result senders
-        expect
-    });
-    let (mut count, mut sum) = (0, 0);
-    for v in &r_rx {
-        count += 1;
-        sum += v;
-    }
-    let expect = B::join(feeder).unwrap();
-    for thread in threads {
-        B::join(thread).unwrap();
-    }
-    assert_eq!((count, sum), (iterations, expect), "results lost or duplicated");
-});
+);
 
 // runtime/chan_test.go, TestSelectDuplicateChannel: a select queued twice on one channel, woken
 // through another, must leave that channel's wait queue intact for the next receiver.
-go_case!(select_duplicate_channel, "runtime/chan_test.go:TestSelectDuplicateChannel", 1, 1, |_n| {
-    let (c_tx, c_rx) = chan::bounded_in::<B, u32>(0);
-    let (d_tx, d_rx) = chan::bounded_in::<B, u32>(0);
-    let (e_tx, e_rx) = chan::bounded_in::<B, u32>(0);
-    let a = {
-        let (c_rx, d_rx) = (c_rx.clone(), d_rx.clone());
-        B::spawn("a", move || {
-            let (mut c1, mut c2, mut d) = (RecvArm::new(&c_rx), RecvArm::new(&c_rx), RecvArm::new(&d_rx));
-            let selected = Select::new().recv(&mut c1).recv(&mut c2).recv(&mut d).wait();
-            e_tx.send(9).unwrap();
-            selected
-        })
-    };
-    let b = B::spawn("b", move || c_rx.recv());
-    d_tx.send(7).unwrap(); // wakes a, which leaves c's queue
-    assert_eq!(e_rx.recv(), Some(9));
-    c_tx.send(8).unwrap(); // wakes b, which must still be queued on c
-    assert_eq!(B::join(b).unwrap(), Some(8));
-    assert_eq!(B::join(a).unwrap(), Selected::Arm(2));
-});
+go_case!(
+    select_duplicate_channel,
+    "runtime/chan_test.go:TestSelectDuplicateChannel",
+    1,
+    1,
+    |_n| {
+        let (c_tx, c_rx) = chan::bounded_in::<B, u32>(0);
+        let (d_tx, d_rx) = chan::bounded_in::<B, u32>(0);
+        let (e_tx, e_rx) = chan::bounded_in::<B, u32>(0);
+        let a = {
+            let (c_rx, d_rx) = (c_rx.clone(), d_rx.clone());
+            B::spawn("a", move || {
+                let (mut c1, mut c2, mut d) = (
+                    RecvArm::new(&c_rx),
+                    RecvArm::new(&c_rx),
+                    RecvArm::new(&d_rx),
+                );
+                let selected = Select::new()
+                    .recv(&mut c1)
+                    .recv(&mut c2)
+                    .recv(&mut d)
+                    .wait();
+                e_tx.send(9).unwrap();
+                selected
+            })
+        };
+        let b = B::spawn("b", move || c_rx.recv());
+        d_tx.send(7).unwrap(); // wakes a, which leaves c's queue
+        assert_eq!(e_rx.recv(), Some(9));
+        c_tx.send(8).unwrap(); // wakes b, which must still be queued on c
+        assert_eq!(B::join(b).unwrap(), Some(8));
+        assert_eq!(B::join(a).unwrap(), Selected::Arm(2));
+    }
+);
 
 // context/context_test.go, TestBackground: never done, no error.
-go_case!(background, "context/context_test.go:TestBackground", 1, 1, |_n| {
-    let ctx = Context::<B>::background_in();
-    assert_eq!(ctx.err(), None);
-    assert_eq!(ctx.done().try_recv(), Err(TryRecvError::Empty), "background is never done");
-});
+go_case!(
+    background,
+    "context/context_test.go:TestBackground",
+    1,
+    1,
+    |_n| {
+        let ctx = Context::<B>::background_in();
+        assert_eq!(ctx.err(), None);
+        assert_eq!(
+            ctx.done().try_recv(),
+            Err(TryRecvError::Empty),
+            "background is never done"
+        );
+    }
+);
 
 // context/context_test.go, TestParentFinishesChild: the parent links its cancellable children
 // (including a timer child under a child), cancelling it finishes all of them with Canceled and
 // clears its children; a child made from a cancelled parent is done at once.
-go_case!(parent_finishes_child, "context/context_test.go:TestParentFinishesChild", 1, 1, |_n| {
-    let (parent, cancel) = Context::<B>::background_in().with_cancel();
-    let (cancel_child, _stop) = parent.with_cancel();
-    let (value_child, _stop_value) = parent.with_cancel();
-    let (timer_child, _stop_timer) = value_child.with_timeout(Duration::from_secs(3600));
-    let deadline = timer_child.deadline().expect("a timeout sets a deadline");
-    for ctx in [&parent, &cancel_child, &value_child, &timer_child] {
-        let state = ctx.done().try_recv();
-        if B::now() < deadline {
-            assert_eq!(state, Err(TryRecvError::Empty), "should block");
+go_case!(
+    parent_finishes_child,
+    "context/context_test.go:TestParentFinishesChild",
+    1,
+    1,
+    |_n| {
+        let (parent, cancel) = Context::<B>::background_in().with_cancel();
+        let (cancel_child, _stop) = parent.with_cancel();
+        let (value_child, _stop_value) = parent.with_cancel();
+        let (timer_child, _stop_timer) = value_child.with_timeout(Duration::from_secs(3600));
+        let deadline = timer_child.deadline().expect("a timeout sets a deadline");
+        for ctx in [&parent, &cancel_child, &value_child, &timer_child] {
+            let state = ctx.done().try_recv();
+            if B::now() < deadline {
+                assert_eq!(state, Err(TryRecvError::Empty), "should block");
+            }
         }
+        assert_eq!(parent.child_count(), 2, "bad linkage");
+        cancel.cancel();
+        assert_eq!(parent.child_count(), 0, "cancel didn't clear the children");
+        for ctx in [&parent, &cancel_child, &value_child, &timer_child] {
+            assert_eq!(
+                ctx.done().try_recv(),
+                Err(TryRecvError::Closed),
+                "done should be closed"
+            );
+        }
+        for ctx in [&parent, &cancel_child, &value_child] {
+            assert_eq!(ctx.err(), Some(CtxError::Canceled));
+        }
+        let err = timer_child.err();
+        if B::now() < deadline {
+            assert_eq!(
+                err,
+                Some(CtxError::Canceled),
+                "cancelled before its deadline"
+            );
+        }
+        let (precancelled, _stop_pre) = parent.with_cancel();
+        assert_eq!(precancelled.err(), Some(CtxError::Canceled));
     }
-    assert_eq!(parent.child_count(), 2, "bad linkage");
-    cancel.cancel();
-    assert_eq!(parent.child_count(), 0, "cancel didn't clear the children");
-    for ctx in [&parent, &cancel_child, &value_child, &timer_child] {
-        assert_eq!(ctx.done().try_recv(), Err(TryRecvError::Closed), "done should be closed");
-    }
-    for ctx in [&parent, &cancel_child, &value_child] {
-        assert_eq!(ctx.err(), Some(CtxError::Canceled));
-    }
-    let err = timer_child.err();
-    if B::now() < deadline {
-        assert_eq!(err, Some(CtxError::Canceled), "cancelled before its deadline");
-    }
-    let (precancelled, _stop_pre) = parent.with_cancel();
-    assert_eq!(precancelled.err(), Some(CtxError::Canceled));
-});
+);
 
 // context/context_test.go, TestChildFinishesFirst and TestCancelRemoves: a child cancelled first
 // unlinks itself; its parent stays live.
-go_case!(child_finishes_first, "context/context_test.go:TestChildFinishesFirst", 1, 1, |_n| {
-    let (cancelable, _stop) = Context::<B>::background_in().with_cancel();
-    for parent in [Context::<B>::background_in(), cancelable] {
-        let (child, cancel) = parent.with_cancel();
-        let (_timer_child, cancel_timer) = parent.with_timeout(Duration::from_secs(3600));
-        cancel.cancel();
-        cancel_timer.cancel();
-        assert_eq!(child.err(), Some(CtxError::Canceled));
-        assert_eq!(parent.err(), None, "a child's cancel reached its parent");
-        assert_eq!(parent.child_count(), 0, "cancelled children were not removed");
+go_case!(
+    child_finishes_first,
+    "context/context_test.go:TestChildFinishesFirst",
+    1,
+    1,
+    |_n| {
+        let (cancelable, _stop) = Context::<B>::background_in().with_cancel();
+        for parent in [Context::<B>::background_in(), cancelable] {
+            let (child, cancel) = parent.with_cancel();
+            let (_timer_child, cancel_timer) = parent.with_timeout(Duration::from_secs(3600));
+            cancel.cancel();
+            cancel_timer.cancel();
+            assert_eq!(child.err(), Some(CtxError::Canceled));
+            assert_eq!(parent.err(), None, "a child's cancel reached its parent");
+            assert_eq!(
+                parent.child_count(),
+                0,
+                "cancelled children were not removed"
+            );
+        }
     }
-});
+);
 
 // context/context_test.go, TestSimultaneousCancels: a tree of contexts cancelled from many threads
 // at once; every context ends up done and every cancel returns.
-go_case!(simultaneous_cancels, "context/context_test.go:TestSimultaneousCancels", 3, 40, |n| {
-    let (root, cancel_root) = Context::<B>::background_in().with_cancel();
-    let mut contexts = vec![root.clone()];
-    let mut cancels = vec![cancel_root];
-    let mut next = 0;
-    while contexts.len() < n {
-        let (ctx, cancel) = contexts[next].with_cancel();
-        contexts.push(ctx);
-        cancels.push(cancel);
-        if contexts.len() % 4 == 1 {
-            next += 1;
+go_case!(
+    simultaneous_cancels,
+    "context/context_test.go:TestSimultaneousCancels",
+    3,
+    40,
+    |n| {
+        let (root, cancel_root) = Context::<B>::background_in().with_cancel();
+        let mut contexts = vec![root.clone()];
+        let mut cancels = vec![cancel_root];
+        let mut next = 0;
+        while contexts.len() < n {
+            let (ctx, cancel) = contexts[next].with_cancel();
+            contexts.push(ctx);
+            cancels.push(cancel);
+            if contexts.len() % 4 == 1 {
+                next += 1;
+            }
+        }
+        let threads: Vec<_> = cancels
+            .into_iter()
+            .enumerate()
+            .map(|(i, cancel)| B::spawn(&format!("cancel-{i}"), move || cancel.cancel()))
+            .collect();
+        for ctx in &contexts {
+            assert_eq!(ctx.done().recv(), None);
+            assert_eq!(ctx.err(), Some(CtxError::Canceled));
+        }
+        for thread in threads {
+            B::join(thread).unwrap();
         }
     }
-    let threads: Vec<_> = cancels
-        .into_iter()
-        .enumerate()
-        .map(|(i, cancel)| B::spawn(&format!("cancel-{i}"), move || cancel.cancel()))
-        .collect();
-    for ctx in &contexts {
-        assert_eq!(ctx.done().recv(), None);
-        assert_eq!(ctx.err(), Some(CtxError::Canceled));
-    }
-    for thread in threads {
-        B::join(thread).unwrap();
-    }
-});
+);
 
 // context/context_test.go, TestInterlockedCancels: a thread cancels the child when it sees the
 // parent done; cancelling the parent finishes the child either way, without deadlock.
-go_case!(interlocked_cancels, "context/context_test.go:TestInterlockedCancels", 1, 1, |_n| {
-    let (parent, cancel_parent) = Context::<B>::background_in().with_cancel();
-    let (child, cancel_child) = parent.with_cancel();
-    let watcher = {
-        let parent = parent.clone();
-        B::spawn("watcher", move || {
-            parent.done().recv();
-            cancel_child.cancel();
-        })
-    };
-    cancel_parent.cancel();
-    assert_eq!(child.done().recv(), None);
-    B::join(watcher).unwrap();
-});
+go_case!(
+    interlocked_cancels,
+    "context/context_test.go:TestInterlockedCancels",
+    1,
+    1,
+    |_n| {
+        let (parent, cancel_parent) = Context::<B>::background_in().with_cancel();
+        let (child, cancel_child) = parent.with_cancel();
+        let watcher = {
+            let parent = parent.clone();
+            B::spawn("watcher", move || {
+                parent.done().recv();
+                cancel_child.cancel();
+            })
+        };
+        cancel_parent.cancel();
+        assert_eq!(child.done().recv(), None);
+        B::join(watcher).unwrap();
+    }
+);
 
 // context/context_test.go, TestDeadline and TestTimeout: a deadline (own, or a parent's earlier
 // one) ends the context with DeadlineExceeded.
-go_case!(deadline, "context/context_test.go:TestDeadline", 1, 1, |_n| {
-    let (ctx, _stop) = Context::<B>::background_in().with_timeout(Duration::from_millis(5));
-    assert_eq!(ctx.done().recv(), None);
-    assert_eq!(ctx.err(), Some(CtxError::DeadlineExceeded));
-    let (parent, _stop_parent) = Context::<B>::background_in().with_timeout(Duration::from_millis(5));
-    let (child, _stop_child) = parent.with_timeout(Duration::from_secs(3600));
-    assert_eq!(child.deadline(), parent.deadline(), "the parent's earlier deadline applies");
-    assert_eq!(child.done().recv(), None);
-    assert_eq!(child.err(), Some(CtxError::DeadlineExceeded));
-});
+go_case!(
+    deadline,
+    "context/context_test.go:TestDeadline",
+    1,
+    1,
+    |_n| {
+        let (ctx, _stop) = Context::<B>::background_in().with_timeout(Duration::from_millis(5));
+        assert_eq!(ctx.done().recv(), None);
+        assert_eq!(ctx.err(), Some(CtxError::DeadlineExceeded));
+        let (parent, _stop_parent) =
+            Context::<B>::background_in().with_timeout(Duration::from_millis(5));
+        let (child, _stop_child) = parent.with_timeout(Duration::from_secs(3600));
+        assert_eq!(
+            child.deadline(),
+            parent.deadline(),
+            "the parent's earlier deadline applies"
+        );
+        assert_eq!(child.done().recv(), None);
+        assert_eq!(child.err(), Some(CtxError::DeadlineExceeded));
+    }
+);
 
 // context/context_test.go, TestCanceledTimeout: cancelling before the deadline gives Canceled.
-go_case!(canceled_timeout, "context/context_test.go:TestCanceledTimeout", 1, 1, |_n| {
-    let (ctx, cancel) = Context::<B>::background_in().with_timeout(Duration::from_secs(3600));
-    let deadline = ctx.deadline().expect("a timeout sets a deadline");
-    let (child, _stop) = ctx.with_cancel();
-    cancel.cancel();
-    assert_eq!(child.done().recv(), None);
-    let err = child.err();
-    assert!(err.is_some());
-    if B::now() < deadline {
-        assert_eq!(err, Some(CtxError::Canceled), "cancelled before its deadline");
+go_case!(
+    canceled_timeout,
+    "context/context_test.go:TestCanceledTimeout",
+    1,
+    1,
+    |_n| {
+        let (ctx, cancel) = Context::<B>::background_in().with_timeout(Duration::from_secs(3600));
+        let deadline = ctx.deadline().expect("a timeout sets a deadline");
+        let (child, _stop) = ctx.with_cancel();
+        cancel.cancel();
+        assert_eq!(child.done().recv(), None);
+        let err = child.err();
+        assert!(err.is_some());
+        if B::now() < deadline {
+            assert_eq!(
+                err,
+                Some(CtxError::Canceled),
+                "cancelled before its deadline"
+            );
+        }
     }
-});
+);

@@ -13,7 +13,10 @@ const SCHEDULES: usize = 300;
 const SEED: u64 = 0x5eed;
 
 fn random_and_pct<S: Scenario>() {
-    for checker in [Checker::random(SCHEDULES, SEED), Checker::pct(SCHEDULES, 3, SEED)] {
+    for checker in [
+        Checker::random(SCHEDULES, SEED),
+        Checker::pct(SCHEDULES, 3, SEED),
+    ] {
         let stats = check(&S::large(), &checker);
         println!("{stats}");
         stats.assert_pass();
@@ -77,17 +80,26 @@ fn pct_catches_wait_group_done_twice_as_panic() {
 
 #[test]
 fn random_catches_lost_update_as_assertion() {
-    let detection = zoo::detect(zoo::lost_update::LostUpdate::large(), &Checker::random(1000, SEED));
+    let detection = zoo::detect(
+        zoo::lost_update::LostUpdate::large(),
+        &Checker::random(1000, SEED),
+    );
     detection.assert_caught::<zoo::lost_update::LostUpdate>();
 }
 
 #[test]
 fn dfs_is_exhaustive_on_a_tiny_instance() {
-    let stats = check(&semaphore::HoldersNeverExceedCapacity::small(), &Checker::dfs(100_000));
+    let stats = check(
+        &semaphore::HoldersNeverExceedCapacity::small(),
+        &Checker::dfs(100_000),
+    );
     println!("{stats}");
     stats.assert_pass();
     assert!(
-        matches!(stats.verdict, checks::harness::Verdict::Pass(checks::harness::Coverage::Exhaustive)),
+        matches!(
+            stats.verdict,
+            checks::harness::Verdict::Pass(checks::harness::Coverage::Exhaustive)
+        ),
         "DFS that runs out of schedules is exhaustive: {stats}"
     );
 }
@@ -97,7 +109,10 @@ fn dfs_budget_is_reported_as_capped() {
     let stats = check(&chan::FifoPerSender::small(), &Checker::dfs(10));
     println!("{stats}");
     assert!(
-        matches!(&stats.verdict, checks::harness::Verdict::Pass(checks::harness::Coverage::Capped { .. })),
+        matches!(
+            &stats.verdict,
+            checks::harness::Verdict::Pass(checks::harness::Coverage::Capped { .. })
+        ),
         "a DFS stopped by its budget must say so: {stats}"
     );
     assert_eq!(stats.schedules, 10);

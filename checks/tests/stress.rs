@@ -47,8 +47,15 @@ fn real_threads_report_a_leaked_consumer_by_name() {
     let stats = check(&instance, &Checker::stress(1));
     println!("{stats}");
     let report = stats.assert_fails_with(FailureKind::Leak);
-    assert!(report.message.contains("'consumer'"), "the leak names the thread: {report}");
-    check(&instance.with_variant(Variant::Correct), &Checker::stress(RUNS)).assert_pass();
+    assert!(
+        report.message.contains("'consumer'"),
+        "the leak names the thread: {report}"
+    );
+    check(
+        &instance.with_variant(Variant::Correct),
+        &Checker::stress(RUNS),
+    )
+    .assert_pass();
 }
 
 /// Misuse panics deterministically, whatever the schedule.
@@ -57,5 +64,8 @@ fn real_threads_report_wait_group_misuse_as_panic() {
     let instance = zoo::wait_group_misuse::DoneTwice::small();
     let stats = check(&instance, &Checker::stress(1));
     let report = stats.assert_fails_with(FailureKind::Panic);
-    assert!(report.message.contains("negative WaitGroup counter"), "{report}");
+    assert!(
+        report.message.contains("negative WaitGroup counter"),
+        "{report}"
+    );
 }

@@ -195,7 +195,11 @@ impl<B: Backend> Context<B> {
 }
 
 impl<B: Backend> Node<B> {
-    fn new(parent: Option<(Arc<Node<B>>, u64)>, cancellable: bool, deadline: Option<Duration>) -> Arc<Self> {
+    fn new(
+        parent: Option<(Arc<Node<B>>, u64)>,
+        cancellable: bool,
+        deadline: Option<Duration>,
+    ) -> Arc<Self> {
         let (done_tx, done) = chan::bounded_in::<B, ()>(0);
         let (parent, key) = match parent {
             Some((parent, key)) => (Some(parent), key),

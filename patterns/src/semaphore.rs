@@ -92,7 +92,9 @@ impl<B: Backend> Semaphore<B> {
         let mut done = RecvArm::new(ctx.done());
         match Select::new().send(&mut take).recv(&mut done).wait() {
             Selected::Arm(0) => Ok(self.permit()),
-            _ => Err(ctx.err().expect("the done channel closes only once err is set")),
+            _ => Err(ctx
+                .err()
+                .expect("the done channel closes only once err is set")),
         }
     }
 

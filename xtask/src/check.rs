@@ -51,8 +51,12 @@ impl Args {
                 max_schedules: self.iterations,
                 max_time: None,
             },
-            CheckerKind::ShuttleRandom => Checker::random(self.iterations.unwrap_or(1000), self.seed),
-            CheckerKind::ShuttlePct => Checker::pct(self.iterations.unwrap_or(1000), self.depth, self.seed),
+            CheckerKind::ShuttleRandom => {
+                Checker::random(self.iterations.unwrap_or(1000), self.seed)
+            }
+            CheckerKind::ShuttlePct => {
+                Checker::pct(self.iterations.unwrap_or(1000), self.depth, self.seed)
+            }
             CheckerKind::ShuttleDfs => Checker::ShuttleDfs {
                 max_iterations: self.iterations,
             },
@@ -70,11 +74,25 @@ pub fn run(args: Args) -> Result<ExitCode, String> {
     if let Some(pattern) = &args.pattern {
         entries.retain(|entry| entry.name.starts_with(pattern.as_str()));
         if entries.is_empty() {
-            let known: Vec<_> = catalog::scenarios().iter().chain(&catalog::zoo()).map(|e| e.name).collect();
-            return Err(format!("no scenario matches {pattern:?}; known: {}", known.join(", ")));
+            let known: Vec<_> = catalog::scenarios()
+                .iter()
+                .chain(&catalog::zoo())
+                .map(|e| e.name)
+                .collect();
+            return Err(format!(
+                "no scenario matches {pattern:?}; known: {}",
+                known.join(", ")
+            ));
         }
     }
-    let (checker, size) = (args.checker(), if args.small || matches!(args.checker, CheckerKind::Loom | CheckerKind::ShuttleDfs) { Size::Small } else { Size::Large });
+    let (checker, size) = (
+        args.checker(),
+        if args.small || matches!(args.checker, CheckerKind::Loom | CheckerKind::ShuttleDfs) {
+            Size::Small
+        } else {
+            Size::Large
+        },
+    );
     let mut failed = 0;
     for entry in &entries {
         let stats = (entry.run)(size, &checker);
@@ -84,5 +102,9 @@ pub fn run(args: Args) -> Result<ExitCode, String> {
         }
     }
     println!("{} of {} passed", entries.len() - failed, entries.len());
-    Ok(if failed == 0 { ExitCode::SUCCESS } else { ExitCode::FAILURE })
+    Ok(if failed == 0 {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::FAILURE
+    })
 }

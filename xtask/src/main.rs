@@ -9,7 +9,10 @@ use std::process::ExitCode;
 
 /// The harness's command line.
 #[derive(Parser)]
-#[command(name = "cargo xtask", about = "Model-check Go's concurrency patterns in Rust")]
+#[command(
+    name = "cargo xtask",
+    about = "Model-check Go's concurrency patterns in Rust"
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,

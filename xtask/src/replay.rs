@@ -22,11 +22,17 @@ pub fn run(args: Args) -> Result<ExitCode, String> {
             Ok(ExitCode::SUCCESS)
         }
         Some(report) => {
-            println!("failed differently: {} (recorded: {})", report.kind, expected.kind);
+            println!(
+                "failed differently: {} (recorded: {})",
+                report.kind, expected.kind
+            );
             Ok(ExitCode::FAILURE)
         }
         None => {
-            println!("not reproduced: the schedule passed (recorded: {})", expected.kind);
+            println!(
+                "not reproduced: the schedule passed (recorded: {})",
+                expected.kind
+            );
             Ok(ExitCode::FAILURE)
         }
     }

@@ -72,7 +72,12 @@ pub(crate) fn join_tracked<T>(
 }
 
 /// Stores a thread's result and marks it finished; the body of every tracked thread ends here.
-pub(crate) fn finish_tracked<T>(registry: &Registry, index: usize, slot: &Mutex<Option<T>>, value: T) {
+pub(crate) fn finish_tracked<T>(
+    registry: &Registry,
+    index: usize,
+    slot: &Mutex<Option<T>>,
+    value: T,
+) {
     *slot.lock().unwrap_or_else(|p| p.into_inner()) = Some(value);
     registry.set_state(index, ThreadState::Finished);
 }

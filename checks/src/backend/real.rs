@@ -41,7 +41,12 @@ impl Harnessed for Real {
     fn end_run() {}
 }
 
-fn spawn_tracked<F>(registry: Arc<Registry>, name: &str, service: bool, f: F) -> (usize, Arc<Registry>)
+fn spawn_tracked<F>(
+    registry: Arc<Registry>,
+    name: &str,
+    service: bool,
+    f: F,
+) -> (usize, Arc<Registry>)
 where
     F: FnOnce(usize, &Registry) + Send + 'static,
 {
@@ -91,7 +96,10 @@ impl Backend for Real {
         Std::condvar()
     }
     #[track_caller]
-    fn wait<'a, T: Send + 'a>(condvar: &Self::Condvar, guard: Self::Guard<'a, T>) -> Self::Guard<'a, T> {
+    fn wait<'a, T: Send + 'a>(
+        condvar: &Self::Condvar,
+        guard: Self::Guard<'a, T>,
+    ) -> Self::Guard<'a, T> {
         let location = Location::caller();
         blocking(me(), location, || Std::wait(condvar, guard))
     }
@@ -145,10 +153,11 @@ impl Backend for Real {
         // The process-wide timer thread outlives any run: it gets a registry of its own.
         let result = Arc::new(Mutex::new(None));
         let slot = Arc::clone(&result);
-        let (index, registry) = spawn_tracked(Registry::new(), name, true, move |index, registry| {
-            f();
-            finish_tracked(registry, index, &slot, ());
-        });
+        let (index, registry) =
+            spawn_tracked(Registry::new(), name, true, move |index, registry| {
+                f();
+                finish_tracked(registry, index, &slot, ());
+            });
         TrackedJoin {
             registry,
             index,

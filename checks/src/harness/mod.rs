@@ -43,7 +43,9 @@ mod run_stress;
 
 pub use checker::Checker;
 pub use replay::{replay_file, ReplayFile};
-pub use report::{Coverage, FailureKind, FailureReport, ReplayHandle, Stats, ThreadReport, Verdict};
+pub use report::{
+    Coverage, FailureKind, FailureReport, ReplayHandle, Stats, ThreadReport, Verdict,
+};
 
 use crate::backend::registry::{Registry, ThreadSnapshot, ThreadState};
 use crate::backend::Harnessed;
@@ -120,7 +122,10 @@ fn quiet_budget_stops() {
 
 /// What the body of one model execution does: fresh registry, the scenario, then the leak check
 /// (joining whatever the scenario left running) and the timer thread's shutdown.
-pub(crate) fn execute<B: Harnessed, S: Scenario>(scenario: &S, last: &Mutex<Option<Arc<Registry>>>) {
+pub(crate) fn execute<B: Harnessed, S: Scenario>(
+    scenario: &S,
+    last: &Mutex<Option<Arc<Registry>>>,
+) {
     let registry = Registry::new();
     registry.install();
     *last.lock().unwrap_or_else(|p| p.into_inner()) = Some(Arc::clone(&registry));
@@ -160,7 +165,8 @@ pub(crate) fn classify(
         FailureKind::Leak
     } else if deadlock {
         FailureKind::Deadlock
-    } else if message.contains("maximum number of branches") || message.contains("max_steps bound") {
+    } else if message.contains("maximum number of branches") || message.contains("max_steps bound")
+    {
         FailureKind::Livelock
     } else if message.starts_with(INVARIANT_PREFIX) || message.starts_with("assertion") {
         FailureKind::Assertion

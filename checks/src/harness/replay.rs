@@ -70,7 +70,12 @@ pub(crate) fn persist(mut stats: Stats) -> Stats {
         kind: report.kind,
         message: report.message.clone(),
     };
-    let path = artifact_path(&stats.scenario, &stats.instance, &stats.checker, "replay.json");
+    let path = artifact_path(
+        &stats.scenario,
+        &stats.instance,
+        &stats.checker,
+        "replay.json",
+    );
     let written = std::fs::write(
         &path,
         serde_json::to_string_pretty(&file).expect("replay files serialize"),
@@ -86,8 +91,7 @@ pub(crate) fn persist(mut stats: Stats) -> Stats {
 pub fn read_replay_file(path: &Path) -> Result<ReplayFile, String> {
     let text = std::fs::read_to_string(path)
         .map_err(|e| format!("cannot read replay file {}: {e}", path.display()))?;
-    serde_json::from_str(&text)
-        .map_err(|e| format!("{} is not a replay file: {e}", path.display()))
+    serde_json::from_str(&text).map_err(|e| format!("{} is not a replay file: {e}", path.display()))
 }
 
 /// Replays the schedule of `file` for scenario type `S`.
@@ -111,7 +115,9 @@ pub fn replay_as<S: Scenario>(file: &ReplayFile) -> Result<Stats, String> {
             }
             Ok(run_loom::replay(&scenario, &file.checker, path))
         }
-        ReplayHandle::None => Err("this failure was on real threads, which cannot be replayed".to_owned()),
+        ReplayHandle::None => {
+            Err("this failure was on real threads, which cannot be replayed".to_owned())
+        }
     }
 }
 

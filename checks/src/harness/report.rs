@@ -224,8 +224,13 @@ impl fmt::Display for FailureReport {
         }
         match &self.handle {
             ReplayHandle::ShuttleSchedule(schedule) => writeln!(f, "  schedule: {schedule:?}")?,
-            ReplayHandle::LoomCheckpoint(path) => writeln!(f, "  loom checkpoint: {}", path.display())?,
-            ReplayHandle::None => writeln!(f, "  replay: real threads cannot be replayed; try a model checker")?,
+            ReplayHandle::LoomCheckpoint(path) => {
+                writeln!(f, "  loom checkpoint: {}", path.display())?
+            }
+            ReplayHandle::None => writeln!(
+                f,
+                "  replay: real threads cannot be replayed; try a model checker"
+            )?,
         }
         if let Some(command) = self.replay_command() {
             writeln!(f, "  replay: {command}")?;

@@ -1,6 +1,9 @@
 //! Running a scenario under loom, and replaying a loom failure from its checkpoint.
 
-use super::{classify, execute, is_budget_stop, panic_message, replay, Checker, Coverage, ReplayHandle, Scenario, Stats, Verdict, BUDGET_SPENT};
+use super::{
+    classify, execute, is_budget_stop, panic_message, replay, Checker, Coverage, ReplayHandle,
+    Scenario, Stats, Verdict, BUDGET_SPENT,
+};
 use crate::backend::registry::Registry;
 use crate::backend::Loom;
 use std::any::Any;

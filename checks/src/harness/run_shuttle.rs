@@ -1,6 +1,9 @@
 //! Running a scenario under shuttle's schedulers, and replaying a shuttle schedule.
 
-use super::{classify, execute, is_budget_stop, panic_message, Checker, Coverage, ReplayHandle, Scenario, Stats, Verdict, BUDGET_SPENT};
+use super::{
+    classify, execute, is_budget_stop, panic_message, Checker, Coverage, ReplayHandle, Scenario,
+    Stats, Verdict, BUDGET_SPENT,
+};
 use crate::backend::registry::Registry;
 use crate::backend::Shuttle;
 use shuttle::scheduler::{DfsScheduler, PctScheduler, RandomScheduler, ReplayScheduler, Scheduler};
@@ -34,9 +37,14 @@ pub(crate) fn run<S: Scenario>(scenario: &S, checker: &Checker, schedule: Option
         (None, Checker::ShuttleRandom { iterations, seed }) => {
             Box::new(RandomScheduler::new_from_seed(*seed, *iterations))
         }
-        (None, Checker::ShuttlePct { iterations, depth, seed }) => {
-            Box::new(PctScheduler::new_from_seed(*seed, *depth, *iterations))
-        }
+        (
+            None,
+            Checker::ShuttlePct {
+                iterations,
+                depth,
+                seed,
+            },
+        ) => Box::new(PctScheduler::new_from_seed(*seed, *depth, *iterations)),
         // One schedule past the budget tells "ran out of schedules" (exhaustive) from "stopped by
         // the budget" (capped): the extra one stops at once.
         (None, Checker::ShuttleDfs { max_iterations }) => {

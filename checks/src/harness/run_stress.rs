@@ -1,6 +1,9 @@
 //! Running a scenario on real threads, many times, with leak detection and a hang watchdog.
 
-use super::{classify, leak_message, panic_message, Checker, Coverage, FailureKind, FailureReport, ReplayHandle, Scenario, Stats, ThreadReport, Verdict};
+use super::{
+    classify, leak_message, panic_message, Checker, Coverage, FailureKind, FailureReport,
+    ReplayHandle, Scenario, Stats, ThreadReport, Verdict,
+};
 use crate::backend::registry::Registry;
 use crate::backend::{Harnessed, Real};
 use std::sync::mpsc;
@@ -60,7 +63,9 @@ pub(crate) fn run<S: Scenario>(scenario: &S, runs: usize) -> Stats {
             Ok(RunEnd::Panicked(message)) => {
                 // A spawned thread's panic is the cause; the scenario's own is often its echo.
                 let message = match registry.first_panic() {
-                    Some((thread, cause)) => format!("{cause}\n(in thread '{thread}'; the scenario then panicked: {message})"),
+                    Some((thread, cause)) => format!(
+                        "{cause}\n(in thread '{thread}'; the scenario then panicked: {message})"
+                    ),
                     None => message,
                 };
                 Some(classify(message, Some(&registry), run, ReplayHandle::None))
@@ -69,7 +74,11 @@ pub(crate) fn run<S: Scenario>(scenario: &S, runs: usize) -> Stats {
                 kind: FailureKind::Leak,
                 message: leak_message(&leaked),
                 schedule: run,
-                threads: registry.snapshot().iter().map(ThreadReport::from_snapshot).collect(),
+                threads: registry
+                    .snapshot()
+                    .iter()
+                    .map(ThreadReport::from_snapshot)
+                    .collect(),
                 handle: ReplayHandle::None,
                 replay_file: None,
             }),
@@ -80,7 +89,11 @@ pub(crate) fn run<S: Scenario>(scenario: &S, runs: usize) -> Stats {
                     WATCHDOG.as_secs()
                 ),
                 schedule: run,
-                threads: registry.snapshot().iter().map(ThreadReport::from_snapshot).collect(),
+                threads: registry
+                    .snapshot()
+                    .iter()
+                    .map(ThreadReport::from_snapshot)
+                    .collect(),
                 handle: ReplayHandle::None,
                 replay_file: None,
             }),

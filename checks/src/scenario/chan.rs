@@ -25,10 +25,18 @@ impl Scenario for FifoPerSender {
     // Exhaustive passes 400,000 schedules unfinished; bound 3: 14,385 schedules, 1.3 s.
     const LOOM_PREEMPTION_BOUND: Option<usize> = Some(3);
     fn small() -> Self {
-        Self { producers: 2, per_producer: 2, capacity: 1 }
+        Self {
+            producers: 2,
+            per_producer: 2,
+            capacity: 1,
+        }
     }
     fn large() -> Self {
-        Self { producers: 4, per_producer: 50, capacity: 2 }
+        Self {
+            producers: 4,
+            per_producer: 50,
+            capacity: 2,
+        }
     }
     fn run<B: Backend>(&self) {
         let (tx, rx) = chan::bounded_in::<B, (usize, usize)>(self.capacity);
@@ -45,7 +53,11 @@ impl Scenario for FifoPerSender {
         drop(tx);
         let mut next = vec![0; self.producers];
         for (p, i) in &rx {
-            invariant!(i == next[p], "producer {p} sent {} next but {i} arrived", next[p]);
+            invariant!(
+                i == next[p],
+                "producer {p} sent {} next but {i} arrived",
+                next[p]
+            );
             next[p] += 1;
         }
         for producer in producers {
@@ -78,10 +90,20 @@ impl Scenario for EveryValueReceivedOnce {
     // 9,987 schedules, 1.1 s.
     const LOOM_PREEMPTION_BOUND: Option<usize> = Some(2);
     fn small() -> Self {
-        Self { producers: 2, consumers: 1, per_producer: 1, capacity: 0 }
+        Self {
+            producers: 2,
+            consumers: 1,
+            per_producer: 1,
+            capacity: 0,
+        }
     }
     fn large() -> Self {
-        Self { producers: 3, consumers: 3, per_producer: 30, capacity: 1 }
+        Self {
+            producers: 3,
+            consumers: 3,
+            per_producer: 30,
+            capacity: 1,
+        }
     }
     fn run<B: Backend>(&self) {
         let (tx, rx) = chan::bounded_in::<B, usize>(self.capacity);
@@ -100,7 +122,9 @@ impl Scenario for EveryValueReceivedOnce {
         let consumers: Vec<_> = (0..self.consumers)
             .map(|c| {
                 let rx = rx.clone();
-                B::spawn(&format!("consumer-{c}"), move || rx.iter().collect::<Vec<_>>())
+                B::spawn(&format!("consumer-{c}"), move || {
+                    rx.iter().collect::<Vec<_>>()
+                })
             })
             .collect();
         let mut received: Vec<usize> = rx.iter().collect();
@@ -111,7 +135,10 @@ impl Scenario for EveryValueReceivedOnce {
             B::join(producer).expect("producer panicked");
         }
         let expected: Vec<usize> = (0..self.producers * n).collect();
-        invariant!(sorted(&received) == expected, "received {received:?}, sent {expected:?}");
+        invariant!(
+            sorted(&received) == expected,
+            "received {received:?}, sent {expected:?}"
+        );
     }
 }
 
@@ -174,20 +201,30 @@ impl Scenario for CloseWakesEveryone {
         tx.send(1).expect("room for one");
         let sender_tx = tx.clone();
         // Parks while the buffer is full; close hands its value back.
-        let sender = B::spawn("sender", move || sender_tx.send(2).err().map(SendError::into_inner));
+        let sender = B::spawn("sender", move || {
+            sender_tx.send(2).err().map(SendError::into_inner)
+        });
         let receivers: Vec<_> = (0..self.receivers)
             .map(|r| {
                 let rx = rx.clone();
-                B::spawn(&format!("receiver-{r}"), move || rx.iter().collect::<Vec<_>>())
+                B::spawn(&format!("receiver-{r}"), move || {
+                    rx.iter().collect::<Vec<_>>()
+                })
             })
             .collect();
         drop(rx);
         tx.close().expect("first close");
-        let mut seen: Vec<usize> = B::join(sender).expect("sender panicked").into_iter().collect();
+        let mut seen: Vec<usize> = B::join(sender)
+            .expect("sender panicked")
+            .into_iter()
+            .collect();
         for receiver in receivers {
             seen.extend(B::join(receiver).expect("receiver panicked"));
         }
-        invariant!(sorted(&seen) == vec![1, 2], "values received or handed back: {seen:?}");
+        invariant!(
+            sorted(&seen) == vec![1, 2],
+            "values received or handed back: {seen:?}"
+        );
     }
 }
 
@@ -213,7 +250,9 @@ impl Scenario for SelectTakesExactlyOneArm {
         let (a_tx, a_rx) = chan::bounded_in::<B, usize>(1);
         let (b_tx, b_rx) = chan::bounded_in::<B, usize>(0);
         let rounds = self.rounds;
-        let a = B::spawn("producer-a", move || (0..rounds).for_each(|i| a_tx.send(i).unwrap()));
+        let a = B::spawn("producer-a", move || {
+            (0..rounds).for_each(|i| a_tx.send(i).unwrap())
+        });
         let b = B::spawn("producer-b", move || {
             (0..rounds).for_each(|i| b_tx.send(100 + i).unwrap())
         });
@@ -236,7 +275,10 @@ impl Scenario for SelectTakesExactlyOneArm {
         from_b.extend(b_rx.iter());
         B::join(a).expect("producer panicked");
         B::join(b).expect("producer panicked");
-        invariant!(from_a == (0..rounds).collect::<Vec<_>>(), "channel a delivered {from_a:?}");
+        invariant!(
+            from_a == (0..rounds).collect::<Vec<_>>(),
+            "channel a delivered {from_a:?}"
+        );
         invariant!(
             from_b == (100..100 + rounds).collect::<Vec<_>>(),
             "channel b delivered {from_b:?}"
@@ -270,7 +312,11 @@ impl Scenario for TimedSendNeverLosesValue {
             let (mut delivered, mut returned) = (Vec::new(), Vec::new());
             for value in 0..values {
                 let mut arm = SendArm::new(&tx, value);
-                match Select::new().send(&mut arm).timeout(Duration::from_millis(5)).wait() {
+                match Select::new()
+                    .send(&mut arm)
+                    .timeout(Duration::from_millis(5))
+                    .wait()
+                {
                     Selected::Arm(0) => {
                         assert!(arm.result().is_some_and(|r| r.is_ok()), "receiver is alive");
                         delivered.push(value);
@@ -290,7 +336,10 @@ impl Scenario for TimedSendNeverLosesValue {
         }
         let (delivered, returned) = B::join(sender).expect("sender panicked");
         received.extend(rx.iter());
-        invariant!(delivered == received, "delivered {delivered:?} but received {received:?}");
+        invariant!(
+            delivered == received,
+            "delivered {delivered:?} but received {received:?}"
+        );
         let mut all = delivered;
         all.extend(returned);
         invariant!(

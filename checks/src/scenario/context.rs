@@ -41,9 +41,15 @@ impl Scenario for CancelReachesEveryDescendant {
         for waiter in waiters {
             let (woke, err) = B::join(waiter).expect("waiter panicked");
             invariant!(woke.is_none(), "done() yielded a value instead of closing");
-            invariant!(err == Some(CtxError::Canceled), "a woken waiter saw err {err:?}");
+            invariant!(
+                err == Some(CtxError::Canceled),
+                "a woken waiter saw err {err:?}"
+            );
         }
-        invariant!(parent.err() == Some(CtxError::Canceled), "parent not cancelled");
+        invariant!(
+            parent.err() == Some(CtxError::Canceled),
+            "parent not cancelled"
+        );
         invariant!(request.err().is_none(), "cancel reached up to the request");
         invariant!(sibling.err().is_none(), "cancel reached a sibling");
         invariant!(
@@ -52,8 +58,14 @@ impl Scenario for CancelReachesEveryDescendant {
             request.child_count()
         );
         cancel_request.cancel();
-        invariant!(sibling.err() == Some(CtxError::Canceled), "cancel missed a descendant");
-        invariant!(request.child_count() == 0, "children left linked after cancel");
+        invariant!(
+            sibling.err() == Some(CtxError::Canceled),
+            "cancel missed a descendant"
+        );
+        invariant!(
+            request.child_count() == 0,
+            "children left linked after cancel"
+        );
     }
 }
 
@@ -96,6 +108,10 @@ impl Scenario for DeadlineOrCancelSetOnce {
             invariant!(seen == first, "observers disagree: {seen:?} vs {first:?}");
         }
         B::join(canceller).expect("canceller panicked");
-        invariant!(ctx.err() == first, "err changed from {first:?} to {:?}", ctx.err());
+        invariant!(
+            ctx.err() == first,
+            "err changed from {first:?} to {:?}",
+            ctx.err()
+        );
     }
 }

@@ -37,7 +37,14 @@ impl Scenario for FirstErrorCancelsGroup {
             });
         }
         let result = group.wait();
-        invariant!(result == Err("task 0 failed".to_owned()), "wait returned {result:?}");
-        invariant!(ctx.err() == Some(CtxError::Canceled), "the group's context is {:?}", ctx.err());
+        invariant!(
+            result == Err("task 0 failed".to_owned()),
+            "wait returned {result:?}"
+        );
+        invariant!(
+            ctx.err() == Some(CtxError::Canceled),
+            "the group's context is {:?}",
+            ctx.err()
+        );
     }
 }

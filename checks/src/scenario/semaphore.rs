@@ -19,10 +19,16 @@ pub struct HoldersNeverExceedCapacity {
 impl Scenario for HoldersNeverExceedCapacity {
     const NAME: &'static str = "semaphore::holders_never_exceed_capacity";
     fn small() -> Self {
-        Self { capacity: 1, tasks: 2 }
+        Self {
+            capacity: 1,
+            tasks: 2,
+        }
     }
     fn large() -> Self {
-        Self { capacity: 2, tasks: 8 }
+        Self {
+            capacity: 2,
+            tasks: 8,
+        }
     }
     fn run<B: Backend>(&self) {
         let sem = Semaphore::<B>::new_in(self.capacity);
@@ -44,8 +50,15 @@ impl Scenario for HoldersNeverExceedCapacity {
         for task in tasks {
             high_water = high_water.max(B::join(task).expect("task panicked"));
         }
-        invariant!(high_water <= capacity, "{high_water} holders at once, capacity {capacity}");
-        invariant!(sem.available() == capacity, "permits leaked: {} of {capacity} free", sem.available());
+        invariant!(
+            high_water <= capacity,
+            "{high_water} holders at once, capacity {capacity}"
+        );
+        invariant!(
+            sem.available() == capacity,
+            "permits leaked: {} of {capacity} free",
+            sem.available()
+        );
     }
 }
 
@@ -72,12 +85,14 @@ impl Scenario for CancelledWaiterTakesNoPermit {
         let waiters: Vec<_> = (0..self.waiters)
             .map(|w| {
                 let (sem, ctx) = (sem.clone(), ctx.clone());
-                B::spawn(&format!("waiter-{w}"), move || match sem.acquire_ctx(&ctx) {
-                    Ok(permit) => {
-                        drop(permit);
-                        None
+                B::spawn(&format!("waiter-{w}"), move || {
+                    match sem.acquire_ctx(&ctx) {
+                        Ok(permit) => {
+                            drop(permit);
+                            None
+                        }
+                        Err(err) => Some(err),
                     }
-                    Err(err) => Some(err),
                 })
             })
             .collect();
@@ -91,6 +106,9 @@ impl Scenario for CancelledWaiterTakesNoPermit {
             );
         }
         invariant!(sem.available() == 1, "a cancelled waiter leaked its permit");
-        invariant!(sem.try_acquire().is_some(), "the permit cannot be taken again");
+        invariant!(
+            sem.try_acquire().is_some(),
+            "the permit cannot be taken again"
+        );
     }
 }

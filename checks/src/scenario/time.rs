@@ -48,13 +48,21 @@ impl Scenario for TimersFireInDeadlineOrder {
         }
         wg.wait();
         let fired = B::lock(&fired).clone();
-        invariant!(fired.len() == self.timers, "{} of {} timers fired", fired.len(), self.timers);
+        invariant!(
+            fired.len() == self.timers,
+            "{} of {} timers fired",
+            fired.len(),
+            self.timers
+        );
         let mut position = vec![usize::MAX; self.timers];
         for (index, &(timer, at)) in fired.iter().enumerate() {
             invariant!(position[timer] == usize::MAX, "timer {timer} fired twice");
             position[timer] = index;
             let deadline = armed[timer].0;
-            invariant!(at >= deadline, "timer {timer} fired at {at:?}, before its deadline {deadline:?}");
+            invariant!(
+                at >= deadline,
+                "timer {timer} fired at {at:?}, before its deadline {deadline:?}"
+            );
         }
         for early in 0..self.timers {
             for late in 0..self.timers {

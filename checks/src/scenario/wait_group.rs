@@ -21,10 +21,16 @@ impl Scenario for WaitReturnsAfterEveryDone {
     // Exhaustive: 302,294 schedules, 36 s; bound 3: 9,545 schedules, 1.1 s.
     const LOOM_PREEMPTION_BOUND: Option<usize> = Some(3);
     fn small() -> Self {
-        Self { workers: 2, waiters: 1 }
+        Self {
+            workers: 2,
+            waiters: 1,
+        }
     }
     fn large() -> Self {
-        Self { workers: 8, waiters: 3 }
+        Self {
+            workers: 8,
+            waiters: 3,
+        }
     }
     fn run<B: Backend>(&self) {
         let wg = WaitGroup::<B>::new_in();
@@ -52,10 +58,16 @@ impl Scenario for WaitReturnsAfterEveryDone {
             .collect();
         wg.wait();
         let seen = work.load(Ordering::Relaxed);
-        invariant!(seen == expected, "wait returned after {seen} of {expected} done");
+        invariant!(
+            seen == expected,
+            "wait returned after {seen} of {expected} done"
+        );
         for waiter in waiters {
             let seen = B::join(waiter).expect("waiter panicked");
-            invariant!(seen == expected, "a waiter returned after {seen} of {expected} done");
+            invariant!(
+                seen == expected,
+                "a waiter returned after {seen} of {expected} done"
+            );
         }
         for worker in workers {
             B::join(worker).expect("worker panicked");

@@ -25,10 +25,16 @@ pub struct ConsumerHoldsSender {
 impl Scenario for ConsumerHoldsSender {
     const NAME: &'static str = "zoo::consumer_holds_sender";
     fn small() -> Self {
-        Self { values: 1, variant: Variant::Broken }
+        Self {
+            values: 1,
+            variant: Variant::Broken,
+        }
     }
     fn large() -> Self {
-        Self { values: 10, variant: Variant::Broken }
+        Self {
+            values: 10,
+            variant: Variant::Broken,
+        }
     }
     fn run<B: Backend>(&self) {
         let (tx, rx) = chan::bounded_in::<B, usize>(1);

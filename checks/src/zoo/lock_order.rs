@@ -23,10 +23,16 @@ pub struct LockOrderInversion {
 impl Scenario for LockOrderInversion {
     const NAME: &'static str = "zoo::lock_order_inversion";
     fn small() -> Self {
-        Self { transfers: 1, variant: Variant::Broken }
+        Self {
+            transfers: 1,
+            variant: Variant::Broken,
+        }
     }
     fn large() -> Self {
-        Self { transfers: 5, variant: Variant::Broken }
+        Self {
+            transfers: 5,
+            variant: Variant::Broken,
+        }
     }
     fn run<B: Backend>(&self) {
         let accounts = Arc::new((B::mutex(10_i64), B::mutex(10_i64)));

@@ -26,10 +26,18 @@ pub struct LostUpdate {
 impl Scenario for LostUpdate {
     const NAME: &'static str = "zoo::lost_update";
     fn small() -> Self {
-        Self { threads: 2, increments: 1, variant: Variant::Broken }
+        Self {
+            threads: 2,
+            increments: 1,
+            variant: Variant::Broken,
+        }
     }
     fn large() -> Self {
-        Self { threads: 4, increments: 5, variant: Variant::Broken }
+        Self {
+            threads: 4,
+            increments: 5,
+            variant: Variant::Broken,
+        }
     }
     fn run<B: Backend>(&self) {
         let counter = Arc::new(B::AtomicUsize::new(0));
@@ -57,7 +65,10 @@ impl Scenario for LostUpdate {
         }
         let expected = self.threads * self.increments;
         let total = counter.load(Ordering::SeqCst);
-        invariant!(total == expected, "lost update: counter is {total}, expected {expected}");
+        invariant!(
+            total == expected,
+            "lost update: counter is {total}, expected {expected}"
+        );
     }
 }
 

@@ -7,7 +7,7 @@ pub mod lock_order;
 pub mod lost_update;
 pub mod wait_group_misuse;
 
-use crate::harness::{check, replay_file, FailureKind, Scenario, Stats, Checker};
+use crate::harness::{check, replay_file, Checker, FailureKind, Scenario, Stats};
 use serde::{Deserialize, Serialize};
 
 /// Which version of the code a zoo scenario runs.
@@ -41,7 +41,9 @@ pub struct Detection {
 impl Detection {
     /// Whether the broken variant failed with the kind the entry expects.
     pub fn caught<M: Mistake>(&self) -> bool {
-        self.broken.failure().is_some_and(|f| f.kind == M::CAUGHT_AS)
+        self.broken
+            .failure()
+            .is_some_and(|f| f.kind == M::CAUGHT_AS)
     }
 
     /// Asserts the whole promise of a zoo entry under a checker that should catch it: the broken
@@ -69,5 +71,9 @@ pub fn detect<M: Mistake>(instance: M, checker: &Checker) -> Detection {
         .and_then(|report| report.replay_file.clone())
         .map(|file| replay_file(&file));
     let correct = check(&instance.with_variant(Variant::Correct), checker);
-    Detection { broken, correct, replay }
+    Detection {
+        broken,
+        correct,
+        replay,
+    }
 }

@@ -21,10 +21,16 @@ pub struct DoneTwice {
 impl Scenario for DoneTwice {
     const NAME: &'static str = "zoo::wait_group_done_twice";
     fn small() -> Self {
-        Self { workers: 2, variant: Variant::Broken }
+        Self {
+            workers: 2,
+            variant: Variant::Broken,
+        }
     }
     fn large() -> Self {
-        Self { workers: 6, variant: Variant::Broken }
+        Self {
+            workers: 6,
+            variant: Variant::Broken,
+        }
     }
     fn run<B: Backend>(&self) {
         let wg = WaitGroup::<B>::new_in();

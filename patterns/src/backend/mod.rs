@@ -86,8 +86,10 @@ pub trait Backend: Copy + Default + Debug + Send + Sync + 'static {
     /// A new condition variable.
     fn condvar() -> Self::Condvar;
     /// Releases `guard`, blocks until notified (or spuriously woken), and locks again.
-    fn wait<'a, T: Send + 'a>(condvar: &Self::Condvar, guard: Self::Guard<'a, T>)
-        -> Self::Guard<'a, T>;
+    fn wait<'a, T: Send + 'a>(
+        condvar: &Self::Condvar,
+        guard: Self::Guard<'a, T>,
+    ) -> Self::Guard<'a, T>;
     /// Wakes one thread waiting on `condvar`.
     fn notify_one(condvar: &Self::Condvar);
     /// Wakes every thread waiting on `condvar`.

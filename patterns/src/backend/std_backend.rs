@@ -88,7 +88,9 @@ impl Backend for Std {
     #[inline]
     #[track_caller]
     fn lock<T: Send>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
-        mutex.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+        mutex
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
     #[inline]
     fn condvar() -> Condvar {
@@ -125,7 +127,8 @@ impl Backend for Std {
     #[inline]
     #[track_caller]
     fn write<T: Send + Sync>(lock: &RwLock<T>) -> std::sync::RwLockWriteGuard<'_, T> {
-        lock.write().unwrap_or_else(|poisoned| poisoned.into_inner())
+        lock.write()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
     fn spawn<F, T>(name: &str, f: F) -> std::thread::JoinHandle<T>

@@ -98,7 +98,10 @@ impl<T: Send, B: Backend> State<T, B> {
                 return Ok(());
             }
             // A stale registration: that select completed on another arm. Take the value back.
-            value = receiver.slot.take().expect("an unclaimed slot keeps its value");
+            value = receiver
+                .slot
+                .take()
+                .expect("an unclaimed slot keeps its value");
         }
         if self.buf.len() < cap {
             self.buf.push_back(value);
@@ -116,7 +119,10 @@ impl<T: Send, B: Backend> State<T, B> {
         }
         while let Some(sender) = self.sendq.pop_front() {
             if sender.selector.try_claim(sender.arm, Outcome::Done) {
-                return Ok(sender.slot.take().expect("a parked sender's slot holds its value"));
+                return Ok(sender
+                    .slot
+                    .take()
+                    .expect("a parked sender's slot holds its value"));
             }
         }
         if self.closed {
@@ -151,7 +157,10 @@ impl<T: Send, B: Backend> State<T, B> {
             if !selector.try_claim(arm, Outcome::Done) {
                 return Registered::AlreadyClaimed;
             }
-            let value = self.buf.pop_front().expect("checked non-empty under the lock");
+            let value = self
+                .buf
+                .pop_front()
+                .expect("checked non-empty under the lock");
             self.admit_parked_sender();
             slot.put(value);
             return Registered::Completed(Outcome::Done);
@@ -166,7 +175,12 @@ impl<T: Send, B: Backend> State<T, B> {
             }
             let sender = self.sendq.remove(index).expect("index checked");
             match selector.try_claim_pair(arm, &sender.selector, sender.arm, || {
-                slot.put(sender.slot.take().expect("a parked sender's slot holds its value"))
+                slot.put(
+                    sender
+                        .slot
+                        .take()
+                        .expect("a parked sender's slot holds its value"),
+                )
             }) {
                 PairClaim::Both => return Registered::Completed(Outcome::Done),
                 PairClaim::PeerTaken => {}
@@ -277,9 +291,7 @@ impl<T: Send, B: Backend> State<T, B> {
     /// The last receiver is gone: parked senders get their value back, as `Disconnected`.
     pub(crate) fn disconnect_receivers(&mut self) {
         for sender in self.sendq.drain(..) {
-            sender
-                .selector
-                .try_claim(sender.arm, Outcome::Disconnected);
+            sender.selector.try_claim(sender.arm, Outcome::Disconnected);
         }
     }
 }

@@ -164,7 +164,9 @@ impl<T> fmt::Debug for SendError<T> {
 impl<T> fmt::Display for SendError<T> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            SendError::Closed(_) => f.write_str("send on a closed channel (the value is handed back)"),
+            SendError::Closed(_) => {
+                f.write_str("send on a closed channel (the value is handed back)")
+            }
             SendError::Disconnected(_) => {
                 f.write_str("send on a channel with no receiver left (the value is handed back)")
             }
@@ -263,11 +265,13 @@ impl<T: Send, B: Backend> Sender<T, B> {
     /// Sends `value` if that can happen without blocking.
     pub fn try_send(&self, value: T) -> Result<(), TrySendError<T>> {
         let mut state = B::lock(&self.chan.state);
-        state.try_send(self.chan.cap, value).map_err(|fail| match fail {
-            SendFail::Full(value) => TrySendError::Full(value),
-            SendFail::Closed(value) => TrySendError::Closed(value),
-            SendFail::Disconnected(value) => TrySendError::Disconnected(value),
-        })
+        state
+            .try_send(self.chan.cap, value)
+            .map_err(|fail| match fail {
+                SendFail::Full(value) => TrySendError::Full(value),
+                SendFail::Closed(value) => TrySendError::Closed(value),
+                SendFail::Disconnected(value) => TrySendError::Disconnected(value),
+            })
     }
 
     /// Closes the channel: receivers drain what is buffered, then get `None`; parked and later
@@ -336,10 +340,12 @@ impl<T: Send, B: Backend> Receiver<T, B> {
 
     /// Receives a value if one is ready now.
     pub fn try_recv(&self) -> Result<T, TryRecvError> {
-        B::lock(&self.chan.state).try_recv().map_err(|fail| match fail {
-            RecvFail::Empty => TryRecvError::Empty,
-            RecvFail::Closed => TryRecvError::Closed,
-        })
+        B::lock(&self.chan.state)
+            .try_recv()
+            .map_err(|fail| match fail {
+                RecvFail::Empty => TryRecvError::Empty,
+                RecvFail::Closed => TryRecvError::Closed,
+            })
     }
 
     /// Receives, giving up after `timeout` of the backend's time.

@@ -183,7 +183,10 @@ impl<T: Send, B: Backend> ArmOps<B> for SendArm<'_, T, B> {
         if let Some(value) = self.value.take() {
             self.slot = Some(Arc::new(Slot::new(Some(value))));
         }
-        let slot = self.slot.as_ref().expect("a send arm registers with its value");
+        let slot = self
+            .slot
+            .as_ref()
+            .expect("a send arm registers with its value");
         B::lock(&self.sender.chan.state).register_send(self.sender.chan.cap, selector, arm, slot)
     }
 
@@ -281,7 +284,8 @@ impl<'s, B: Backend> Select<'s, B> {
                 Registered::AlreadyClaimed => break,
             }
         }
-        if completed.is_none() && self.default && selector.try_claim(DEFAULT_ARM, Outcome::TimedOut) {
+        if completed.is_none() && self.default && selector.try_claim(DEFAULT_ARM, Outcome::TimedOut)
+        {
             completed = Some(Claim {
                 arm: DEFAULT_ARM,
                 outcome: Outcome::TimedOut,

@@ -92,7 +92,11 @@ impl<B: Backend> Selector<B> {
         deposit: impl FnOnce(),
     ) -> PairClaim {
         let mine_first = self.id < peer.id;
-        let (first, second) = if mine_first { (self, peer) } else { (peer, self) };
+        let (first, second) = if mine_first {
+            (self, peer)
+        } else {
+            (peer, self)
+        };
         let mut first_claim = B::lock(&first.claim);
         let mut second_claim = B::lock(&second.claim);
         let (mine, theirs) = if mine_first {
