@@ -1,6 +1,7 @@
 //! Every scenario and zoo entry by name, with the budgets the xtask and the tests run them at.
 
-use crate::harness::{check, replay::replay_as, Checker, ReplayFile, Scenario, Stats};
+use crate::harness::{check, replay::replay_as, Checker, FailureKind, ReplayFile, Scenario, Stats};
+use crate::zoo::{Mistake, Variant};
 use crate::{scenario, zoo};
 
 /// Which instance of a scenario to run.
@@ -16,6 +17,8 @@ pub enum Size {
 pub struct Entry {
     /// `pattern::property`.
     pub name: &'static str,
+    /// loom's preemption bound for the small instance (see [`Scenario::LOOM_PREEMPTION_BOUND`]).
+    pub loom_bound: Option<usize>,
     /// Runs an instance under a checker.
     pub run: fn(Size, &Checker) -> Stats,
     /// Replays a replay file of this scenario.
@@ -32,6 +35,7 @@ impl Entry {
 fn entry<S: Scenario>() -> Entry {
     Entry {
         name: S::NAME,
+        loom_bound: S::LOOM_PREEMPTION_BOUND,
         run: |size, checker| {
             let instance = match size {
                 Size::Small => S::small(),
@@ -62,13 +66,37 @@ pub fn scenarios() -> Vec<Entry> {
     ]
 }
 
-/// Every bug-zoo entry (each runs its broken or its correct variant, by its instance).
-pub fn zoo() -> Vec<Entry> {
+/// One bug-zoo entry, type-erased: its scenario runs the broken or the correct variant.
+pub struct ZooEntry {
+    /// The entry as a scenario (its instances run the broken variant).
+    pub entry: Entry,
+    /// The failure kind that must catch the broken variant.
+    pub caught_as: FailureKind,
+    /// Runs an instance with the given variant under a checker.
+    pub run_variant: fn(Size, Variant, &Checker) -> Stats,
+}
+
+fn zoo_entry<M: Mistake>() -> ZooEntry {
+    ZooEntry {
+        entry: entry::<M>(),
+        caught_as: M::CAUGHT_AS,
+        run_variant: |size, variant, checker| {
+            let instance = match size {
+                Size::Small => M::small(),
+                Size::Large => M::large(),
+            };
+            check(&instance.with_variant(variant), checker)
+        },
+    }
+}
+
+/// Every bug-zoo entry.
+pub fn zoo() -> Vec<ZooEntry> {
     vec![
-        entry::<zoo::lost_update::LostUpdate>(),
-        entry::<zoo::lock_order::LockOrderInversion>(),
-        entry::<zoo::forgotten_close::ConsumerHoldsSender>(),
-        entry::<zoo::wait_group_misuse::DoneTwice>(),
+        zoo_entry::<zoo::lost_update::LostUpdate>(),
+        zoo_entry::<zoo::lock_order::LockOrderInversion>(),
+        zoo_entry::<zoo::forgotten_close::ConsumerHoldsSender>(),
+        zoo_entry::<zoo::wait_group_misuse::DoneTwice>(),
     ]
 }
 
@@ -76,6 +104,6 @@ pub fn zoo() -> Vec<Entry> {
 pub fn find(name: &str) -> Option<Entry> {
     scenarios()
         .into_iter()
-        .chain(zoo())
+        .chain(zoo().into_iter().map(|zoo| zoo.entry))
         .find(|entry| entry.name == name)
 }
