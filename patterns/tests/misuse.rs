@@ -1,0 +1,87 @@
+//! Misuse of the kit's primitives gets a clear error or a panic that names the mistake, and no
+//! value handed to a channel is ever lost (on `Std`; the checks crate proves the same under the
+//! model checkers).
+
+use patterns::chan::{self, CloseError, SendError, TrySendError};
+use patterns::{Context, CtxError, ErrGroup, Semaphore, WaitGroup};
+
+#[test]
+#[should_panic(expected = "sync: negative WaitGroup counter")]
+fn wait_group_below_zero_panics_like_go() {
+    let wg = WaitGroup::new();
+    wg.add(1);
+    wg.done();
+    wg.done();
+}
+
+#[test]
+#[should_panic(expected = "a semaphore needs at least one permit")]
+fn semaphore_of_zero_permits_is_refused() {
+    let _ = Semaphore::new(0);
+}
+
+#[test]
+#[should_panic(expected = "ErrGroup limit of 0")]
+fn errgroup_limit_of_zero_is_refused() {
+    let _ = ErrGroup::<()>::new().with_limit(0);
+}
+
+#[test]
+fn double_close_is_an_error_not_silence() {
+    let (tx, _rx) = chan::bounded::<u8>(1);
+    assert_eq!(tx.close(), Ok(()));
+    assert_eq!(tx.close(), Err(CloseError));
+    assert_eq!(CloseError.to_string(), "close of a closed channel");
+}
+
+#[test]
+fn send_after_close_hands_the_value_back() {
+    let (tx, rx) = chan::bounded::<String>(1);
+    tx.close().unwrap();
+    let err = tx.send("kept".to_owned()).unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "send on a closed channel (the value is handed back)"
+    );
+    assert_eq!(err.into_inner(), "kept");
+    assert_eq!(rx.recv(), None);
+}
+
+#[test]
+fn send_with_no_receiver_left_hands_the_value_back() {
+    let (tx, rx) = chan::bounded::<u8>(0);
+    drop(rx);
+    assert_eq!(tx.send(7), Err(SendError::Disconnected(7)));
+    assert_eq!(tx.try_send(8), Err(TrySendError::Disconnected(8)));
+}
+
+#[test]
+fn a_parked_sender_gets_its_value_back_when_the_last_receiver_leaves() {
+    let (tx, rx) = chan::bounded::<u8>(0);
+    let sender = std::thread::spawn(move || tx.send(5));
+    // Whether the sender parked first or not, it must get 5 back, never lose it.
+    drop(rx);
+    assert_eq!(sender.join().unwrap(), Err(SendError::Disconnected(5)));
+}
+
+#[test]
+fn close_keeps_buffered_values_for_receivers() {
+    let (tx, rx) = chan::bounded(3);
+    for i in 0..3 {
+        tx.send(i).unwrap();
+    }
+    tx.close().unwrap();
+    assert_eq!(rx.iter().collect::<Vec<_>>(), vec![0, 1, 2]);
+}
+
+#[test]
+fn context_errors_read_like_go() {
+    assert_eq!(CtxError::Canceled.to_string(), "context canceled");
+    assert_eq!(
+        CtxError::DeadlineExceeded.to_string(),
+        "context deadline exceeded"
+    );
+    let (ctx, cancel) = Context::background().with_cancel();
+    drop(cancel); // dropping the canceller cancels: no lost-cancel leak
+    assert_eq!(ctx.err(), Some(CtxError::Canceled));
+}
