@@ -63,6 +63,13 @@ pub fn scenarios() -> Vec<Entry> {
         entry::<scenario::semaphore::CancelledWaiterTakesNoPermit>(),
         entry::<scenario::errgroup::FirstErrorCancelsGroup>(),
         entry::<scenario::time::TimersFireInDeadlineOrder>(),
+        entry::<scenario::worker_pool::EveryJobAccountedOnce>(),
+        entry::<scenario::worker_pool::InFlightNeverExceedsWorkers>(),
+        entry::<scenario::fan::MergeKeepsEveryValueInInputOrder>(),
+        entry::<scenario::fan::EarlyStopLeavesNoThreadBlocked>(),
+        entry::<scenario::fan::FanOutProcessesEachValueOnce>(),
+        entry::<scenario::pipeline::OutputIsCompositionInOrder>(),
+        entry::<scenario::pipeline::DownstreamStopEndsEveryStage>(),
     ]
 }
 

@@ -3,7 +3,9 @@
 //! binary: loom and shuttle must not share a process (DESIGN section 11).
 
 use checks::harness::{check, Checker, Scenario};
-use checks::scenario::{chan, context, errgroup, semaphore, time, wait_group};
+use checks::scenario::{
+    chan, context, errgroup, fan, pipeline, semaphore, time, wait_group, worker_pool,
+};
 use checks::zoo::{self, Mistake};
 
 /// Runs the small instance under loom, bounded where the scenario says (its cost is noted
@@ -81,6 +83,41 @@ fn errgroup_first_error_cancels_group() {
 #[test]
 fn time_timers_fire_in_deadline_order() {
     explore::<time::TimersFireInDeadlineOrder>();
+}
+
+#[test]
+fn worker_pool_every_job_accounted_once() {
+    explore::<worker_pool::EveryJobAccountedOnce>();
+}
+
+#[test]
+fn worker_pool_in_flight_never_exceeds_workers() {
+    explore::<worker_pool::InFlightNeverExceedsWorkers>();
+}
+
+#[test]
+fn fan_merge_keeps_every_value_in_input_order() {
+    explore::<fan::MergeKeepsEveryValueInInputOrder>();
+}
+
+#[test]
+fn fan_early_stop_leaves_no_thread_blocked() {
+    explore::<fan::EarlyStopLeavesNoThreadBlocked>();
+}
+
+#[test]
+fn fan_fan_out_processes_each_value_once() {
+    explore::<fan::FanOutProcessesEachValueOnce>();
+}
+
+#[test]
+fn pipeline_output_is_composition_in_order() {
+    explore::<pipeline::OutputIsCompositionInOrder>();
+}
+
+#[test]
+fn pipeline_downstream_stop_ends_every_stage() {
+    explore::<pipeline::DownstreamStopEndsEveryStage>();
 }
 
 /// loom catches the broken variant with the right kind, its replay reproduces it from the loom

@@ -2,7 +2,9 @@
 //! the zoo entries real threads can see. Real-thread runs assert invariants, never timings.
 
 use checks::harness::{check, Checker, FailureKind, Scenario};
-use checks::scenario::{chan, context, errgroup, semaphore, time, wait_group};
+use checks::scenario::{
+    chan, context, errgroup, fan, pipeline, semaphore, time, wait_group, worker_pool,
+};
 use checks::zoo::{self, Mistake, Variant};
 
 const RUNS: usize = 20;
@@ -38,6 +40,13 @@ stress_tests! {
     semaphore_cancelled_waiter_takes_no_permit => semaphore::CancelledWaiterTakesNoPermit,
     errgroup_first_error_cancels_group => errgroup::FirstErrorCancelsGroup,
     time_timers_fire_in_deadline_order => time::TimersFireInDeadlineOrder,
+    worker_pool_every_job_accounted_once => worker_pool::EveryJobAccountedOnce,
+    worker_pool_in_flight_never_exceeds_workers => worker_pool::InFlightNeverExceedsWorkers,
+    fan_merge_keeps_every_value_in_input_order => fan::MergeKeepsEveryValueInInputOrder,
+    fan_early_stop_leaves_no_thread_blocked => fan::EarlyStopLeavesNoThreadBlocked,
+    fan_fan_out_processes_each_value_once => fan::FanOutProcessesEachValueOnce,
+    pipeline_output_is_composition_in_order => pipeline::OutputIsCompositionInOrder,
+    pipeline_downstream_stop_ends_every_stage => pipeline::DownstreamStopEndsEveryStage,
 }
 
 /// A leak is deterministic on real threads too: the consumer can never finish.

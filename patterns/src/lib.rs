@@ -26,9 +26,12 @@ pub mod backend;
 pub mod chan;
 pub mod context;
 pub mod errgroup;
+pub mod fan;
+pub mod pipeline;
 pub mod semaphore;
 pub mod time;
 pub mod wait_group;
+pub mod worker_pool;
 
 pub use backend::{Atomic, AtomicInt, Backend, Std};
 pub use chan::{Receiver, Select, Sender};
@@ -36,3 +39,4 @@ pub use context::{Canceller, Context, CtxError};
 pub use errgroup::ErrGroup;
 pub use semaphore::{Permit, Semaphore};
 pub use wait_group::WaitGroup;
+pub use worker_pool::WorkerPool;

@@ -7,9 +7,12 @@
 pub mod chan;
 pub mod context;
 pub mod errgroup;
+pub mod fan;
+pub mod pipeline;
 pub mod semaphore;
 pub mod time;
 pub mod wait_group;
+pub mod worker_pool;
 
 /// Sorts a copy of `values`, for comparing multisets.
 pub(crate) fn sorted<T: Ord + Clone>(values: &[T]) -> Vec<T> {

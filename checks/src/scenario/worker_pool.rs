@@ -1,0 +1,252 @@
+//! Scenarios of the worker pool: every job accounted for once, the concurrency bound, shutdown and
+//! cancel.
+
+use crate::harness::Scenario;
+use crate::invariant;
+use patterns::worker_pool::{Options, Outcome, SubmitError, WorkerPool};
+use patterns::{Atomic, AtomicInt, Backend, Context};
+use serde::{Deserialize, Serialize};
+use std::sync::atomic::Ordering;
+use std::sync::Arc;
+
+/// Jobs with failures, flaky jobs, panics and an optional cancel: every submitted job comes back
+/// exactly once — done (with the right result), failed, handed back unprocessed, or refused at
+/// submission — and the workers are all joined.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EveryJobAccountedOnce {
+    /// Worker threads.
+    pub workers: usize,
+    /// Queue capacity.
+    pub queue: usize,
+    /// Jobs submitted, numbered from 0.
+    pub jobs: usize,
+    /// Jobs whose every attempt returns `Err`.
+    pub failing: Vec<usize>,
+    /// Jobs whose first attempt returns `Err` and the retry succeeds.
+    pub flaky: Vec<usize>,
+    /// Jobs that panic.
+    pub panicking: Vec<usize>,
+    /// Cancel the pool after submitting this many jobs (`None`: shut down after all).
+    pub cancel_after: Option<usize>,
+}
+
+impl Scenario for EveryJobAccountedOnce {
+    const NAME: &'static str = "worker_pool::every_job_accounted_once";
+    // Bound 2: 5,264 schedules, 0.6 s; bound 3: 104,744 schedules, 11.5 s; unbounded does not
+    // finish in minutes (3 threads, each job a select over two channels).
+    const LOOM_PREEMPTION_BOUND: Option<usize> = Some(2);
+    fn small() -> Self {
+        Self {
+            workers: 2,
+            queue: 1,
+            jobs: 3,
+            failing: vec![],
+            flaky: vec![1],
+            panicking: vec![2],
+            cancel_after: Some(2),
+        }
+    }
+    fn large() -> Self {
+        Self {
+            workers: 3,
+            queue: 2,
+            jobs: 12,
+            failing: vec![3, 7],
+            flaky: vec![1, 8],
+            panicking: vec![5],
+            cancel_after: Some(9),
+        }
+    }
+    fn run<B: Backend>(&self) {
+        let attempts = Arc::new(B::mutex(vec![0_usize; self.jobs]));
+        let pool = {
+            let (failing, flaky, panicking) = (
+                self.failing.clone(),
+                self.flaky.clone(),
+                self.panicking.clone(),
+            );
+            let attempts = Arc::clone(&attempts);
+            WorkerPool::<usize, usize, B>::start(
+                &Context::background_in(),
+                Options {
+                    workers: self.workers,
+                    queue: self.queue,
+                    retries: 1,
+                },
+                move |&job: &usize| {
+                    let attempt = {
+                        let mut attempts = B::lock(&attempts);
+                        attempts[job] += 1;
+                        attempts[job]
+                    };
+                    if panicking.contains(&job) {
+                        panic!("job {job} panics on purpose");
+                    }
+                    if failing.contains(&job) || (flaky.contains(&job) && attempt == 1) {
+                        return Err(format!("job {job} failed attempt {attempt}"));
+                    }
+                    Ok(job * 10)
+                },
+            )
+        };
+        let results = pool.results();
+        let mut refused = Vec::new();
+        for job in 0..self.jobs {
+            if Some(job) == self.cancel_after {
+                break;
+            }
+            if let Err(error) = pool.submit(job) {
+                refused.push(error.into_inner());
+            }
+        }
+        let submitted_all = self.cancel_after.is_none_or(|k| k >= self.jobs);
+        let summary = if submitted_all {
+            pool.shutdown()
+        } else {
+            pool.cancel()
+        };
+        let offered = self.cancel_after.unwrap_or(self.jobs).min(self.jobs);
+
+        let mut seen = vec![0_usize; self.jobs];
+        for job in &refused {
+            seen[*job] += 1;
+        }
+        let (mut done, mut failed, mut unprocessed) = (0, 0, 0);
+        for outcome in results.iter() {
+            match outcome {
+                Outcome::Done { job, result, .. } => {
+                    invariant!(result == job * 10, "job {job} produced {result}");
+                    invariant!(
+                        !self.failing.contains(&job) && !self.panicking.contains(&job),
+                        "job {job} should have failed"
+                    );
+                    seen[job] += 1;
+                    done += 1;
+                }
+                Outcome::Failed { job, .. } => {
+                    invariant!(
+                        self.failing.contains(&job) || self.panicking.contains(&job),
+                        "job {job} failed but should not have"
+                    );
+                    seen[job] += 1;
+                    failed += 1;
+                }
+                Outcome::Unprocessed { job } => {
+                    invariant!(
+                        !submitted_all,
+                        "job {job} handed back, but the pool was not cancelled"
+                    );
+                    invariant!(
+                        B::lock(&attempts)[job] == 0,
+                        "job {job} handed back after it started"
+                    );
+                    seen[job] += 1;
+                    unprocessed += 1;
+                }
+            }
+        }
+        for (job, &count) in seen.iter().enumerate() {
+            let expected = usize::from(job < offered);
+            invariant!(
+                count == expected,
+                "job {job} accounted for {count} times, expected {expected}: {seen:?}"
+            );
+        }
+        invariant!(
+            (summary.succeeded, summary.failed, summary.unprocessed) == (done, failed, unprocessed),
+            "summary {summary:?} disagrees with the outcomes ({done} done, {failed} failed, {unprocessed} unprocessed)"
+        );
+        if submitted_all {
+            invariant!(
+                refused.is_empty(),
+                "jobs refused by a live pool: {refused:?}"
+            );
+        }
+    }
+}
+
+/// Many jobs: never more than `workers` run at once, and all of them do run.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct InFlightNeverExceedsWorkers {
+    /// Worker threads.
+    pub workers: usize,
+    /// Queue capacity.
+    pub queue: usize,
+    /// Jobs.
+    pub jobs: usize,
+}
+
+impl Scenario for InFlightNeverExceedsWorkers {
+    const NAME: &'static str = "worker_pool::in_flight_never_exceeds_workers";
+    // Bound 2: 23,577 schedules, 2.8 s; bound 3: 788,443 schedules, 91 s.
+    const LOOM_PREEMPTION_BOUND: Option<usize> = Some(2);
+    fn small() -> Self {
+        Self {
+            workers: 2,
+            queue: 0,
+            jobs: 3,
+        }
+    }
+    fn large() -> Self {
+        Self {
+            workers: 4,
+            queue: 3,
+            jobs: 40,
+        }
+    }
+    fn run<B: Backend>(&self) {
+        let in_flight = Arc::new(B::AtomicUsize::new(0));
+        let high_water = Arc::new(B::AtomicUsize::new(0));
+        let pool = {
+            let (in_flight, high_water) = (Arc::clone(&in_flight), Arc::clone(&high_water));
+            WorkerPool::<usize, (), B>::start(
+                &Context::background_in(),
+                Options {
+                    workers: self.workers,
+                    queue: self.queue,
+                    retries: 0,
+                },
+                move |_job: &usize| {
+                    let now = in_flight.fetch_add(1, Ordering::SeqCst) + 1;
+                    let mut seen = high_water.load(Ordering::SeqCst);
+                    while now > seen {
+                        match high_water.compare_exchange(
+                            seen,
+                            now,
+                            Ordering::SeqCst,
+                            Ordering::SeqCst,
+                        ) {
+                            Ok(_) => break,
+                            Err(actual) => seen = actual,
+                        }
+                    }
+                    in_flight.fetch_sub(1, Ordering::SeqCst);
+                    Ok::<(), String>(())
+                },
+            )
+        };
+        let results = pool.results();
+        for job in 0..self.jobs {
+            if let Err(SubmitError::Cancelled(job) | SubmitError::ShutDown(job)) = pool.submit(job)
+            {
+                invariant!(false, "a live pool refused job {job}");
+            }
+        }
+        let summary = pool.shutdown();
+        let ran = results
+            .iter()
+            .filter(|o| matches!(o, Outcome::Done { .. }))
+            .count();
+        invariant!(
+            ran == self.jobs && summary.succeeded == self.jobs,
+            "{ran} of {} jobs ran",
+            self.jobs
+        );
+        let peak = high_water.load(Ordering::SeqCst);
+        invariant!(
+            peak <= self.workers,
+            "{peak} jobs ran at once with {} workers",
+            self.workers
+        );
+    }
+}

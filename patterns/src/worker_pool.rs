@@ -1,0 +1,388 @@
+//! The worker pool: a fixed number of workers take jobs from a bounded queue; every job comes back
+//! as exactly one [`Outcome`].
+//!
+//! Go (the course's "background job processing" service):
+//!
+//! ```go
+//! jobs := make(chan Job, queue)
+//! results := make(chan Result, queue)
+//! for w := 0; w < workers; w++ {
+//!     go func() {
+//!         for {
+//!             select {
+//!             case <-ctx.Done(): return
+//!             case j, ok := <-jobs:
+//!                 if !ok { return }
+//!                 results <- process(j)   // with recover(), retries, metrics
+//!             }
+//!         }
+//!     }()
+//! }
+//! ```
+//!
+//! Here:
+//!
+//! ```
+//! use patterns::worker_pool::{Outcome, WorkerPool};
+//!
+//! let pool = WorkerPool::new(2, 4, |n: &u64| if *n == 3 { Err("three") } else { Ok(n * n) });
+//! for n in 0..5 {
+//!     pool.submit(n).unwrap();
+//! }
+//! let results = pool.results();
+//! let summary = pool.shutdown(); // stop intake, drain the queue, join the workers
+//! let outcomes: Vec<_> = results.iter().collect();
+//! assert_eq!(outcomes.len(), 5); // every job accounted for exactly once
+//! assert_eq!(summary.succeeded, 4);
+//! assert!(outcomes.iter().any(|o| matches!(o, Outcome::Failed { job: 3, .. })));
+//! ```
+//!
+//! Guarantees (each checked by a scenario under loom, shuttle and real threads): every submitted job
+//! is reported exactly once — done, failed (an `Err` after its retries, or a panic, which the pool
+//! survives), or handed back unprocessed on cancel; no more than `workers` jobs run at once; every
+//! worker has exited when `shutdown` or `cancel` returns; nothing deadlocks, whether or not the
+//! results are read while the pool runs.
+
+use crate::backend::{Backend, Std};
+use crate::chan::{self, Receiver, RecvArm, Select, Selected, SendArm, Sender};
+use crate::context::{Canceller, Context};
+use std::fmt;
+use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::sync::Arc;
+use std::time::Duration;
+
+/// How one job ended. Exactly one outcome is reported per submitted job.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Outcome<J, R> {
+    /// The job succeeded (possibly after retries).
+    Done {
+        /// The job.
+        job: J,
+        /// What it produced.
+        result: R,
+        /// How many times it was retried before succeeding.
+        retries: usize,
+    },
+    /// The job failed on its last attempt: an `Err`, or a panic (its message).
+    Failed {
+        /// The job.
+        job: J,
+        /// The error or panic message of the last attempt.
+        error: String,
+        /// How many times it was retried.
+        retries: usize,
+    },
+    /// The pool was cancelled before the job started: it is handed back untouched.
+    Unprocessed {
+        /// The job.
+        job: J,
+    },
+}
+
+/// Why a job was not accepted; the job comes back inside.
+#[derive(Debug, PartialEq, Eq)]
+pub enum SubmitError<J> {
+    /// The pool was cancelled.
+    Cancelled(J),
+    /// The pool is shutting down: intake is closed.
+    ShutDown(J),
+}
+
+impl<J> SubmitError<J> {
+    /// The job that was not accepted.
+    pub fn into_inner(self) -> J {
+        match self {
+            SubmitError::Cancelled(job) | SubmitError::ShutDown(job) => job,
+        }
+    }
+}
+
+impl<J> fmt::Display for SubmitError<J> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            SubmitError::Cancelled(_) => {
+                "job not accepted: the pool was cancelled (the job is handed back)"
+            }
+            SubmitError::ShutDown(_) => {
+                "job not accepted: the pool is shutting down (the job is handed back)"
+            }
+        })
+    }
+}
+
+impl<J: fmt::Debug> std::error::Error for SubmitError<J> {}
+
+/// The pool's counters, as returned by `shutdown` and `cancel`.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Summary {
+    /// Jobs that succeeded.
+    pub succeeded: usize,
+    /// Jobs that failed (after their retries).
+    pub failed: usize,
+    /// Retries, over all jobs.
+    pub retried: usize,
+    /// Jobs handed back unprocessed on cancel.
+    pub unprocessed: usize,
+    /// Total time jobs spent running, in the backend's clock.
+    pub busy: Duration,
+    /// The longest single attempt.
+    pub slowest: Duration,
+}
+
+/// Options of a [`WorkerPool`].
+#[derive(Clone, Copy, Debug)]
+pub struct Options {
+    /// Worker threads.
+    pub workers: usize,
+    /// Capacity of the job queue (0: every submit waits for a worker).
+    pub queue: usize,
+    /// Extra attempts for a job whose attempt returned `Err` (a panic is not retried).
+    pub retries: usize,
+}
+
+/// The function a pool runs: one attempt at a job.
+type Work<J, R, E> = dyn Fn(&J) -> Result<R, E> + Send + Sync;
+
+/// A bounded pool of workers. See the module documentation.
+pub struct WorkerPool<J: Send + 'static, R: Send + 'static, B: Backend = Std> {
+    jobs: Sender<J, B>,
+    queue: Receiver<J, B>,
+    /// The pool's own sender of outcomes, for the jobs it hands back after the workers are gone;
+    /// dropping it last closes `results`.
+    report: Sender<Outcome<J, R>, B>,
+    results: Receiver<Outcome<J, R>, B>,
+    ctx: Context<B>,
+    cancel: Canceller<B>,
+    workers: Vec<B::JoinHandle<()>>,
+    summary: Arc<B::Mutex<Summary>>,
+}
+
+impl<J: Send + 'static, R: Send + 'static> WorkerPool<J, R, Std> {
+    /// A pool of `workers` threads and a queue of `queue` jobs, running `work` on [`Std`].
+    ///
+    /// # Panics
+    /// If `workers` is 0: no job could ever run.
+    pub fn new<E, F>(workers: usize, queue: usize, work: F) -> Self
+    where
+        E: fmt::Display,
+        F: Fn(&J) -> Result<R, E> + Send + Sync + 'static,
+    {
+        Self::start(
+            &Context::background(),
+            Options {
+                workers,
+                queue,
+                retries: 0,
+            },
+            work,
+        )
+    }
+}
+
+impl<J: Send + 'static, R: Send + 'static, B: Backend> WorkerPool<J, R, B> {
+    /// A pool on backend `B`, cancelled with `parent` or by [`WorkerPool::cancel`].
+    ///
+    /// # Panics
+    /// If `options.workers` is 0: no job could ever run.
+    pub fn start<E, F>(parent: &Context<B>, options: Options, work: F) -> Self
+    where
+        E: fmt::Display,
+        F: Fn(&J) -> Result<R, E> + Send + Sync + 'static,
+    {
+        assert!(
+            options.workers > 0,
+            "WorkerPool with 0 workers: no job could ever run"
+        );
+        let (jobs, queue) = chan::bounded_in::<B, J>(options.queue);
+        // Unbounded: a worker never blocks on reporting, so a pool whose results are read only
+        // after shutdown cannot deadlock.
+        let (report, results) = chan::unbounded_in::<B, Outcome<J, R>>();
+        let (ctx, cancel) = parent.with_cancel();
+        let summary = Arc::new(B::mutex(Summary::default()));
+        let work: Arc<Work<J, R, String>> =
+            Arc::new(move |job: &J| work(job).map_err(|e| e.to_string()));
+        let workers = (0..options.workers)
+            .map(|w| {
+                let worker = Worker {
+                    queue: queue.clone(),
+                    report: report.clone(),
+                    ctx: ctx.clone(),
+                    work: Arc::clone(&work),
+                    summary: Arc::clone(&summary),
+                    retries: options.retries,
+                };
+                B::spawn(&format!("worker-{w}"), move || worker.run())
+            })
+            .collect();
+        Self {
+            jobs,
+            queue,
+            report,
+            results,
+            ctx,
+            cancel,
+            workers,
+            summary,
+        }
+    }
+
+    /// Queues `job`, waiting while the queue is full. Hands the job back if the pool is cancelled
+    /// (even while waiting) or shut down.
+    #[track_caller]
+    pub fn submit(&self, job: J) -> Result<(), SubmitError<J>> {
+        if self.ctx.is_done() {
+            return Err(SubmitError::Cancelled(job));
+        }
+        let mut send = SendArm::new(&self.jobs, job);
+        let mut done = RecvArm::new(self.ctx.done());
+        let selected = Select::new().send(&mut send).recv(&mut done).wait();
+        match (selected, send.into_unsent()) {
+            // Delivered: the arm no longer holds the job.
+            (_, None) => Ok(()),
+            (Selected::Arm(0), Some(job)) => Err(SubmitError::ShutDown(job)),
+            (_, Some(job)) => Err(SubmitError::Cancelled(job)),
+        }
+    }
+
+    /// The outcomes, as they happen; closed once the pool has stopped and every outcome is in.
+    pub fn results(&self) -> Receiver<Outcome<J, R>, B> {
+        self.results.clone()
+    }
+
+    /// The pool's context: done once the pool is cancelled. Jobs can watch it.
+    pub fn context(&self) -> &Context<B> {
+        &self.ctx
+    }
+
+    /// Stops intake, lets the workers finish every queued job, joins them.
+    #[track_caller]
+    pub fn shutdown(self) -> Summary {
+        // Closing the queue lets the workers drain it and then see `None`.
+        let _ = self.jobs.close();
+        self.stop()
+    }
+
+    /// Cancels: workers stop after their current job; every job still queued is handed back as
+    /// [`Outcome::Unprocessed`]. Joins the workers.
+    #[track_caller]
+    pub fn cancel(self) -> Summary {
+        self.cancel.cancel();
+        let _ = self.jobs.close();
+        self.stop()
+    }
+
+    fn stop(self) -> Summary {
+        let Self {
+            jobs,
+            queue,
+            report,
+            workers,
+            summary,
+            ..
+        } = self;
+        drop(jobs);
+        for worker in workers {
+            if let Err(panic) = B::join(worker) {
+                // Jobs' panics are caught; a worker's own panic is a bug worth surfacing.
+                std::panic::resume_unwind(panic);
+            }
+        }
+        // Every worker is gone: what is still queued was never started.
+        let mut unprocessed = 0;
+        while let Ok(job) = queue.try_recv() {
+            unprocessed += 1;
+            // Unbounded, and `results` is alive: cannot fail.
+            let _ = report.send(Outcome::Unprocessed { job });
+        }
+        let mut summary = *B::lock(&summary);
+        summary.unprocessed += unprocessed;
+        summary
+    }
+}
+
+/// One worker's share of the pool.
+struct Worker<J: Send + 'static, R: Send + 'static, B: Backend> {
+    queue: Receiver<J, B>,
+    report: Sender<Outcome<J, R>, B>,
+    ctx: Context<B>,
+    work: Arc<Work<J, R, String>>,
+    summary: Arc<B::Mutex<Summary>>,
+    retries: usize,
+}
+
+impl<J: Send + 'static, R: Send + 'static, B: Backend> Worker<J, R, B> {
+    fn run(self) {
+        loop {
+            let mut next = RecvArm::new(&self.queue);
+            let mut done = RecvArm::new(self.ctx.done());
+            let job = match Select::new().recv(&mut next).recv(&mut done).wait() {
+                Selected::Arm(0) => match next.take() {
+                    Some(job) => job,
+                    None => return, // closed and drained: shutdown
+                },
+                _ => return, // cancelled
+            };
+            if self.ctx.is_done() {
+                // Taken in a race with the cancel: it never started, so it goes back.
+                self.unprocessed(job);
+                return;
+            }
+            self.process(job);
+        }
+    }
+
+    fn process(&self, job: J) {
+        let mut retries = 0;
+        let outcome = loop {
+            let started = B::now();
+            let attempt = catch_unwind(AssertUnwindSafe(|| (self.work)(&job)));
+            let took = B::now().saturating_sub(started);
+            let retry = matches!(attempt, Ok(Err(_))) && retries < self.retries;
+            let mut summary = B::lock(&self.summary);
+            summary.busy += took;
+            summary.slowest = summary.slowest.max(took);
+            match (&attempt, retry) {
+                (_, true) => summary.retried += 1,
+                (Ok(Ok(_)), _) => summary.succeeded += 1,
+                _ => summary.failed += 1,
+            }
+            drop(summary);
+            if retry {
+                retries += 1;
+                continue;
+            }
+            break match attempt {
+                Ok(Ok(result)) => Outcome::Done {
+                    job,
+                    result,
+                    retries,
+                },
+                Ok(Err(error)) => Outcome::Failed {
+                    job,
+                    error,
+                    retries,
+                },
+                Err(panic) => Outcome::Failed {
+                    job,
+                    error: format!("job panicked: {}", panic_text(panic.as_ref())),
+                    retries,
+                },
+            };
+        };
+        // Unbounded, and the pool holds a receiver until it has stopped: cannot fail.
+        let _ = self.report.send(outcome);
+    }
+
+    fn unprocessed(&self, job: J) {
+        B::lock(&self.summary).unprocessed += 1;
+        let _ = self.report.send(Outcome::Unprocessed { job });
+    }
+}
+
+fn panic_text(payload: &(dyn std::any::Any + Send)) -> String {
+    payload
+        .downcast_ref::<String>()
+        .cloned()
+        .or_else(|| payload.downcast_ref::<&str>().map(|s| (*s).to_owned()))
+        .unwrap_or_else(|| "(non-string panic)".to_owned())
+}
