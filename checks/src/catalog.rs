@@ -70,6 +70,8 @@ pub fn scenarios() -> Vec<Entry> {
         entry::<scenario::fan::FanOutProcessesEachValueOnce>(),
         entry::<scenario::pipeline::OutputIsCompositionInOrder>(),
         entry::<scenario::pipeline::DownstreamStopEndsEveryStage>(),
+        entry::<scenario::bounded::CallsNeverExceedLimit>(),
+        entry::<scenario::request::RootCancelStopsEveryPart>(),
     ]
 }
 

@@ -4,7 +4,8 @@
 
 use checks::harness::{check, Checker, Scenario};
 use checks::scenario::{
-    chan, context, errgroup, fan, pipeline, semaphore, time, wait_group, worker_pool,
+    bounded, chan, context, errgroup, fan, pipeline, request, semaphore, time, wait_group,
+    worker_pool,
 };
 use checks::zoo::{self, Mistake};
 
@@ -118,6 +119,16 @@ fn pipeline_output_is_composition_in_order() {
 #[test]
 fn pipeline_downstream_stop_ends_every_stage() {
     explore::<pipeline::DownstreamStopEndsEveryStage>();
+}
+
+#[test]
+fn bounded_calls_never_exceed_limit() {
+    explore::<bounded::CallsNeverExceedLimit>();
+}
+
+#[test]
+fn request_root_cancel_stops_every_part() {
+    explore::<request::RootCancelStopsEveryPart>();
 }
 
 /// loom catches the broken variant with the right kind, its replay reproduces it from the loom

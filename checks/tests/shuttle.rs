@@ -7,7 +7,8 @@
 
 use checks::harness::{check, Checker, Scenario};
 use checks::scenario::{
-    chan, context, errgroup, fan, pipeline, semaphore, time, wait_group, worker_pool,
+    bounded, chan, context, errgroup, fan, pipeline, request, semaphore, time, wait_group,
+    worker_pool,
 };
 use checks::zoo::{self, Mistake};
 
@@ -57,6 +58,8 @@ shuttle_tests! {
     fan_fan_out_processes_each_value_once => fan::FanOutProcessesEachValueOnce,
     pipeline_output_is_composition_in_order => pipeline::OutputIsCompositionInOrder,
     pipeline_downstream_stop_ends_every_stage => pipeline::DownstreamStopEndsEveryStage,
+    bounded_calls_never_exceed_limit => bounded::CallsNeverExceedLimit,
+    request_root_cancel_stops_every_part => request::RootCancelStopsEveryPart,
 }
 
 /// PCT catches the broken variant with the right kind, its replay reproduces it, and the correct

@@ -3,7 +3,8 @@
 
 use checks::harness::{check, Checker, FailureKind, Scenario};
 use checks::scenario::{
-    chan, context, errgroup, fan, pipeline, semaphore, time, wait_group, worker_pool,
+    bounded, chan, context, errgroup, fan, pipeline, request, semaphore, time, wait_group,
+    worker_pool,
 };
 use checks::zoo::{self, Mistake, Variant};
 
@@ -47,6 +48,8 @@ stress_tests! {
     fan_fan_out_processes_each_value_once => fan::FanOutProcessesEachValueOnce,
     pipeline_output_is_composition_in_order => pipeline::OutputIsCompositionInOrder,
     pipeline_downstream_stop_ends_every_stage => pipeline::DownstreamStopEndsEveryStage,
+    bounded_calls_never_exceed_limit => bounded::CallsNeverExceedLimit,
+    request_root_cancel_stops_every_part => request::RootCancelStopsEveryPart,
 }
 
 /// A leak is deterministic on real threads too: the consumer can never finish.

@@ -23,11 +23,13 @@
 #![forbid(unsafe_code)]
 
 pub mod backend;
+pub mod bounded;
 pub mod chan;
 pub mod context;
 pub mod errgroup;
 pub mod fan;
 pub mod pipeline;
+pub mod request;
 pub mod semaphore;
 pub mod time;
 pub mod wait_group;

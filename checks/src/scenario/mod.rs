@@ -4,11 +4,13 @@
 //! `small()` is what loom explores exhaustively (at most 5 threads, main and timer included);
 //! `large()` is what shuttle samples and real threads stress.
 
+pub mod bounded;
 pub mod chan;
 pub mod context;
 pub mod errgroup;
 pub mod fan;
 pub mod pipeline;
+pub mod request;
 pub mod semaphore;
 pub mod time;
 pub mod wait_group;
