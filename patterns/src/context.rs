@@ -131,8 +131,12 @@ impl<B: Backend> Context<B> {
         let mut state = B::lock(&child.node.state);
         if state.err.is_none() {
             state.timer = Some(timer);
+            drop(state);
+        } else {
+            // Cancelled meanwhile (with its parent, say): its deadline no longer matters.
+            drop(state);
+            timer.stop();
         }
-        drop(state);
         (child, canceller)
     }
 

@@ -19,6 +19,7 @@
 use crate::backend::Backend;
 use std::cmp::Reverse;
 use std::collections::{BTreeMap, BinaryHeap};
+use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -41,8 +42,13 @@ struct TimerState {
     /// The callback of each armed timer; a stopped timer is removed here and skipped in `queue`.
     pending: BTreeMap<u64, Callback>,
     next_id: u64,
+    /// Entries of `queue` whose timer was stopped; the heap is compacted when they pile up.
+    stopped: usize,
     started: bool,
     shutdown: bool,
+    /// The first panic of a callback: the timer thread survives it, and `shutdown` re-raises it
+    /// (so a model run fails on it; on `Std` the panic hook has already reported it).
+    panic: Option<Box<dyn std::any::Any + Send>>,
 }
 
 /// A timer armed by [`TimerService::after_func`]. Dropping it does not stop it (as in Go).
@@ -65,8 +71,10 @@ impl<B: Backend> TimerService<B> {
                 queue: BinaryHeap::new(),
                 pending: BTreeMap::new(),
                 next_id: 0,
+                stopped: 0,
                 started: false,
                 shutdown: false,
+                panic: None,
             }),
             wake: B::condvar(),
             thread: B::mutex(None),
@@ -119,8 +127,11 @@ impl<B: Backend> TimerService<B> {
     pub fn shutdown(&self) {
         let mut state = B::lock(&self.state);
         state.shutdown = true;
-        state.pending.clear();
+        // Dropped after unlocking: a callback may own something whose drop stops a timer.
+        let pending = std::mem::take(&mut state.pending);
+        let panic = state.panic.take();
         drop(state);
+        drop(pending);
         B::notify_all(&self.wake);
         let handle = B::lock(&self.thread).take();
         if let Some(handle) = handle {
@@ -128,6 +139,9 @@ impl<B: Backend> TimerService<B> {
             if let Err(panic) = B::join(handle) {
                 std::panic::resume_unwind(panic);
             }
+        }
+        if let Some(panic) = panic {
+            std::panic::resume_unwind(panic);
         }
     }
 
@@ -143,6 +157,7 @@ impl<B: Backend> TimerService<B> {
             };
             if !state.pending.contains_key(&id) {
                 state.queue.pop();
+                state.stopped = state.stopped.saturating_sub(1);
                 continue;
             }
             if B::now() < deadline {
@@ -152,10 +167,13 @@ impl<B: Backend> TimerService<B> {
             state.queue.pop();
             let callback = state.pending.remove(&id);
             drop(state);
-            if let Some(callback) = callback {
-                callback();
-            }
+            // A panicking callback must not take every other timer down with this thread.
+            let panic =
+                callback.and_then(|callback| catch_unwind(AssertUnwindSafe(callback)).err());
             state = B::lock(&self.state);
+            if let Some(panic) = panic {
+                state.panic.get_or_insert(panic);
+            }
         }
     }
 }
@@ -164,14 +182,31 @@ impl<B: Backend> Timer<B> {
     /// Stops the timer. Returns true if that kept it from firing, false if it had already fired or
     /// been stopped (Go's `Timer.Stop`).
     pub fn stop(&self) -> bool {
-        B::lock(&self.service.state)
-            .pending
-            .remove(&self.id)
-            .is_some()
+        let mut state = B::lock(&self.service.state);
+        let callback = state.pending.remove(&self.id);
+        if callback.is_some() {
+            state.stopped += 1;
+            // Stopped entries wait in the heap until they reach its top; compact when they are
+            // most of it, so many short-lived timeouts under one long timer cannot pile up.
+            if state.stopped > 32 && state.stopped * 2 > state.queue.len() {
+                let TimerState { queue, pending, .. } = &mut *state;
+                queue.retain(|Reverse((_, id))| pending.contains_key(id));
+                state.stopped = 0;
+            }
+        }
+        drop(state);
+        // Dropped after unlocking: the callback may own a canceller whose drop stops a timer.
+        let stopped = callback.is_some();
+        drop(callback);
+        stopped
     }
 }
 
 /// Runs `f` on `B`'s timer thread after `delay` (Go's `time.AfterFunc`).
+///
+/// Unlike Go, which gives the function a goroutine of its own, `f` runs on the timer thread: it
+/// must not block (send with `try_send`, cancel a context, spawn a thread for longer work), or
+/// every later timer waits for it. A panic in `f` does not stop the timer thread.
 pub fn after_func<B: Backend>(delay: Duration, f: impl FnOnce() + Send + 'static) -> Timer<B> {
     B::timers().after_func(delay, f)
 }

@@ -148,8 +148,8 @@ pub struct WorkerPool<J: Send + 'static, R: Send + 'static, B: Backend = Std> {
     jobs: Sender<J, B>,
     queue: Receiver<J, B>,
     /// The pool's own sender of outcomes, for the jobs it hands back after the workers are gone;
-    /// dropping it last closes `results`.
-    report: Sender<Outcome<J, R>, B>,
+    /// dropping it last closes `results`. `None` once the pool has stopped.
+    report: Option<Sender<Outcome<J, R>, B>>,
     results: Receiver<Outcome<J, R>, B>,
     ctx: Context<B>,
     cancel: Canceller<B>,
@@ -217,7 +217,7 @@ impl<J: Send + 'static, R: Send + 'static, B: Backend> WorkerPool<J, R, B> {
         Self {
             jobs,
             queue,
-            report,
+            report: Some(report),
             results,
             ctx,
             cancel,
@@ -256,47 +256,56 @@ impl<J: Send + 'static, R: Send + 'static, B: Backend> WorkerPool<J, R, B> {
 
     /// Stops intake, lets the workers finish every queued job, joins them.
     #[track_caller]
-    pub fn shutdown(self) -> Summary {
-        // Closing the queue lets the workers drain it and then see `None`.
-        let _ = self.jobs.close();
+    pub fn shutdown(mut self) -> Summary {
         self.stop()
     }
 
     /// Cancels: workers stop after their current job; every job still queued is handed back as
-    /// [`Outcome::Unprocessed`]. Joins the workers.
+    /// [`Outcome::Unprocessed`]. Joins the workers. Dropping the pool does the same.
     #[track_caller]
-    pub fn cancel(self) -> Summary {
+    pub fn cancel(mut self) -> Summary {
         self.cancel.cancel();
-        let _ = self.jobs.close();
         self.stop()
     }
 
-    fn stop(self) -> Summary {
-        let Self {
-            jobs,
-            queue,
-            report,
-            workers,
-            summary,
-            ..
-        } = self;
-        drop(jobs);
-        for worker in workers {
+    fn stop(&mut self) -> Summary {
+        // Closing the queue lets the workers drain it (unless cancelled) and then see `None`.
+        let _ = self.jobs.close();
+        for worker in std::mem::take(&mut self.workers) {
             if let Err(panic) = B::join(worker) {
                 // Jobs' panics are caught; a worker's own panic is a bug worth surfacing.
-                std::panic::resume_unwind(panic);
+                if !std::thread::panicking() {
+                    std::panic::resume_unwind(panic);
+                }
             }
         }
         // Every worker is gone: what is still queued was never started.
+        let report = self.report.take();
         let mut unprocessed = 0;
-        while let Ok(job) = queue.try_recv() {
+        while let Ok(job) = self.queue.try_recv() {
             unprocessed += 1;
-            // Unbounded, and `results` is alive: cannot fail.
-            let _ = report.send(Outcome::Unprocessed { job });
+            if let Some(report) = &report {
+                // Unbounded, and `results` is alive: cannot fail.
+                let _ = report.send(Outcome::Unprocessed { job });
+            }
         }
-        let mut summary = *B::lock(&summary);
+        // The last sender of outcomes: `results` closes once it is read to the end.
+        drop(report);
+        let mut summary = *B::lock(&self.summary);
         summary.unprocessed += unprocessed;
         summary
+    }
+}
+
+impl<J: Send + 'static, R: Send + 'static, B: Backend> Drop for WorkerPool<J, R, B> {
+    /// A pool dropped without `shutdown` or `cancel` is cancelled: queued jobs come back as
+    /// [`Outcome::Unprocessed`] rather than vanish, and the workers are joined.
+    fn drop(&mut self) {
+        if B::in_teardown() || self.report.is_none() {
+            return;
+        }
+        self.cancel.cancel();
+        self.stop();
     }
 }
 

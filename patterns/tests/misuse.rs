@@ -85,3 +85,47 @@ fn context_errors_read_like_go() {
     drop(cancel); // dropping the canceller cancels: no lost-cancel leak
     assert_eq!(ctx.err(), Some(CtxError::Canceled));
 }
+
+#[test]
+fn stopping_a_timer_whose_callback_owns_a_canceller_does_not_deadlock() {
+    use patterns::{time, Std};
+    use std::time::Duration;
+    // The callback owns a canceller; stopping the timer drops it, which stops the context's own
+    // deadline timer: both on the one timer service.
+    let (ctx, cancel) = Context::background().with_timeout(Duration::from_secs(60));
+    let timer = time::after_func::<Std>(Duration::from_secs(5), move || cancel.cancel());
+    assert!(timer.stop());
+    assert_eq!(ctx.err(), Some(CtxError::Canceled));
+    // The timer service still works.
+    assert!(chan::after(Duration::from_millis(1)).recv().is_some());
+}
+
+#[test]
+fn a_panicking_timer_callback_does_not_stop_other_timers() {
+    use patterns::{time, Std};
+    use std::time::Duration;
+    let _ = time::after_func::<Std>(Duration::ZERO, || panic!("a callback panics on purpose"));
+    assert!(chan::after(Duration::from_millis(5)).recv().is_some());
+}
+
+#[test]
+#[should_panic(expected = "SendArm reused after its value was delivered")]
+fn a_send_arm_sends_once() {
+    use patterns::chan::{Select, SendArm};
+    let (tx, _rx) = chan::bounded::<u8>(2);
+    let mut arm = SendArm::new(&tx, 1);
+    Select::new().send(&mut arm).wait();
+    Select::new().send(&mut arm).wait();
+}
+
+#[test]
+fn a_dropped_pool_accounts_for_every_job() {
+    use patterns::worker_pool::WorkerPool;
+    let pool = WorkerPool::new(1, 4, |job: &u32| Ok::<u32, String>(*job));
+    for job in 0..4 {
+        pool.submit(job).unwrap();
+    }
+    let results = pool.results();
+    drop(pool); // cancelled: queued jobs come back unprocessed, none vanish
+    assert_eq!(results.iter().count(), 4);
+}

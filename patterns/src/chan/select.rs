@@ -227,13 +227,30 @@ impl<'s, B: Backend> Select<'s, B> {
     }
 
     /// Adds a receive arm; its index is the number of arms added before it.
+    ///
+    /// # Panics
+    /// If the arm still holds a value received by an earlier select: `take` it first.
     pub fn recv<'a: 's, T: Send + 's>(mut self, arm: &'s mut RecvArm<'a, T, B>) -> Self {
+        assert!(
+            arm.result.is_none(),
+            "RecvArm reused while it still holds what an earlier select received: take() it first"
+        );
         self.arms.push(arm);
         self
     }
 
     /// Adds a send arm; its index is the number of arms added before it.
+    ///
+    /// # Panics
+    /// If the arm's value was already delivered by an earlier select: a send arm sends once.
     pub fn send<'a: 's, T: Send + 's>(mut self, arm: &'s mut SendArm<'a, T, B>) -> Self {
+        let holds_value =
+            arm.value.is_some() || arm.slot.as_ref().is_some_and(|slot| slot.is_full());
+        assert!(
+            holds_value,
+            "SendArm reused after its value was delivered (or taken back): make a new SendArm"
+        );
+        arm.outcome = None;
         self.arms.push(arm);
         self
     }

@@ -161,6 +161,10 @@ impl<T> Slot<T> {
         debug_assert!(previous.is_none(), "a slot was filled twice");
     }
 
+    pub(crate) fn is_full(&self) -> bool {
+        self.0.lock().unwrap_or_else(|p| p.into_inner()).is_some()
+    }
+
     pub(crate) fn take(&self) -> Option<T> {
         self.0.lock().unwrap_or_else(|p| p.into_inner()).take()
     }
