@@ -161,12 +161,15 @@ pub(crate) fn classify(
     let snapshot = registry.map(Registry::snapshot).unwrap_or_default();
     let in_leak_check = registry.is_some_and(Registry::in_leak_check);
     let deadlock = message.starts_with("deadlock") || message.contains("deadlock! blocked tasks");
-    let kind = if deadlock && in_leak_check {
+    let livelock =
+        message.contains("maximum number of branches") || message.contains("max_steps bound");
+    // In the leak check, a thread that never ends — blocked, or spinning past the step bound — is
+    // a thread the scenario left behind.
+    let kind = if (deadlock || livelock) && in_leak_check {
         FailureKind::Leak
     } else if deadlock {
         FailureKind::Deadlock
-    } else if message.contains("maximum number of branches") || message.contains("max_steps bound")
-    {
+    } else if livelock {
         FailureKind::Livelock
     } else if message.starts_with(INVARIANT_PREFIX) || message.starts_with("assertion") {
         FailureKind::Assertion
