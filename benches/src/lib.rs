@@ -1,1 +1,0 @@
-//! Benchmarks of the kit and patterns on real cores (see `benches/`).
