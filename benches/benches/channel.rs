@@ -4,6 +4,9 @@
 //! Group = `channel/{P}x{C}`, function = implementation, value = capacity, so every
 //! implementation is measured beside the others in the same run.
 
+// criterion_group! and criterion_main! generate public functions without docs.
+#![allow(missing_docs)]
+
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
 use std::thread;
 
