@@ -1,8 +1,8 @@
 //! Every scenario and zoo entry by name, with the budgets the xtask and the tests run them at.
 
 use crate::harness::{check, replay::replay_as, Checker, FailureKind, ReplayFile, Scenario, Stats};
+use crate::zoo;
 use crate::zoo::{Mistake, Variant};
-use crate::{scenario, zoo};
 
 /// Which instance of a scenario to run.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -47,32 +47,46 @@ fn entry<S: Scenario>() -> Entry {
     }
 }
 
+/// Calls the macro `$callback` with `test_name => ScenarioType,` for every scenario of the kit and
+/// the patterns: the one list the catalog and each checker's test binary are built from.
+#[macro_export]
+macro_rules! for_each_scenario {
+    ($callback:ident) => {
+        $callback! {
+            chan_fifo_per_sender => $crate::scenario::chan::FifoPerSender,
+            chan_every_value_received_once => $crate::scenario::chan::EveryValueReceivedOnce,
+            chan_close_keeps_buffered_values => $crate::scenario::chan::CloseKeepsBufferedValues,
+            chan_close_wakes_everyone_and_loses_nothing => $crate::scenario::chan::CloseWakesEveryone,
+            chan_select_takes_exactly_one_arm => $crate::scenario::chan::SelectTakesExactlyOneArm,
+            chan_timed_send_never_loses_value => $crate::scenario::chan::TimedSendNeverLosesValue,
+            wait_group_wait_returns_after_every_done => $crate::scenario::wait_group::WaitReturnsAfterEveryDone,
+            context_cancel_reaches_every_descendant => $crate::scenario::context::CancelReachesEveryDescendant,
+            context_deadline_or_cancel_set_once => $crate::scenario::context::DeadlineOrCancelSetOnce,
+            semaphore_holders_never_exceed_capacity => $crate::scenario::semaphore::HoldersNeverExceedCapacity,
+            semaphore_cancelled_waiter_takes_no_permit => $crate::scenario::semaphore::CancelledWaiterTakesNoPermit,
+            errgroup_first_error_cancels_group => $crate::scenario::errgroup::FirstErrorCancelsGroup,
+            time_timers_fire_in_deadline_order => $crate::scenario::time::TimersFireInDeadlineOrder,
+            worker_pool_every_job_accounted_once => $crate::scenario::worker_pool::EveryJobAccountedOnce,
+            worker_pool_in_flight_never_exceeds_workers => $crate::scenario::worker_pool::InFlightNeverExceedsWorkers,
+            fan_merge_keeps_every_value_in_input_order => $crate::scenario::fan::MergeKeepsEveryValueInInputOrder,
+            fan_early_stop_leaves_no_thread_blocked => $crate::scenario::fan::EarlyStopLeavesNoThreadBlocked,
+            fan_fan_out_processes_each_value_once => $crate::scenario::fan::FanOutProcessesEachValueOnce,
+            pipeline_output_is_composition_in_order => $crate::scenario::pipeline::OutputIsCompositionInOrder,
+            pipeline_downstream_stop_ends_every_stage => $crate::scenario::pipeline::DownstreamStopEndsEveryStage,
+            bounded_calls_never_exceed_limit => $crate::scenario::bounded::CallsNeverExceedLimit,
+            request_root_cancel_stops_every_part => $crate::scenario::request::RootCancelStopsEveryPart,
+        }
+    };
+}
+
 /// Every scenario of the kit and the patterns.
 pub fn scenarios() -> Vec<Entry> {
-    vec![
-        entry::<scenario::chan::FifoPerSender>(),
-        entry::<scenario::chan::EveryValueReceivedOnce>(),
-        entry::<scenario::chan::CloseKeepsBufferedValues>(),
-        entry::<scenario::chan::CloseWakesEveryone>(),
-        entry::<scenario::chan::SelectTakesExactlyOneArm>(),
-        entry::<scenario::chan::TimedSendNeverLosesValue>(),
-        entry::<scenario::wait_group::WaitReturnsAfterEveryDone>(),
-        entry::<scenario::context::CancelReachesEveryDescendant>(),
-        entry::<scenario::context::DeadlineOrCancelSetOnce>(),
-        entry::<scenario::semaphore::HoldersNeverExceedCapacity>(),
-        entry::<scenario::semaphore::CancelledWaiterTakesNoPermit>(),
-        entry::<scenario::errgroup::FirstErrorCancelsGroup>(),
-        entry::<scenario::time::TimersFireInDeadlineOrder>(),
-        entry::<scenario::worker_pool::EveryJobAccountedOnce>(),
-        entry::<scenario::worker_pool::InFlightNeverExceedsWorkers>(),
-        entry::<scenario::fan::MergeKeepsEveryValueInInputOrder>(),
-        entry::<scenario::fan::EarlyStopLeavesNoThreadBlocked>(),
-        entry::<scenario::fan::FanOutProcessesEachValueOnce>(),
-        entry::<scenario::pipeline::OutputIsCompositionInOrder>(),
-        entry::<scenario::pipeline::DownstreamStopEndsEveryStage>(),
-        entry::<scenario::bounded::CallsNeverExceedLimit>(),
-        entry::<scenario::request::RootCancelStopsEveryPart>(),
-    ]
+    macro_rules! entries {
+        ($($test:ident => $scenario:ty,)*) => {
+            vec![$(entry::<$scenario>(),)*]
+        };
+    }
+    crate::for_each_scenario!(entries)
 }
 
 /// One bug-zoo entry, type-erased: its scenario runs the broken or the correct variant.

@@ -6,10 +6,7 @@
 //! fixed seeds so every run explores the same schedules.
 
 use checks::harness::{check, Checker, Scenario};
-use checks::scenario::{
-    bounded, chan, context, errgroup, fan, pipeline, request, semaphore, time, wait_group,
-    worker_pool,
-};
+use checks::scenario::{chan, semaphore};
 use checks::zoo::{self, Mistake};
 
 const SCHEDULES: usize = 300;
@@ -37,30 +34,7 @@ macro_rules! shuttle_tests {
     };
 }
 
-shuttle_tests! {
-    chan_fifo_per_sender => chan::FifoPerSender,
-    chan_every_value_received_once => chan::EveryValueReceivedOnce,
-    chan_close_keeps_buffered_values => chan::CloseKeepsBufferedValues,
-    chan_close_wakes_everyone_and_loses_nothing => chan::CloseWakesEveryone,
-    chan_select_takes_exactly_one_arm => chan::SelectTakesExactlyOneArm,
-    chan_timed_send_never_loses_value => chan::TimedSendNeverLosesValue,
-    wait_group_wait_returns_after_every_done => wait_group::WaitReturnsAfterEveryDone,
-    context_cancel_reaches_every_descendant => context::CancelReachesEveryDescendant,
-    context_deadline_or_cancel_set_once => context::DeadlineOrCancelSetOnce,
-    semaphore_holders_never_exceed_capacity => semaphore::HoldersNeverExceedCapacity,
-    semaphore_cancelled_waiter_takes_no_permit => semaphore::CancelledWaiterTakesNoPermit,
-    errgroup_first_error_cancels_group => errgroup::FirstErrorCancelsGroup,
-    time_timers_fire_in_deadline_order => time::TimersFireInDeadlineOrder,
-    worker_pool_every_job_accounted_once => worker_pool::EveryJobAccountedOnce,
-    worker_pool_in_flight_never_exceeds_workers => worker_pool::InFlightNeverExceedsWorkers,
-    fan_merge_keeps_every_value_in_input_order => fan::MergeKeepsEveryValueInInputOrder,
-    fan_early_stop_leaves_no_thread_blocked => fan::EarlyStopLeavesNoThreadBlocked,
-    fan_fan_out_processes_each_value_once => fan::FanOutProcessesEachValueOnce,
-    pipeline_output_is_composition_in_order => pipeline::OutputIsCompositionInOrder,
-    pipeline_downstream_stop_ends_every_stage => pipeline::DownstreamStopEndsEveryStage,
-    bounded_calls_never_exceed_limit => bounded::CallsNeverExceedLimit,
-    request_root_cancel_stops_every_part => request::RootCancelStopsEveryPart,
-}
+checks::for_each_scenario!(shuttle_tests);
 
 /// PCT catches the broken variant with the right kind, its replay reproduces it, and the correct
 /// variant passes the same budget.
