@@ -167,6 +167,33 @@ macro_rules! model_backend {
             fn me() -> usize {
                 INDEX.with(|index| index.get())
             }
+
+            /// Spawns a model thread registered in the run's registry (`service`: the timer).
+            #[track_caller]
+            fn spawn_tracked<F, T>(name: &str, service: bool, f: F) -> $crate::backend::model::TrackedJoin<T>
+            where
+                F: FnOnce() -> T + Send + 'static,
+                T: Send + 'static,
+            {
+                let registry = $crate::backend::registry::Registry::expect_current($name);
+                let index = registry.add(name, service);
+                let result = std::sync::Arc::new(std::sync::Mutex::new(None));
+                let (thread_registry, slot) = (registry.clone(), result.clone());
+                let handle = $m::thread::Builder::new()
+                    .name(name.to_owned())
+                    .spawn(move || {
+                        INDEX.with(|me| me.set(index));
+                        let value = f();
+                        $crate::backend::model::finish_tracked(&thread_registry, index, &slot, value);
+                    })
+                    .unwrap_or_else(|e| panic!("cannot spawn model thread {name:?}: {e}"));
+                registry.set_joiner(index, Box::new(handle));
+                $crate::backend::model::TrackedJoin {
+                    registry,
+                    index,
+                    result,
+                }
+            }
         }
 
         impl $crate::backend::registry::Joiner for $m::thread::JoinHandle<()> {
@@ -246,24 +273,7 @@ macro_rules! model_backend {
                 F: FnOnce() -> T + Send + 'static,
                 T: Send + 'static,
             {
-                let registry = $crate::backend::registry::Registry::expect_current($name);
-                let index = registry.add(name, false);
-                let result = std::sync::Arc::new(std::sync::Mutex::new(None));
-                let (thread_registry, slot) = (registry.clone(), result.clone());
-                let handle = $m::thread::Builder::new()
-                    .name(name.to_owned())
-                    .spawn(move || {
-                        INDEX.with(|me| me.set(index));
-                        let value = f();
-                        $crate::backend::model::finish_tracked(&thread_registry, index, &slot, value);
-                    })
-                    .unwrap_or_else(|e| panic!("cannot spawn model thread {name:?}: {e}"));
-                registry.set_joiner(index, Box::new(handle));
-                $crate::backend::model::TrackedJoin {
-                    registry,
-                    index,
-                    result,
-                }
+                Self::spawn_tracked(name, false, f)
             }
             #[track_caller]
             fn join<T: Send + 'static>(handle: Self::JoinHandle<T>) -> std::thread::Result<T> {
@@ -274,24 +284,7 @@ macro_rules! model_backend {
             where
                 F: FnOnce() + Send + 'static,
             {
-                let registry = $crate::backend::registry::Registry::expect_current($name);
-                let index = registry.add(name, true);
-                let result = std::sync::Arc::new(std::sync::Mutex::new(None));
-                let (thread_registry, slot) = (registry.clone(), result.clone());
-                let handle = $m::thread::Builder::new()
-                    .name(name.to_owned())
-                    .spawn(move || {
-                        INDEX.with(|me| me.set(index));
-                        f();
-                        $crate::backend::model::finish_tracked(&thread_registry, index, &slot, ());
-                    })
-                    .unwrap_or_else(|e| panic!("cannot spawn model thread {name:?}: {e}"));
-                registry.set_joiner(index, Box::new(handle));
-                $crate::backend::model::TrackedJoin {
-                    registry,
-                    index,
-                    result,
-                }
+                Self::spawn_tracked(name, true, f)
             }
             fn yield_now() {
                 $m::thread::yield_now()
