@@ -25,6 +25,22 @@ enum RunEnd {
     Leaked(Vec<crate::backend::registry::ThreadSnapshot>),
 }
 
+/// A failure the harness itself saw on real threads (no checker message to classify).
+fn report(registry: &Registry, run: usize, kind: FailureKind, message: String) -> FailureReport {
+    FailureReport {
+        kind,
+        message,
+        schedule: run,
+        threads: registry
+            .snapshot()
+            .iter()
+            .map(ThreadReport::from_snapshot)
+            .collect(),
+        handle: ReplayHandle::None,
+        replay_file: None,
+    }
+}
+
 /// Runs `scenario` `runs` times on real threads; stops at the first failing run.
 pub(crate) fn run<S: Scenario>(scenario: &S, runs: usize) -> Stats {
     let started = Instant::now();
@@ -70,33 +86,21 @@ pub(crate) fn run<S: Scenario>(scenario: &S, runs: usize) -> Stats {
                 };
                 Some(classify(message, Some(&registry), run, ReplayHandle::None))
             }
-            Ok(RunEnd::Leaked(leaked)) => Some(FailureReport {
-                kind: FailureKind::Leak,
-                message: leak_message(&leaked),
-                schedule: run,
-                threads: registry
-                    .snapshot()
-                    .iter()
-                    .map(ThreadReport::from_snapshot)
-                    .collect(),
-                handle: ReplayHandle::None,
-                replay_file: None,
-            }),
-            Err(_) => Some(FailureReport {
-                kind: FailureKind::Deadlock,
-                message: format!(
+            Ok(RunEnd::Leaked(leaked)) => Some(report(
+                &registry,
+                run,
+                FailureKind::Leak,
+                leak_message(&leaked),
+            )),
+            Err(_) => Some(report(
+                &registry,
+                run,
+                FailureKind::Deadlock,
+                format!(
                     "no progress for {} s on real threads: every thread is presumably blocked",
                     WATCHDOG.as_secs()
                 ),
-                schedule: run,
-                threads: registry
-                    .snapshot()
-                    .iter()
-                    .map(ThreadReport::from_snapshot)
-                    .collect(),
-                handle: ReplayHandle::None,
-                replay_file: None,
-            }),
+            )),
         };
         if let Some(report) = failure {
             verdict = Verdict::Fail(Box::new(report));
