@@ -1,7 +1,6 @@
 //! Every scenario and zoo entry by name, with the budgets the xtask and the tests run them at.
 
 use crate::harness::{check, replay::replay_as, Checker, FailureKind, ReplayFile, Scenario, Stats};
-use crate::zoo;
 use crate::zoo::{Mistake, Variant};
 
 /// Which instance of a scenario to run.
@@ -79,6 +78,33 @@ macro_rules! for_each_scenario {
     };
 }
 
+/// Calls the macro `$callback` with `test_name => MistakeType,` for every bug-zoo entry: the one
+/// list the catalog and each checker's zoo tests are built from.
+#[macro_export]
+macro_rules! for_each_mistake {
+    ($callback:ident) => {
+        $callback! {
+            unbounded_spawning => $crate::zoo::unbounded_spawning::UnboundedSpawning,
+            forgotten_cancel => $crate::zoo::forgotten_cancel::ForgottenCancel,
+            close_from_receiver => $crate::zoo::close_from_receiver::CloseFromReceiver,
+            double_close => $crate::zoo::double_close::DoubleClose,
+            lost_update => $crate::zoo::lost_update::LostUpdate,
+            check_then_act => $crate::zoo::check_then_act::CheckThenAct,
+            wait_group_add_inside_thread => $crate::zoo::wait_group_add_inside::AddInsideThread,
+            wait_group_done_twice => $crate::zoo::wait_group_misuse::DoneTwice,
+            lost_wakeup => $crate::zoo::lost_wakeup::NotifyOneForAll,
+            lock_order_inversion => $crate::zoo::lock_order::LockOrderInversion,
+            send_without_receiver => $crate::zoo::send_without_receiver::SendWithoutReceiver,
+            worker_ignores_done => $crate::zoo::ignores_done::IgnoresDone,
+            child_context_never_cancelled => $crate::zoo::child_never_cancelled::ChildNeverCancelled,
+            cancel_not_propagated => $crate::zoo::cancel_not_propagated::CancelNotPropagated,
+            stage_forgets_close => $crate::zoo::stage_forgets_close::StageForgetsClose,
+            consumer_holds_sender => $crate::zoo::forgotten_close::ConsumerHoldsSender,
+            semaphore_permit_leak => $crate::zoo::permit_leak::PermitLeak,
+        }
+    };
+}
+
 /// Every scenario of the kit and the patterns.
 pub fn scenarios() -> Vec<Entry> {
     macro_rules! entries {
@@ -95,6 +121,8 @@ pub struct ZooEntry {
     pub entry: Entry,
     /// The failure kind that must catch the broken variant.
     pub caught_as: FailureKind,
+    /// Whether it fails on every schedule ([`Mistake::DETERMINISTIC`]).
+    pub deterministic: bool,
     /// Runs an instance with the given variant under a checker.
     pub run_variant: fn(Size, Variant, &Checker) -> Stats,
 }
@@ -103,6 +131,7 @@ fn zoo_entry<M: Mistake>() -> ZooEntry {
     ZooEntry {
         entry: entry::<M>(),
         caught_as: M::CAUGHT_AS,
+        deterministic: M::DETERMINISTIC,
         run_variant: |size, variant, checker| {
             let instance = match size {
                 Size::Small => M::small(),
@@ -115,12 +144,12 @@ fn zoo_entry<M: Mistake>() -> ZooEntry {
 
 /// Every bug-zoo entry.
 pub fn zoo() -> Vec<ZooEntry> {
-    vec![
-        zoo_entry::<zoo::lost_update::LostUpdate>(),
-        zoo_entry::<zoo::lock_order::LockOrderInversion>(),
-        zoo_entry::<zoo::forgotten_close::ConsumerHoldsSender>(),
-        zoo_entry::<zoo::wait_group_misuse::DoneTwice>(),
-    ]
+    macro_rules! entries {
+        ($($test:ident => $mistake:ty,)*) => {
+            vec![$(zoo_entry::<$mistake>(),)*]
+        };
+    }
+    crate::for_each_mistake!(entries)
 }
 
 /// The scenario or zoo entry called `name`.

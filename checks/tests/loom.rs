@@ -31,29 +31,28 @@ macro_rules! loom_tests {
 checks::for_each_scenario!(loom_tests);
 
 /// loom catches the broken variant with the right kind, its replay reproduces it from the loom
-/// checkpoint, and the correct variant passes the same exploration.
+/// checkpoint, and the correct variant passes the same exploration (bounded where the entry says).
 fn loom_catches<M: Mistake>() {
-    let detection = zoo::detect(M::small(), &Checker::loom());
+    let checker = match M::LOOM_PREEMPTION_BOUND {
+        Some(bound) => Checker::loom_bounded(bound),
+        None => Checker::loom(),
+    };
+    let detection = zoo::detect(M::small(), &checker);
     println!("{}{}", detection.broken, detection.correct);
     detection.assert_caught::<M>();
 }
 
-#[test]
-fn loom_catches_lost_update_as_assertion() {
-    loom_catches::<zoo::lost_update::LostUpdate>();
+macro_rules! loom_zoo_tests {
+    ($($test:ident => $mistake:ty,)*) => {
+        mod loom_catches {
+            $(
+                #[test]
+                fn $test() {
+                    super::loom_catches::<$mistake>();
+                }
+            )*
+        }
+    };
 }
 
-#[test]
-fn loom_catches_lock_order_inversion_as_deadlock() {
-    loom_catches::<zoo::lock_order::LockOrderInversion>();
-}
-
-#[test]
-fn loom_catches_consumer_holding_sender_as_leak() {
-    loom_catches::<zoo::forgotten_close::ConsumerHoldsSender>();
-}
-
-#[test]
-fn loom_catches_wait_group_done_twice_as_panic() {
-    loom_catches::<zoo::wait_group_misuse::DoneTwice>();
-}
+checks::for_each_mistake!(loom_zoo_tests);

@@ -36,42 +36,35 @@ macro_rules! shuttle_tests {
 
 checks::for_each_scenario!(shuttle_tests);
 
-/// PCT catches the broken variant with the right kind, its replay reproduces it, and the correct
-/// variant passes the same budget.
-fn pct_catches<M: Mistake>() {
-    let detection = zoo::detect(M::large(), &Checker::pct(1000, 3, SEED));
-    println!("{}{}", detection.broken, detection.correct);
-    detection.assert_caught::<M>();
+/// Each shuttle scheduler catches the broken variant with the right kind, its replay reproduces
+/// it, and the correct variant passes the same budget: PCT and random on the large instance,
+/// DFS on the small one (a large instance's schedule tree is too deep for a budget).
+fn shuttle_catches<M: Mistake>() {
+    for (instance, checker) in [
+        (M::large(), Checker::pct(1000, 3, SEED)),
+        (M::large(), Checker::random(1000, SEED)),
+        (M::small(), Checker::dfs(20_000)),
+    ] {
+        let detection = zoo::detect(instance, &checker);
+        println!("{}{}", detection.broken, detection.correct);
+        detection.assert_caught::<M>();
+    }
 }
 
-#[test]
-fn pct_catches_lost_update_as_assertion() {
-    pct_catches::<zoo::lost_update::LostUpdate>();
+macro_rules! shuttle_zoo_tests {
+    ($($test:ident => $mistake:ty,)*) => {
+        mod shuttle_catches {
+            $(
+                #[test]
+                fn $test() {
+                    super::shuttle_catches::<$mistake>();
+                }
+            )*
+        }
+    };
 }
 
-#[test]
-fn pct_catches_lock_order_inversion_as_deadlock() {
-    pct_catches::<zoo::lock_order::LockOrderInversion>();
-}
-
-#[test]
-fn pct_catches_consumer_holding_sender_as_leak() {
-    pct_catches::<zoo::forgotten_close::ConsumerHoldsSender>();
-}
-
-#[test]
-fn pct_catches_wait_group_done_twice_as_panic() {
-    pct_catches::<zoo::wait_group_misuse::DoneTwice>();
-}
-
-#[test]
-fn random_catches_lost_update_as_assertion() {
-    let detection = zoo::detect(
-        zoo::lost_update::LostUpdate::large(),
-        &Checker::random(1000, SEED),
-    );
-    detection.assert_caught::<zoo::lost_update::LostUpdate>();
-}
+checks::for_each_mistake!(shuttle_zoo_tests);
 
 #[test]
 fn dfs_is_exhaustive_on_a_tiny_instance() {

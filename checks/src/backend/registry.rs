@@ -66,6 +66,8 @@ struct Inner {
     /// The first panic of a spawned thread: its name and message (real threads, where a panic
     /// reaches the scenario only as a join error).
     first_panic: Option<(String, String)>,
+    /// State changes so far: unchanged while every thread is blocked means nothing progresses.
+    transitions: u64,
 }
 
 thread_local! {
@@ -135,9 +137,25 @@ impl Registry {
 
     /// Records what thread `index` is doing.
     pub(crate) fn set_state(&self, index: usize, state: ThreadState) {
-        if let Some(record) = self.lock().threads.get_mut(index) {
+        let mut inner = self.lock();
+        inner.transitions += 1;
+        if let Some(record) = inner.threads.get_mut(index) {
             record.state = state;
         }
+    }
+
+    /// If every thread of the run that has not finished (the timer aside) is blocked, the count
+    /// of state changes so far: the same count a while later means none of them moved.
+    pub(crate) fn all_blocked(&self) -> Option<u64> {
+        let inner = self.lock();
+        let mut live = inner
+            .threads
+            .iter()
+            .filter(|record| !record.service && record.state != ThreadState::Finished)
+            .peekable();
+        let any_live = live.peek().is_some();
+        let blocked = live.all(|record| matches!(record.state, ThreadState::Blocked(_)));
+        (any_live && blocked).then_some(inner.transitions)
     }
 
     /// Records the panic of thread `index`, unless an earlier one was recorded.

@@ -3,8 +3,9 @@
 use super::model::{model_atomic, model_backend};
 
 /// shuttle's mock of std: schedules are sampled (random, PCT) or enumerated without
-/// partial-order reduction (DFS). `choose` asks the scheduler, so a `select` with several ready
-/// arms explores each of them.
+/// partial-order reduction (DFS). `choose` asks the scheduler's random source, so random and PCT
+/// sample each ready arm of a `select`; DFS fixes that source per schedule and, like loom,
+/// enumerates interleavings, not coin flips.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
 pub struct Shuttle;
 

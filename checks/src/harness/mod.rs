@@ -63,6 +63,9 @@ use std::sync::{Arc, Mutex};
 pub trait Scenario: Clone + Debug + Serialize + DeserializeOwned + Send + Sync + 'static {
     /// The scenario's name, `pattern::property`, stating the property.
     const NAME: &'static str;
+    /// The invariant `run` asserts, in words, for failure reports; empty where the name's
+    /// property part says it (see [`invariant_of`]).
+    const INVARIANT: &'static str = "";
     /// loom's preemption bound for [`Scenario::small`]: `None` where exhaustive exploration
     /// finishes in a few seconds; otherwise the bound, with its cost written beside it.
     const LOOM_PREEMPTION_BOUND: Option<usize> = None;
@@ -86,6 +89,20 @@ macro_rules! invariant {
             panic!("{}{}", $crate::harness::INVARIANT_PREFIX, format!($($message)+));
         }
     };
+}
+
+/// The invariant of scenario `S` in words: its `INVARIANT`, or else its name's property part
+/// (`chan::every_value_received_once` → "every value received once").
+pub fn invariant_of<S: Scenario>() -> String {
+    if S::INVARIANT.is_empty() {
+        S::NAME
+            .rsplit("::")
+            .next()
+            .unwrap_or(S::NAME)
+            .replace('_', " ")
+    } else {
+        S::INVARIANT.to_owned()
+    }
 }
 
 /// How an [`invariant!`] panic message starts.

@@ -1,6 +1,7 @@
 //! What a run returns: stats, an honest verdict, and on failure a report with a replay command.
 
 use super::checker::Checker;
+use super::{invariant_of, Scenario};
 use crate::backend::registry::{ThreadSnapshot, ThreadState};
 use serde::{Deserialize, Serialize};
 use std::fmt;
@@ -12,6 +13,9 @@ use std::time::Duration;
 pub struct Stats {
     /// The scenario's name, e.g. `chan::every_value_received_once`.
     pub scenario: String,
+    /// The invariant it asserts, in words.
+    #[serde(default)]
+    pub invariant: String,
     /// The instance it ran on (its parameters).
     pub instance: serde_json::Value,
     /// The checker and its settings.
@@ -132,6 +136,25 @@ impl FailureReport {
 }
 
 impl Stats {
+    /// The stats of a run of `scenario`.
+    pub(crate) fn of<S: Scenario>(
+        scenario: &S,
+        checker: Checker,
+        schedules: usize,
+        elapsed: Duration,
+        verdict: Verdict,
+    ) -> Self {
+        Self {
+            scenario: S::NAME.to_owned(),
+            invariant: invariant_of::<S>(),
+            instance: serde_json::to_value(scenario).expect("scenario parameters serialize"),
+            checker,
+            schedules,
+            elapsed,
+            verdict,
+        }
+    }
+
     /// The failure, if the run failed.
     pub fn failure(&self) -> Option<&FailureReport> {
         match &self.verdict {
@@ -202,6 +225,7 @@ impl fmt::Display for Stats {
             self.elapsed.as_secs_f64(),
         )?;
         if let Verdict::Fail(report) = &self.verdict {
+            writeln!(f, "  invariant: {}", self.invariant)?;
             write!(f, "{report}")?;
         }
         Ok(())

@@ -116,14 +116,13 @@ pub(crate) fn run<S: Scenario>(scenario: &S, checker: &Checker) -> Stats {
             )))
         }
     };
-    Stats {
-        scenario: S::NAME.to_owned(),
-        instance: serde_json::to_value(scenario).expect("scenario parameters serialize"),
-        checker: checker.clone(),
-        schedules: explored.schedules.min(max_schedules.unwrap_or(usize::MAX)),
-        elapsed: started.elapsed(),
+    Stats::of(
+        scenario,
+        checker.clone(),
+        explored.schedules.min(max_schedules.unwrap_or(usize::MAX)),
+        started.elapsed(),
         verdict,
-    }
+    )
 }
 
 /// Explores again up to the failing schedule, with loom saving that schedule's path to a file:
@@ -193,12 +192,11 @@ pub(crate) fn replay<S: Scenario>(scenario: &S, checker: &Checker, checkpoint: &
             ReplayHandle::LoomCheckpoint(checkpoint.to_path_buf()),
         ))),
     };
-    Stats {
-        scenario: S::NAME.to_owned(),
-        instance: serde_json::to_value(scenario).expect("scenario parameters serialize"),
-        checker: checker.clone(),
-        schedules: explored.schedules.min(1),
-        elapsed: started.elapsed(),
+    Stats::of(
+        scenario,
+        checker.clone(),
+        explored.schedules.min(1),
+        started.elapsed(),
         verdict,
-    }
+    )
 }

@@ -49,9 +49,10 @@ pub(crate) fn run<S: Scenario>(scenario: &S, checker: &Checker, schedule: Option
             },
         ) => Box::new(PctScheduler::new_from_seed(*seed, *depth, *iterations)),
         // One schedule past the budget tells "ran out of schedules" (exhaustive) from "stopped by
-        // the budget" (capped): the extra one stops at once.
+        // the budget" (capped): the extra one stops at once. Random data is allowed and fixed per
+        // schedule, so DFS, like loom, enumerates interleavings with `select`'s coin flips fixed.
         (None, Checker::ShuttleDfs { max_iterations }) => {
-            Box::new(DfsScheduler::new(max_iterations.map(|max| max + 1), false))
+            Box::new(DfsScheduler::new(max_iterations.map(|max| max + 1), true))
         }
         (None, _) => unreachable!("run_shuttle runs shuttle checkers only"),
     };
@@ -104,12 +105,11 @@ pub(crate) fn run<S: Scenario>(scenario: &S, checker: &Checker, schedule: Option
             ReplayHandle::ShuttleSchedule(failing_schedule),
         ))),
     };
-    Stats {
-        scenario: S::NAME.to_owned(),
-        instance: serde_json::to_value(scenario).expect("scenario parameters serialize"),
-        checker: checker.clone(),
-        schedules: schedules.min(budget.unwrap_or(usize::MAX)),
-        elapsed: started.elapsed(),
+    Stats::of(
+        scenario,
+        checker.clone(),
+        schedules.min(budget.unwrap_or(usize::MAX)),
+        started.elapsed(),
         verdict,
-    }
+    )
 }

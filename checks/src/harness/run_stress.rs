@@ -15,9 +15,16 @@ use std::time::{Duration, Instant};
 /// the same); it only delays a failing run, never a passing one.
 const LEAK_GRACE: Duration = Duration::from_secs(2);
 
-/// How long one run may take before it counts as a deadlock (nothing progresses on real threads
-/// that are all blocked, so the watchdog is the only way to see it).
+/// How long every thread may sit blocked, none of them moving, before the run counts as a
+/// deadlock. Real threads give no "all asleep" signal; the registry's blocked states stand in.
+const DEADLOCK_GRACE: Duration = Duration::from_secs(2);
+
+/// How long one run may take in all before it counts as hung: the backstop for threads blocked
+/// where the registry cannot see it (a timed park) or spinning.
 const WATCHDOG: Duration = Duration::from_secs(30);
+
+/// How often the watchdog looks at the registry.
+const POLL: Duration = Duration::from_millis(50);
 
 enum RunEnd {
     Passed,
@@ -38,6 +45,43 @@ fn report(registry: &Registry, run: usize, kind: FailureKind, message: String) -
             .collect(),
         handle: ReplayHandle::None,
         replay_file: None,
+    }
+}
+
+/// Waits for the end of one run; `Err` names why the run counts as deadlocked: every thread
+/// blocked with no state change for [`DEADLOCK_GRACE`], or no end within [`WATCHDOG`].
+fn watch(ends: &mpsc::Receiver<RunEnd>, registry: &Registry) -> Result<RunEnd, String> {
+    let started = Instant::now();
+    let mut stuck: Option<(u64, Instant)> = None;
+    loop {
+        match ends.recv_timeout(POLL) {
+            Ok(end) => return Ok(end),
+            Err(mpsc::RecvTimeoutError::Disconnected) => {
+                return Err("the run's main thread vanished without a result".to_owned())
+            }
+            Err(mpsc::RecvTimeoutError::Timeout) => {}
+        }
+        stuck = match (registry.all_blocked(), stuck) {
+            (Some(now), Some((then, since))) if now == then => {
+                if since.elapsed() >= DEADLOCK_GRACE {
+                    return Err(format!(
+                        "every thread has been blocked for {} s and none moved: a deadlock \
+                         on real threads",
+                        DEADLOCK_GRACE.as_secs()
+                    ));
+                }
+                Some((then, since))
+            }
+            (Some(now), _) => Some((now, Instant::now())),
+            (None, _) => None,
+        };
+        if started.elapsed() >= WATCHDOG {
+            return Err(format!(
+                "no end after {} s on real threads: hung (blocked where the harness cannot \
+                 see it, or spinning)",
+                WATCHDOG.as_secs()
+            ));
+        }
     }
 }
 
@@ -74,7 +118,7 @@ pub(crate) fn run<S: Scenario>(scenario: &S, runs: usize) -> Stats {
                 let _ = tx.send(end);
             })
             .expect("cannot spawn the stress run's main thread");
-        let failure = match rx.recv_timeout(WATCHDOG) {
+        let failure = match watch(&rx, &registry) {
             Ok(RunEnd::Passed) => None,
             Ok(RunEnd::Panicked(message)) => {
                 // A spawned thread's panic is the cause; the scenario's own is often its echo.
@@ -92,27 +136,18 @@ pub(crate) fn run<S: Scenario>(scenario: &S, runs: usize) -> Stats {
                 FailureKind::Leak,
                 leak_message(&leaked),
             )),
-            Err(_) => Some(report(
-                &registry,
-                run,
-                FailureKind::Deadlock,
-                format!(
-                    "no progress for {} s on real threads: every thread is presumably blocked",
-                    WATCHDOG.as_secs()
-                ),
-            )),
+            Err(message) => Some(report(&registry, run, FailureKind::Deadlock, message)),
         };
         if let Some(report) = failure {
             verdict = Verdict::Fail(Box::new(report));
             break;
         }
     }
-    Stats {
-        scenario: S::NAME.to_owned(),
-        instance: serde_json::to_value(scenario).expect("scenario parameters serialize"),
-        checker: Checker::Stress { runs },
-        schedules: done,
-        elapsed: started.elapsed(),
+    Stats::of(
+        scenario,
+        Checker::Stress { runs },
+        done,
+        started.elapsed(),
         verdict,
-    }
+    )
 }

@@ -9,6 +9,7 @@ pub mod chan;
 pub mod context;
 pub mod errgroup;
 pub mod fan;
+pub mod gauge;
 pub mod pipeline;
 pub mod request;
 pub mod semaphore;

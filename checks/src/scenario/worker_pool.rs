@@ -1,12 +1,12 @@
 //! Scenarios of the worker pool: every job accounted for once, the concurrency bound, shutdown and
 //! cancel.
 
+use super::gauge::Gauge;
 use crate::harness::Scenario;
 use crate::invariant;
 use patterns::worker_pool::{Options, Outcome, SubmitError, WorkerPool};
-use patterns::{Atomic, AtomicInt, Backend, Context};
+use patterns::{Backend, Context};
 use serde::{Deserialize, Serialize};
-use std::sync::atomic::Ordering;
 use std::sync::Arc;
 
 /// Jobs with failures, flaky jobs, panics and an optional cancel: every submitted job comes back
@@ -195,10 +195,9 @@ impl Scenario for InFlightNeverExceedsWorkers {
         }
     }
     fn run<B: Backend>(&self) {
-        let in_flight = Arc::new(B::AtomicUsize::new(0));
-        let high_water = Arc::new(B::AtomicUsize::new(0));
+        let gauge = Arc::new(Gauge::<B>::new());
         let pool = {
-            let (in_flight, high_water) = (Arc::clone(&in_flight), Arc::clone(&high_water));
+            let gauge = Arc::clone(&gauge);
             WorkerPool::<usize, (), B>::start(
                 &Context::background_in(),
                 Options {
@@ -207,20 +206,7 @@ impl Scenario for InFlightNeverExceedsWorkers {
                     retries: 0,
                 },
                 move |_job: &usize| {
-                    let now = in_flight.fetch_add(1, Ordering::SeqCst) + 1;
-                    let mut seen = high_water.load(Ordering::SeqCst);
-                    while now > seen {
-                        match high_water.compare_exchange(
-                            seen,
-                            now,
-                            Ordering::SeqCst,
-                            Ordering::SeqCst,
-                        ) {
-                            Ok(_) => break,
-                            Err(actual) => seen = actual,
-                        }
-                    }
-                    in_flight.fetch_sub(1, Ordering::SeqCst);
+                    let _inside = gauge.enter();
                     Ok::<(), String>(())
                 },
             )
@@ -242,7 +228,7 @@ impl Scenario for InFlightNeverExceedsWorkers {
             "{ran} of {} jobs ran",
             self.jobs
         );
-        let peak = high_water.load(Ordering::SeqCst);
+        let peak = gauge.peak();
         invariant!(
             peak <= self.workers,
             "{peak} jobs ran at once with {} workers",

@@ -24,6 +24,7 @@ pub struct ConsumerHoldsSender {
 
 impl Scenario for ConsumerHoldsSender {
     const NAME: &'static str = "zoo::consumer_holds_sender";
+    const INVARIANT: &'static str = "the consumer ends once the producer is done";
     fn small() -> Self {
         Self {
             values: 1,
@@ -65,6 +66,7 @@ impl Scenario for ConsumerHoldsSender {
 
 impl Mistake for ConsumerHoldsSender {
     const CAUGHT_AS: FailureKind = FailureKind::Leak;
+    const DETERMINISTIC: bool = true;
     fn with_variant(self, variant: Variant) -> Self {
         Self { variant, ..self }
     }

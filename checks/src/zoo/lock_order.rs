@@ -22,6 +22,7 @@ pub struct LockOrderInversion {
 
 impl Scenario for LockOrderInversion {
     const NAME: &'static str = "zoo::lock_order_inversion";
+    const INVARIANT: &'static str = "transfers finish and conserve the total";
     fn small() -> Self {
         Self {
             transfers: 1,

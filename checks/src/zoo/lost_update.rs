@@ -25,6 +25,7 @@ pub struct LostUpdate {
 
 impl Scenario for LostUpdate {
     const NAME: &'static str = "zoo::lost_update";
+    const INVARIANT: &'static str = "the counter ends at threads × increments";
     fn small() -> Self {
         Self {
             threads: 2,

@@ -2,9 +2,22 @@
 //! code, behind the same scenario. The harness must catch the broken variant with the right
 //! failure kind, and the correct one must pass the very same scenario and budget.
 
+pub mod cancel_not_propagated;
+pub mod check_then_act;
+pub mod child_never_cancelled;
+pub mod close_from_receiver;
+pub mod double_close;
+pub mod forgotten_cancel;
 pub mod forgotten_close;
+pub mod ignores_done;
 pub mod lock_order;
 pub mod lost_update;
+pub mod lost_wakeup;
+pub mod permit_leak;
+pub mod send_without_receiver;
+pub mod stage_forgets_close;
+pub mod unbounded_spawning;
+pub mod wait_group_add_inside;
 pub mod wait_group_misuse;
 
 use crate::harness::{check, replay_file, Checker, FailureKind, Scenario, Stats};
@@ -23,6 +36,9 @@ pub enum Variant {
 pub trait Mistake: Scenario {
     /// How the harness must report the broken variant.
     const CAUGHT_AS: FailureKind;
+    /// Whether the broken variant fails on every schedule (so real threads see it too), rather
+    /// than only on some interleavings.
+    const DETERMINISTIC: bool = false;
     /// The same instance, running `variant`.
     fn with_variant(self, variant: Variant) -> Self;
 }

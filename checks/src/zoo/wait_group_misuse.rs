@@ -20,6 +20,7 @@ pub struct DoneTwice {
 
 impl Scenario for DoneTwice {
     const NAME: &'static str = "zoo::wait_group_done_twice";
+    const INVARIANT: &'static str = "one done per add: the counter never goes negative";
     fn small() -> Self {
         Self {
             workers: 2,
@@ -56,6 +57,7 @@ impl Scenario for DoneTwice {
 
 impl Mistake for DoneTwice {
     const CAUGHT_AS: FailureKind = FailureKind::Panic;
+    const DETERMINISTIC: bool = true;
     fn with_variant(self, variant: Variant) -> Self {
         Self { variant, ..self }
     }

@@ -1,0 +1,73 @@
+//! The harness's own speed under loom: schedules per second for each pattern's main scenario
+//! (small instance, the scenario's loom bound), and the harness's overhead against the very same
+//! body written directly against `loom::model`.
+//!
+//! Groups `harness/loom_schedules` (function = `loom`, value = scenario; throughput = schedules)
+//! and `harness/loom_overhead` (functions `direct` and `harness`, value = instance).
+
+#![allow(missing_docs)]
+
+use benches::harness::{self, MAIN_SCENARIOS};
+use checks::harness::{check, Checker};
+use checks::zoo::{lost_update::LostUpdate, Variant};
+use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
+use loom::sync::atomic::AtomicUsize;
+use loom::sync::Arc;
+use std::sync::atomic::Ordering;
+
+/// The overhead instance: correct increments, exhaustive under loom.
+const COUNTER: LostUpdate = LostUpdate {
+    threads: 3,
+    increments: 1,
+    variant: Variant::Correct,
+};
+
+/// `COUNTER`'s body written straight against loom, no harness.
+fn direct() {
+    loom::model::Builder::new().check(|| {
+        let counter = Arc::new(AtomicUsize::new(0));
+        let threads: Vec<_> = (0..COUNTER.threads)
+            .map(|_| {
+                let counter = Arc::clone(&counter);
+                loom::thread::spawn(move || {
+                    for _ in 0..COUNTER.increments {
+                        counter.fetch_add(1, Ordering::SeqCst);
+                    }
+                })
+            })
+            .collect();
+        for thread in threads {
+            thread.join().expect("incrementer panicked");
+        }
+        assert_eq!(
+            counter.load(Ordering::SeqCst),
+            COUNTER.threads * COUNTER.increments
+        );
+    });
+}
+
+fn harness_loom(c: &mut Criterion) {
+    let mut group = c.benchmark_group("harness/loom_schedules");
+    for name in MAIN_SCENARIOS {
+        harness::bench_schedules(&mut group, "loom", name, harness::loom_checker);
+    }
+    group.finish();
+
+    let mut group = c.benchmark_group("harness/loom_overhead");
+    let schedules = check(&COUNTER, &Checker::loom()).schedules as u64;
+    group.throughput(Throughput::Elements(schedules));
+    group.bench_function(BenchmarkId::new("direct", "counter_3x1"), |b| {
+        b.iter(direct)
+    });
+    group.bench_function(BenchmarkId::new("harness", "counter_3x1"), |b| {
+        b.iter(|| check(&COUNTER, &Checker::loom()).assert_pass())
+    });
+    group.finish();
+}
+
+criterion_group! {
+    name = benches;
+    config = benches::criterion().sample_size(10);
+    targets = harness_loom
+}
+criterion_main!(benches);

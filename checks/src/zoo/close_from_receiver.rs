@@ -1,0 +1,85 @@
+//! Closing a channel from the receiving side to say "stop": the producer's next send hits a
+//! closed channel.
+//!
+//! Go: the consumer, having seen enough, calls `close(ch)`; the producer's next `ch <- v` panics
+//! with `send on closed channel`. Only a sender knows when sending is over.
+//! Here the kit hands the value back (`SendError::Closed(v)`), never losing it, and the producer,
+//! like Go's runtime, treats that as the bug it is.
+//! Correct: the consumer cancels a context; the producer sends with `send_or_done` and stops.
+
+use super::{Mistake, Variant};
+use crate::harness::{FailureKind, Scenario};
+use crate::invariant;
+use patterns::{chan, fan, Backend, Context};
+use serde::{Deserialize, Serialize};
+
+/// A producer streams values; the consumer stops early. No value may vanish: each is received,
+/// left in the buffer, or handed back to the producer.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct CloseFromReceiver {
+    /// Values the producer would send.
+    pub values: usize,
+    /// Values the consumer takes before it stops the producer.
+    pub wanted: usize,
+    /// Correct (the consumer cancels) or broken (the consumer closes the channel).
+    pub variant: Variant,
+}
+
+impl Scenario for CloseFromReceiver {
+    const NAME: &'static str = "zoo::close_from_receiver";
+    const INVARIANT: &'static str =
+        "only senders close; every value received, buffered or handed back";
+    fn small() -> Self {
+        Self {
+            values: 3,
+            wanted: 1,
+            variant: Variant::Broken,
+        }
+    }
+    fn large() -> Self {
+        Self {
+            values: 20,
+            wanted: 5,
+            variant: Variant::Broken,
+        }
+    }
+    fn run<B: Backend>(&self) {
+        let (ctx, cancel) = Context::<B>::background_in().with_cancel();
+        let (tx, rx) = chan::bounded_in::<B, usize>(1);
+        let closer = tx.clone();
+        let values = self.values;
+        let producer = B::spawn("producer", move || {
+            for value in 0..values {
+                match fan::send_or_done(&ctx, &tx, value) {
+                    Ok(()) => {}
+                    // The context said stop: the value comes back, nothing more is produced.
+                    Err((_, Some(_))) => return (value + 1, 1),
+                    Err((value, None)) => panic!("send on a closed channel: value {value} refused"),
+                }
+            }
+            (values, 0)
+        });
+        let received = rx.iter().take(self.wanted).count();
+        match self.variant {
+            Variant::Correct => cancel.cancel(),
+            Variant::Broken => closer
+                .close()
+                .expect("the consumer closes the channel once"),
+        }
+        let (attempted, handed_back) = B::join(producer).expect("producer panicked");
+        let left_in_buffer = std::iter::from_fn(|| rx.try_recv().ok()).count();
+        invariant!(
+            received + left_in_buffer + handed_back == attempted,
+            "{attempted} values sent, {received} received, {left_in_buffer} buffered, \
+             {handed_back} handed back"
+        );
+    }
+}
+
+impl Mistake for CloseFromReceiver {
+    const CAUGHT_AS: FailureKind = FailureKind::Panic;
+    const DETERMINISTIC: bool = true;
+    fn with_variant(self, variant: Variant) -> Self {
+        Self { variant, ..self }
+    }
+}

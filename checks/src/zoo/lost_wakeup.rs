@@ -1,0 +1,76 @@
+//! Lost wake-up: `notify_one` where every waiter must wake.
+//!
+//! Go: a gate opened with `cond.Signal()` instead of `cond.Broadcast()`:
+//!
+//! ```go
+//! mu.Lock(); open = true; mu.Unlock()
+//! cond.Signal() // wakes one waiter; the others sleep on, though the gate is open
+//! ```
+//!
+//! Correct: `Broadcast` (`notify_all`) when the condition changes for every waiter, each waiter
+//! re-checking its condition in a loop.
+
+use super::{Mistake, Variant};
+use crate::harness::{FailureKind, Scenario};
+use patterns::Backend;
+use serde::{Deserialize, Serialize};
+use std::sync::Arc;
+
+/// Threads wait at a gate; once it opens, every one of them passes.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct NotifyOneForAll {
+    /// Threads waiting at the gate.
+    pub waiters: usize,
+    /// Correct (`notify_all`) or broken (`notify_one`).
+    pub variant: Variant,
+}
+
+impl Scenario for NotifyOneForAll {
+    const NAME: &'static str = "zoo::lost_wakeup";
+    const INVARIANT: &'static str = "every waiter passes once the gate opens";
+    fn small() -> Self {
+        Self {
+            waiters: 2,
+            variant: Variant::Broken,
+        }
+    }
+    fn large() -> Self {
+        Self {
+            waiters: 4,
+            variant: Variant::Broken,
+        }
+    }
+    fn run<B: Backend>(&self) {
+        let gate = Arc::new((B::mutex(false), B::condvar()));
+        let waiters: Vec<_> = (0..self.waiters)
+            .map(|w| {
+                let gate = Arc::clone(&gate);
+                B::spawn(&format!("waiter-{w}"), move || {
+                    let (open, opened) = &*gate;
+                    let mut is_open = B::lock(open);
+                    while !*is_open {
+                        is_open = B::wait(opened, is_open);
+                    }
+                })
+            })
+            .collect();
+        let (open, opened) = &*gate;
+        // Set under the lock the waiters test it under: each waiter either sees it set or is
+        // already waiting when the notify comes.
+        *B::lock(open) = true;
+        match self.variant {
+            Variant::Correct => B::notify_all(opened),
+            Variant::Broken => B::notify_one(opened),
+        }
+        for waiter in waiters {
+            B::join(waiter).expect("waiter panicked");
+        }
+    }
+}
+
+impl Mistake for NotifyOneForAll {
+    const CAUGHT_AS: FailureKind = FailureKind::Deadlock;
+    fn with_variant(self, variant: Variant) -> Self {
+        Self { variant, ..self }
+    }
+}

@@ -1,0 +1,101 @@
+//! A semaphore permit leaked on an early-return path.
+//!
+//! Go:
+//!
+//! ```go
+//! sem <- struct{}{}           // acquire
+//! if err := validate(j); err != nil {
+//!     return err              // the token is never taken back
+//! }
+//! do(j)
+//! <-sem                       // release, on the happy path only
+//! ```
+//!
+//! Each failure shrinks the limit by one; once all permits are gone every later task waits
+//! forever. Correct: release on every path (`defer func() { <-sem }()`), here the kit's
+//! [`patterns::Semaphore`], whose permit releases when dropped, early return and panic included.
+
+use super::{Mistake, Variant};
+use crate::harness::{FailureKind, Scenario};
+use crate::invariant;
+use patterns::{chan, Backend, Semaphore};
+use serde::{Deserialize, Serialize};
+
+/// A burst of invalid requests under a limit: every task returns its validation error, none
+/// waits forever for a permit.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct PermitLeak {
+    /// Tasks, one thread each, all failing validation; more than `limit`.
+    pub tasks: usize,
+    /// Permits.
+    pub limit: usize,
+    /// Correct (RAII permits) or broken (a token channel released on the happy path only).
+    pub variant: Variant,
+}
+
+impl Scenario for PermitLeak {
+    const NAME: &'static str = "zoo::semaphore_permit_leak";
+    const INVARIANT: &'static str = "every task finishes: permits come back on every path";
+    fn small() -> Self {
+        Self {
+            tasks: 2,
+            limit: 1,
+            variant: Variant::Broken,
+        }
+    }
+    fn large() -> Self {
+        Self {
+            tasks: 5,
+            limit: 2,
+            variant: Variant::Broken,
+        }
+    }
+    fn run<B: Backend>(&self) {
+        let semaphore = Semaphore::<B>::new_in(self.limit);
+        let (tokens, taken) = chan::bounded_in::<B, ()>(self.limit);
+        let variant = self.variant;
+        let tasks: Vec<_> = (0..self.tasks)
+            .map(|t| {
+                let (semaphore, tokens, taken) = (semaphore.clone(), tokens.clone(), taken.clone());
+                B::spawn(&format!("task-{t}"), move || -> Result<usize, String> {
+                    match variant {
+                        Variant::Correct => {
+                            let _permit = semaphore.acquire();
+                            validate(t)?;
+                            Ok(t)
+                        }
+                        Variant::Broken => {
+                            tokens.send(()).expect("the token channel is open");
+                            validate(t)?;
+                            taken.recv();
+                            Ok(t)
+                        }
+                    }
+                })
+            })
+            .collect();
+        let rejected = tasks
+            .into_iter()
+            .map(|task| B::join(task).expect("task panicked"))
+            .filter(Result::is_err)
+            .count();
+        invariant!(
+            rejected == self.tasks,
+            "{rejected} of {} invalid tasks returned their error",
+            self.tasks
+        );
+    }
+}
+
+/// The validation every task of the burst fails.
+fn validate(task: usize) -> Result<(), String> {
+    Err(format!("task {task}: invalid request"))
+}
+
+impl Mistake for PermitLeak {
+    const CAUGHT_AS: FailureKind = FailureKind::Deadlock;
+    const DETERMINISTIC: bool = true;
+    fn with_variant(self, variant: Variant) -> Self {
+        Self { variant, ..self }
+    }
+}

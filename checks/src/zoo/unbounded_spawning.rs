@@ -1,0 +1,101 @@
+//! Unbounded spawning: a thread per job instead of a bounded pool of workers.
+//!
+//! Go: `for _, j := range jobs { go process(j) }` where the course's worker pool was asked for
+//! (`for w := 0; w < n; w++ { go worker(jobs) }`). Every job runs at once: a thousand jobs are a
+//! thousand goroutines hammering the database the pool was sized for.
+//! Correct: the kit's [`WorkerPool`] with `workers` threads.
+
+use super::{Mistake, Variant};
+use crate::harness::{FailureKind, Scenario};
+use crate::invariant;
+use crate::scenario::gauge::Gauge;
+use patterns::worker_pool::{Options, WorkerPool};
+use patterns::{Backend, Context};
+use serde::{Deserialize, Serialize};
+use std::sync::Arc;
+
+/// Runs jobs with a concurrency limit: never more than `workers` jobs at once.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct UnboundedSpawning {
+    /// The limit: worker threads of the pool.
+    pub workers: usize,
+    /// Jobs.
+    pub jobs: usize,
+    /// Correct (a pool of `workers`) or broken (a thread per job).
+    pub variant: Variant,
+}
+
+impl Scenario for UnboundedSpawning {
+    const NAME: &'static str = "zoo::unbounded_spawning";
+    const INVARIANT: &'static str = "never more jobs at once than workers";
+    // The correct variant is the pool scenario's shape: bound 2 explores it in seconds.
+    const LOOM_PREEMPTION_BOUND: Option<usize> = Some(2);
+    fn small() -> Self {
+        Self {
+            workers: 2,
+            jobs: 3,
+            variant: Variant::Broken,
+        }
+    }
+    fn large() -> Self {
+        Self {
+            workers: 2,
+            jobs: 8,
+            variant: Variant::Broken,
+        }
+    }
+    fn run<B: Backend>(&self) {
+        let gauge = Arc::new(Gauge::<B>::new());
+        let work = {
+            let gauge = Arc::clone(&gauge);
+            move |_job: &usize| {
+                let _inside = gauge.enter();
+                // The job's work: a call out to the service the limit protects.
+                B::yield_now();
+                Ok::<(), String>(())
+            }
+        };
+        match self.variant {
+            Variant::Correct => {
+                let options = Options {
+                    workers: self.workers,
+                    queue: 0,
+                    retries: 0,
+                };
+                let pool =
+                    WorkerPool::<usize, (), B>::start(&Context::background_in(), options, work);
+                let results = pool.results();
+                for job in 0..self.jobs {
+                    invariant!(pool.submit(job).is_ok(), "a live pool refused job {job}");
+                }
+                pool.shutdown();
+                invariant!(results.iter().count() == self.jobs, "a job went missing");
+            }
+            Variant::Broken => {
+                let work = Arc::new(work);
+                let threads: Vec<_> = (0..self.jobs)
+                    .map(|job| {
+                        let work = Arc::clone(&work);
+                        B::spawn(&format!("job-{job}"), move || work(&job))
+                    })
+                    .collect();
+                for thread in threads {
+                    invariant!(B::join(thread).is_ok(), "a job panicked");
+                }
+            }
+        }
+        let peak = gauge.peak();
+        invariant!(
+            peak <= self.workers,
+            "{peak} jobs ran at once with a limit of {} workers",
+            self.workers
+        );
+    }
+}
+
+impl Mistake for UnboundedSpawning {
+    const CAUGHT_AS: FailureKind = FailureKind::Assertion;
+    fn with_variant(self, variant: Variant) -> Self {
+        Self { variant, ..self }
+    }
+}
