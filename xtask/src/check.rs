@@ -36,9 +36,56 @@ pub struct Args {
     /// Run the bug zoo instead of the scenarios, in this variant.
     #[arg(long, value_enum)]
     pub zoo: Option<VariantArg>,
-    /// Also write the stats as JSON to this file.
+    /// Also write the stats as JSON to this file (with `--shard`, default
+    /// `target/shards/CHECKER-I-of-N.json`).
     #[arg(long)]
     pub json: Option<PathBuf>,
+    /// Run the I-th of N shares (1-based), for spreading one run over N machines: shuttle random
+    /// and PCT and real threads split the iterations, with seed + I - 1 so no two shards sample
+    /// the same schedules; loom and shuttle DFS, which enumerate, split the scenarios.
+    /// `cargo xtask report --merge DIR…` combines the shards' JSON files.
+    #[arg(long, value_parser = parse_shard)]
+    pub shard: Option<Shard>,
+}
+
+/// One share of a sharded run: the `index`-th (1-based) of `count`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Shard {
+    /// Which share, 1 to `count`.
+    pub index: usize,
+    /// How many shares.
+    pub count: usize,
+}
+
+/// Parses `I/N` with 1 ≤ I ≤ N.
+fn parse_shard(text: &str) -> Result<Shard, String> {
+    let (index, count) = text
+        .split_once('/')
+        .ok_or_else(|| format!("{text:?} is not I/N (e.g. 2/4)"))?;
+    let number = |part: &str| {
+        part.trim()
+            .parse::<usize>()
+            .map_err(|e| format!("{part:?} in {text:?} is not a number: {e}"))
+    };
+    let (index, count) = (number(index)?, number(count)?);
+    if count == 0 || index == 0 || index > count {
+        return Err(format!(
+            "shard {text:?}: I must be between 1 and N, N at least 1"
+        ));
+    }
+    Ok(Shard { index, count })
+}
+
+impl Shard {
+    /// This shard's part of `total` iterations: an even split, the first shards taking the rest.
+    fn iterations(&self, total: usize) -> usize {
+        total / self.count + usize::from(self.index - 1 < total % self.count)
+    }
+
+    /// Whether the `position`-th scenario (0-based) is this shard's, for enumerating checkers.
+    fn owns(&self, position: usize) -> bool {
+        position % self.count == self.index - 1
+    }
 }
 
 /// The checkers, as named on the command line.
@@ -75,6 +122,27 @@ pub enum VariantArg {
 }
 
 impl Args {
+    /// Whether the checker enumerates schedules (shards split scenarios) rather than sampling
+    /// them (shards split iterations).
+    fn enumerates(&self) -> bool {
+        matches!(self.checker, CheckerKind::Loom | CheckerKind::ShuttleDfs)
+    }
+
+    /// Iterations for this run: `default` unless given, this shard's share if sharded.
+    fn iterations_or(&self, default: usize) -> usize {
+        let total = self.iterations.unwrap_or(default);
+        match self.shard {
+            Some(shard) if !self.enumerates() => shard.iterations(total),
+            _ => total,
+        }
+    }
+
+    /// The seed for this run: shard I of N samples with seed + I - 1.
+    fn seed(&self) -> u64 {
+        let offset = self.shard.map_or(0, |shard| shard.index as u64 - 1);
+        self.seed.wrapping_add(offset)
+    }
+
     fn checker(&self, loom_bound: Option<usize>) -> Checker {
         match self.checker {
             CheckerKind::Loom => Checker::Loom {
@@ -86,16 +154,14 @@ impl Args {
                 max_schedules: self.iterations,
                 max_time: None,
             },
-            CheckerKind::ShuttleRandom => {
-                Checker::random(self.iterations.unwrap_or(1000), self.seed)
-            }
+            CheckerKind::ShuttleRandom => Checker::random(self.iterations_or(1000), self.seed()),
             CheckerKind::ShuttlePct => {
-                Checker::pct(self.iterations.unwrap_or(1000), self.depth, self.seed)
+                Checker::pct(self.iterations_or(1000), self.depth, self.seed())
             }
             CheckerKind::ShuttleDfs => Checker::ShuttleDfs {
                 max_iterations: Some(self.iterations.unwrap_or(100_000)),
             },
-            CheckerKind::Stress => Checker::stress(self.iterations.unwrap_or(50)),
+            CheckerKind::Stress => Checker::stress(self.iterations_or(50)),
         }
     }
 
@@ -115,10 +181,31 @@ impl Args {
 pub fn collect(args: &Args) -> Result<Vec<Stats>, String> {
     let size = args.size();
     let matches = |name: &str| args.pattern.as_deref().is_none_or(|p| name.starts_with(p));
+    let mine = |position: usize| match args.shard {
+        Some(shard) if args.enumerates() => shard.owns(position),
+        _ => true,
+    };
+    let known: Vec<&str> = match args.zoo {
+        None => catalog::scenarios().iter().map(|e| e.name).collect(),
+        Some(_) => catalog::zoo().iter().map(|z| z.entry.name).collect(),
+    };
+    if !known.iter().any(|name| matches(name)) {
+        return Err(format!(
+            "no {} matches {:?}; known: {}",
+            if args.zoo.is_some() {
+                "zoo entry"
+            } else {
+                "scenario"
+            },
+            args.pattern.as_deref().unwrap_or(""),
+            known.join(", ")
+        ));
+    }
     let mut stats = Vec::new();
     match args.zoo {
         None => {
-            for entry in catalog::scenarios().iter().filter(|e| matches(e.name)) {
+            let selected = catalog::scenarios().into_iter().filter(|e| matches(e.name));
+            for (_, entry) in selected.enumerate().filter(|(i, _)| mine(*i)) {
                 let one = (entry.run)(size, &args.checker(entry.loom_bound));
                 print!("{one}");
                 stats.push(one);
@@ -129,28 +216,31 @@ pub fn collect(args: &Args) -> Result<Vec<Stats>, String> {
                 VariantArg::Broken => Variant::Broken,
                 VariantArg::Correct => Variant::Correct,
             };
-            for zoo in catalog::zoo().iter().filter(|z| matches(z.entry.name)) {
+            let selected = catalog::zoo().into_iter().filter(|z| matches(z.entry.name));
+            for (_, zoo) in selected.enumerate().filter(|(i, _)| mine(*i)) {
                 let one = (zoo.run_variant)(size, variant, &args.checker(zoo.entry.loom_bound));
                 print!("{one}");
                 stats.push(one);
             }
         }
     }
-    if stats.is_empty() {
-        let known: Vec<&str> = catalog::scenarios()
-            .iter()
-            .map(|e| e.name)
-            .chain(catalog::zoo().iter().map(|z| z.entry.name))
-            .collect();
-        return Err(format!(
-            "no scenario matches {:?}; known: {}",
-            args.pattern.as_deref().unwrap_or(""),
-            known.join(", ")
-        ));
-    }
-    if let Some(path) = &args.json {
-        let json = serde_json::to_string_pretty(&stats).map_err(|e| e.to_string())?;
-        std::fs::write(path, json).map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+    let json = args.json.clone().or_else(|| {
+        args.shard.map(|shard| {
+            let checker = args.checker(None).kind();
+            PathBuf::from(format!(
+                "target/shards/{checker}-{}-of-{}.json",
+                shard.index, shard.count
+            ))
+        })
+    });
+    if let Some(path) = json {
+        if let Some(folder) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
+            std::fs::create_dir_all(folder)
+                .map_err(|e| format!("cannot create {}: {e}", folder.display()))?;
+        }
+        let text = serde_json::to_string_pretty(&stats).map_err(|e| e.to_string())?;
+        std::fs::write(&path, text).map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+        println!("stats: {}", path.display());
     }
     Ok(stats)
 }

@@ -1,5 +1,7 @@
-//! `cargo xtask`: run checks, replay failures, write the report.
+//! `cargo xtask`: run checks, replay failures, run the benches, write the report.
 
+mod bench;
+mod charts;
 mod check;
 mod replay;
 mod report;
@@ -26,6 +28,8 @@ enum Command {
     Replay(replay::Args),
     /// Run every scenario under every checker and summarize.
     Report(report::Args),
+    /// Run the criterion benches, and the Go originals when `go` is on the PATH.
+    Bench(bench::Args),
 }
 
 fn main() -> ExitCode {
@@ -34,6 +38,7 @@ fn main() -> ExitCode {
         Command::Check(args) => check::run(args),
         Command::Replay(args) => replay::run(args),
         Command::Report(args) => report::run(args),
+        Command::Bench(args) => bench::run(args),
     };
     match result {
         Ok(code) => code,

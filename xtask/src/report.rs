@@ -2,10 +2,13 @@
 //! the machine they ran on, written to `report.md`, `report.json` and `index.html`.
 //!
 //! Each checker runs in its own child process (`xtask check … --json`): shuttle's panic hook is
-//! process-wide and loom's and shuttle's environment variables apply to a whole process.
+//! process-wide and loom's and shuttle's environment variables apply to a whole process. Shards of
+//! `xtask check --shard I/N` run elsewhere are combined with `--merge`.
 
+use crate::bench::{self, BenchResult};
+use crate::charts;
 use checks::harness::{Coverage, FailureKind, Stats, Verdict};
-use clap::Parser;
+use clap::{Parser, ValueEnum};
 use serde::Serialize;
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
@@ -21,7 +24,27 @@ pub struct Args {
     /// Where to write the report.
     #[arg(long, default_value = "target/report")]
     out: PathBuf,
+    /// Benches: `auto` reuses results younger than a day, else runs the quick benches (with
+    /// `--quick`: reuses, else skips); `run`, `reuse` or `skip` say it outright.
+    #[arg(long, value_enum, default_value_t = BenchMode::Auto)]
+    bench: BenchMode,
+    /// Build the report from the `--json` files of `xtask check --shard` runs in these
+    /// directories instead of running the checkers.
+    #[arg(long, num_args = 1.., value_name = "DIR")]
+    merge: Vec<PathBuf>,
 }
+
+/// Where the report's bench section comes from.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+enum BenchMode {
+    Auto,
+    Run,
+    Reuse,
+    Skip,
+}
+
+/// Bench results younger than this are reused by `--bench auto`.
+const FRESH: Duration = Duration::from_secs(24 * 3600);
 
 /// Every budget of the report, in one place.
 #[derive(Clone, Copy, Debug, Serialize)]
@@ -148,6 +171,9 @@ struct Report {
     machine: Machine,
     scenarios: Vec<Stats>,
     zoo: Vec<ZooCell>,
+    benches: Vec<BenchResult>,
+    /// Where the bench results came from, or why there are none, and files skipped.
+    bench_notes: Vec<String>,
 }
 
 /// Runs `xtask check ARGS --json FILE` in a child process and reads its stats; its output goes
@@ -187,9 +213,59 @@ pub fn run(args: Args) -> Result<ExitCode, String> {
     let budget = if args.quick { QUICK } else { FULL };
     let logs = args.out.join("logs");
     std::fs::create_dir_all(&logs).map_err(|e| format!("cannot create {}: {e}", logs.display()))?;
+    let (scenarios, zoo) = if args.merge.is_empty() {
+        run_checkers(&budget, &logs, started)?
+    } else {
+        merge(&args.merge)?
+    };
+    let (benches, bench_notes) = benches(args.bench, args.quick)?;
+    let report = Report {
+        budget,
+        quick: args.quick,
+        elapsed: started.elapsed(),
+        machine: machine(),
+        scenarios,
+        zoo,
+        benches,
+        bench_notes,
+    };
+    let markdown = markdown(&report);
+    let write = |name: &str, text: &str| {
+        let path = args.out.join(name);
+        std::fs::write(&path, text).map_err(|e| format!("cannot write {}: {e}", path.display()))
+    };
+    write("report.md", &markdown)?;
+    write(
+        "report.json",
+        &serde_json::to_string_pretty(&report).map_err(|e| e.to_string())?,
+    )?;
+    write("index.html", &html(&report)?)?;
+    write(
+        "detection_matrix.json",
+        &serde_json::to_string_pretty(&detection_matrix(&report.zoo)).map_err(|e| e.to_string())?,
+    )?;
 
-    let scenario_jobs = checkers(&budget, false);
-    let zoo_jobs = checkers(&budget, true);
+    println!();
+    println!("{}", summary(&report));
+    println!("report: {}", args.out.join("index.html").display());
+    println!("        {}", args.out.join("report.md").display());
+    let all_pass =
+        report.scenarios.iter().all(Stats::passed) && report.zoo.iter().all(|z| z.correct.passed());
+    Ok(if all_pass {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::FAILURE
+    })
+}
+
+/// Runs every checker over the scenarios and the zoo, each in a child process.
+fn run_checkers(
+    budget: &Budget,
+    logs: &Path,
+    started: Instant,
+) -> Result<(Vec<Stats>, Vec<ZooCell>), String> {
+    let scenario_jobs = checkers(budget, false);
+    let zoo_jobs = checkers(budget, true);
     let total = scenario_jobs.len() + 2 * zoo_jobs.len();
     let mut step = 0;
     let mut progress = |what: &str| {
@@ -236,37 +312,246 @@ pub fn run(args: Args) -> Result<ExitCode, String> {
         }
     }
 
-    let report = Report {
-        budget,
-        quick: args.quick,
-        elapsed: started.elapsed(),
-        machine: machine(),
-        scenarios,
-        zoo,
-    };
-    let markdown = markdown(&report);
-    let write = |name: &str, text: &str| {
-        let path = args.out.join(name);
-        std::fs::write(&path, text).map_err(|e| format!("cannot write {}: {e}", path.display()))
-    };
-    write("report.md", &markdown)?;
-    write(
-        "report.json",
-        &serde_json::to_string_pretty(&report).map_err(|e| e.to_string())?,
-    )?;
-    write("index.html", &html(&report))?;
+    Ok((scenarios, zoo))
+}
 
-    println!();
-    println!("{}", summary(&report));
-    println!("report: {}", args.out.join("index.html").display());
-    println!("        {}", args.out.join("report.md").display());
-    let all_pass =
-        report.scenarios.iter().all(Stats::passed) && report.zoo.iter().all(|z| z.correct.passed());
-    Ok(if all_pass {
-        ExitCode::SUCCESS
+/// Reads shard results (`xtask check --json` files) from `dirs` and combines them: stats of the
+/// same scenario under the same checker add up their schedules and time, and fail if any shard
+/// failed; zoo stats pair their broken and correct variants.
+fn merge(dirs: &[PathBuf]) -> Result<(Vec<Stats>, Vec<ZooCell>), String> {
+    let mut all: Vec<Stats> = Vec::new();
+    for dir in dirs {
+        let entries = std::fs::read_dir(dir)
+            .map_err(|e| format!("cannot read shard directory {}: {e}", dir.display()))?;
+        let mut files: Vec<PathBuf> = entries
+            .filter_map(Result::ok)
+            .map(|e| e.path())
+            .filter(|p| p.extension().is_some_and(|x| x == "json"))
+            .collect();
+        files.sort();
+        for file in files {
+            let text = std::fs::read_to_string(&file)
+                .map_err(|e| format!("cannot read {}: {e}", file.display()))?;
+            let stats: Vec<Stats> = serde_json::from_str(&text).map_err(|e| {
+                format!(
+                    "{} is not the JSON of `xtask check --json`: {e}",
+                    file.display()
+                )
+            })?;
+            all.extend(stats);
+        }
+    }
+    if all.is_empty() {
+        return Err(format!(
+            "no shard results (*.json from `xtask check --json`) in {}",
+            dirs.iter()
+                .map(|d| d.display().to_string())
+                .collect::<Vec<_>>()
+                .join(", ")
+        ));
+    }
+    let mut merged: Vec<Stats> = Vec::new();
+    for stats in all {
+        let variant = stats.instance.get("variant").cloned();
+        let same = merged.iter_mut().find(|m| {
+            m.scenario == stats.scenario
+                && m.checker.kind() == stats.checker.kind()
+                && m.instance.get("variant").cloned() == variant
+        });
+        match same {
+            Some(into) => absorb(into, stats),
+            None => merged.push(stats),
+        }
+    }
+    let (zoo_stats, scenarios): (Vec<Stats>, Vec<Stats>) = merged
+        .into_iter()
+        .partition(|s| s.instance.get("variant").is_some());
+    let zoo_entries = checks::catalog::zoo();
+    let mut zoo = Vec::new();
+    for broken in zoo_stats
+        .iter()
+        .filter(|s| s.instance["variant"] == "Broken")
+    {
+        let correct = zoo_stats.iter().find(|s| {
+            s.scenario == broken.scenario
+                && s.checker.kind() == broken.checker.kind()
+                && s.instance["variant"] == "Correct"
+        });
+        let expected = zoo_entries
+            .iter()
+            .find(|z| z.entry.name == broken.scenario)
+            .map(|z| z.caught_as)
+            .ok_or_else(|| format!("unknown zoo entry {}", broken.scenario))?;
+        if let Some(correct) = correct {
+            zoo.push(ZooCell {
+                entry: broken.scenario.clone(),
+                checker: broken.checker.kind().to_owned(),
+                expected,
+                broken: broken.clone(),
+                correct: correct.clone(),
+            });
+        }
+    }
+    Ok((scenarios, zoo))
+}
+
+/// Adds one shard's stats of a scenario to another's.
+fn absorb(into: &mut Stats, shard: Stats) {
+    into.schedules += shard.schedules;
+    into.elapsed += shard.elapsed;
+    into.verdict = match (
+        std::mem::replace(&mut into.verdict, Verdict::Pass(Coverage::Sampled)),
+        shard.verdict,
+    ) {
+        (Verdict::Fail(first), _) | (_, Verdict::Fail(first)) => Verdict::Fail(first),
+        (Verdict::Pass(a), Verdict::Pass(b)) if a == b => Verdict::Pass(a),
+        (Verdict::Pass(_), Verdict::Pass(_)) => Verdict::Pass(Coverage::Sampled),
+    };
+}
+
+/// The bench results the report shows, and notes on where they came from.
+fn benches(mode: BenchMode, quick: bool) -> Result<(Vec<BenchResult>, Vec<String>), String> {
+    let dir = bench::criterion_dir();
+    let age = bench::age(&dir);
+    let fresh = age.is_some_and(|age| age < FRESH);
+    let run = match mode {
+        BenchMode::Run => true,
+        BenchMode::Auto => !fresh && !quick,
+        BenchMode::Reuse | BenchMode::Skip => false,
+    };
+    let mut notes = Vec::new();
+    if mode == BenchMode::Skip {
+        notes.push("benches skipped (--bench skip)".to_owned());
+        return Ok((Vec::new(), notes));
+    }
+    if run {
+        println!("benches: running `cargo xtask bench --quick` (a few minutes)");
+        bench::run(bench::Args {
+            quick: true,
+            filter: None,
+        })?;
+        notes.push(
+            "benches run now, quick mode (criterion: 0.3 s warm-up, 1 s, 10 samples)".to_owned(),
+        );
+    } else if let Some(age) = age {
+        notes.push(format!(
+            "bench results reused from {} ({:.1} h old)",
+            dir.display(),
+            age.as_secs_f64() / 3600.0
+        ));
+    }
+    let read = bench::read_results(&dir);
+    if read.results.is_empty() {
+        notes.push(format!(
+            "no bench results in {}: run `cargo xtask bench` (or `--quick`)",
+            dir.display()
+        ));
+    }
+    for skipped in &read.skipped {
+        println!("benches: skipped {skipped}");
+        notes.push(format!("skipped {skipped}"));
+    }
+    Ok((read.results, notes))
+}
+
+/// The detection matrix as data: entry × checker, caught or not, schedules to first failure, time.
+fn detection_matrix(zoo: &[ZooCell]) -> serde_json::Value {
+    let cells: Vec<serde_json::Value> = zoo
+        .iter()
+        .map(|cell| {
+            let failure = cell.broken.failure();
+            serde_json::json!({
+                "entry": cell.entry,
+                "invariant": cell.broken.invariant,
+                "checker": cell.checker,
+                "expected": cell.expected,
+                "caught": cell.caught(),
+                "failed_as": failure.map(|f| f.kind),
+                "schedules_to_failure": failure.map(|f| f.schedule),
+                "schedules_explored": cell.broken.schedules,
+                "seconds": cell.broken.elapsed.as_secs_f64(),
+                "correct_variant_passed": cell.correct.passed(),
+                "replay": failure.and_then(|f| f.replay_command()),
+            })
+        })
+        .collect();
+    serde_json::Value::Array(cells)
+}
+
+/// The bench groups of `results` in order, each with its results.
+fn bench_groups(results: &[BenchResult]) -> Vec<(String, Vec<&BenchResult>)> {
+    let mut groups: Vec<(String, Vec<&BenchResult>)> = Vec::new();
+    for result in results {
+        match groups.iter_mut().find(|(group, _)| *group == result.group) {
+            Some((_, members)) => members.push(result),
+            None => groups.push((result.group.clone(), vec![result])),
+        }
+    }
+    groups
+}
+
+/// One line per group and parameter: each implementation's throughput, and ours against each
+/// other implementation as a ratio of median times (above 1: ours is slower).
+fn bench_markdown(md: &mut String, report: &Report) {
+    let _ = writeln!(md, "\n## Benchmarks\n");
+    for note in &report.bench_notes {
+        let _ = writeln!(md, "* {note}");
+    }
+    if report.benches.is_empty() {
+        return;
+    }
+    let _ = writeln!(
+        md,
+        "\nThroughput at the median (elements/s); `kit ÷ X` is ours over X in median time per \
+         iteration, same run: below 1 ours is faster.\n"
+    );
+    let _ = writeln!(
+        md,
+        "| group | value | implementation | median | throughput | kit ÷ it |"
+    );
+    let _ = writeln!(md, "|---|---|---|---:|---:|---:|");
+    for (group, results) in bench_groups(&report.benches) {
+        for value in charts::values(&results) {
+            let ours = results
+                .iter()
+                .find(|r| r.value == value && r.function == "kit");
+            for function in charts::functions(&results) {
+                let Some(result) = results
+                    .iter()
+                    .find(|r| r.value == value && r.function == function)
+                else {
+                    continue;
+                };
+                let ratio = match ours {
+                    Some(ours) if function != "kit" => {
+                        format!("{:.2}", ours.median_ns / result.median_ns)
+                    }
+                    _ => String::new(),
+                };
+                let throughput = result
+                    .throughput()
+                    .map_or_else(String::new, |t| format!("{:.3} M/s", t / 1e6));
+                let _ = writeln!(
+                    md,
+                    "| {group} | {value} | {function} | {} | {throughput} | {ratio} |",
+                    format_ns(result.median_ns)
+                );
+            }
+        }
+    }
+}
+
+/// A time in the unit that reads best.
+fn format_ns(ns: f64) -> String {
+    if ns >= 1e9 {
+        format!("{:.2} s", ns / 1e9)
+    } else if ns >= 1e6 {
+        format!("{:.2} ms", ns / 1e6)
+    } else if ns >= 1e3 {
+        format!("{:.2} µs", ns / 1e3)
     } else {
-        ExitCode::FAILURE
-    })
+        format!("{ns:.0} ns")
+    }
 }
 
 fn command_output(program: &str, args: &[&str]) -> String {
@@ -429,10 +714,7 @@ fn markdown(report: &Report) -> String {
         "\nA cell reads \"caught at #n\" when the broken variant failed with the expected kind at its n-th \
          schedule; every correct variant ran the same instance and budget and passed unless noted."
     );
-    let _ = writeln!(
-        md,
-        "\n## Benchmarks\n\nNot in this report yet: the criterion benches are still to be written."
-    );
+    bench_markdown(&mut md, report);
     let m = &report.machine;
     let _ = writeln!(md, "\n## Machine and budgets\n");
     let _ = writeln!(
@@ -456,7 +738,7 @@ fn escape(text: &str) -> String {
         .replace('>', "&gt;")
 }
 
-fn html(report: &Report) -> String {
+fn html(report: &Report) -> Result<String, String> {
     // The Markdown tables, rendered as HTML tables: one source of truth for both formats.
     let markdown = markdown(report);
     let mut body = String::new();
@@ -508,10 +790,155 @@ fn html(report: &Report) -> String {
     if in_table {
         body.push_str("</table>\n");
     }
-    format!(
+    let mut charts_html = String::new();
+    for (group, results) in bench_groups(&report.benches) {
+        if let Some(svg) = charts::group_chart(&group, &results)? {
+            charts_html.push_str(&svg);
+        }
+    }
+    if !charts_html.is_empty() {
+        body = body.replacen(
+            "<h2>Benchmarks</h2>\n",
+            &format!("<h2>Benchmarks</h2>\n<div class=\"charts\">{charts_html}</div>\n"),
+            1,
+        );
+    }
+    Ok(format!(
         "<!doctype html>\n<html><head><meta charset=\"utf-8\"><title>Go concurrency patterns, model-checked</title>\n\
          <style>body{{font-family:sans-serif;margin:2em;max-width:90em}}table{{border-collapse:collapse;margin:1em 0}}\
          td{{border:1px solid #ccc;padding:.3em .6em;font-size:.9em}}tr:first-child td{{font-weight:bold;background:#eee}}\
-         .good{{background:#e6f4e6}}.bad{{background:#f8dede}}</style></head><body>\n{body}</body></html>\n"
-    )
+         .good{{background:#e6f4e6}}.bad{{background:#f8dede}}.charts svg{{margin:.5em}}</style></head><body>\n{body}</body></html>\n"
+    ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use checks::harness::{check, Checker, Scenario};
+    use checks::zoo::{lost_update::LostUpdate, Mistake, Variant};
+
+    fn result(function: &str, value: &str, median_ns: f64) -> BenchResult {
+        BenchResult {
+            group: "channel/1x1".to_owned(),
+            function: function.to_owned(),
+            value: value.to_owned(),
+            elements: Some(1_000),
+            median_ns,
+        }
+    }
+
+    /// A small report: one scenario, one zoo entry under PCT, three bench results.
+    fn small_report() -> Report {
+        let checker = Checker::pct(50, 3, 1);
+        let instance = LostUpdate::small();
+        let scenarios = vec![check(
+            &instance.clone().with_variant(Variant::Correct),
+            &checker,
+        )];
+        let zoo = vec![ZooCell {
+            entry: LostUpdate::NAME.to_owned(),
+            checker: checker.kind().to_owned(),
+            expected: LostUpdate::CAUGHT_AS,
+            broken: check(&instance.clone().with_variant(Variant::Broken), &checker),
+            correct: check(&instance.with_variant(Variant::Correct), &checker),
+        }];
+        Report {
+            budget: QUICK,
+            quick: true,
+            elapsed: Duration::from_secs(1),
+            machine: machine(),
+            scenarios,
+            zoo,
+            benches: vec![
+                result("kit", "64", 2_000.0),
+                result("crossbeam", "64", 1_000.0),
+                result("kit", "0", 4_000.0),
+            ],
+            bench_notes: vec!["bench results from a fixture".to_owned()],
+        }
+    }
+
+    #[test]
+    fn markdown_has_the_scenario_zoo_and_bench_tables() {
+        let report = small_report();
+        let md = markdown(&report);
+        assert!(
+            md.contains("1 of 1 scenarios pass under every checker"),
+            "{md}"
+        );
+        assert!(md.contains("bug zoo: 1 of 1 mistakes caught"), "{md}");
+        assert!(
+            md.contains("| `zoo::lost_update` | shuttle-pct (depth 3, seed 1) |"),
+            "{md}"
+        );
+        let matrix_row = md
+            .lines()
+            .find(|l| l.starts_with("| `zoo::lost_update` | assertion |"))
+            .unwrap_or_else(|| panic!("no matrix row:\n{md}"));
+        assert!(matrix_row.contains("caught at #"), "{matrix_row}");
+        // ours at 2 µs against crossbeam at 1 µs: twice the time.
+        assert!(
+            md.contains("| channel/1x1 | 64 | crossbeam | 1.00 µs | 1000.000 M/s | 2.00 |"),
+            "{md}"
+        );
+        assert!(
+            md.contains("| channel/1x1 | 64 | kit | 2.00 µs | 500.000 M/s |  |"),
+            "{md}"
+        );
+        // the value column sorts numerically: 0 before 64.
+        assert!(
+            md.find("| channel/1x1 | 0 |") < md.find("| channel/1x1 | 64 |"),
+            "{md}"
+        );
+    }
+
+    #[test]
+    fn html_is_self_contained_with_tables_and_a_chart() {
+        let html = html(&small_report()).expect("renders");
+        assert!(html.starts_with("<!doctype html>"));
+        assert!(html.contains("<table>") && html.contains("class=\"good\""));
+        assert_eq!(html.matches("<svg").count(), 1, "one chart per bench group");
+        assert!(html.contains("channel/1x1"));
+        assert!(
+            !html.contains("<script") && !html.contains("<link"),
+            "no external resources"
+        );
+    }
+
+    #[test]
+    fn detection_matrix_says_where_each_mistake_was_caught() {
+        let report = small_report();
+        let matrix = detection_matrix(&report.zoo);
+        let cell = &matrix[0];
+        assert_eq!(cell["entry"], "zoo::lost_update");
+        assert_eq!(cell["checker"], "shuttle-pct");
+        assert_eq!(cell["caught"], true);
+        assert_eq!(cell["failed_as"], "Assertion");
+        assert!(cell["schedules_to_failure"]
+            .as_u64()
+            .is_some_and(|n| n >= 1));
+        assert_eq!(cell["correct_variant_passed"], true);
+        assert!(cell["replay"]
+            .as_str()
+            .is_some_and(|r| r.starts_with("cargo xtask replay")));
+    }
+
+    #[test]
+    fn merged_shards_add_up_and_keep_a_failure() {
+        let checker = Checker::random(20, 1);
+        let pass = check(
+            &LostUpdate::large().with_variant(Variant::Correct),
+            &checker,
+        );
+        let mut shard = pass.clone();
+        absorb(&mut shard, pass.clone());
+        assert_eq!(shard.schedules, 2 * pass.schedules);
+        assert!(shard.passed());
+        let fail = check(
+            &LostUpdate::large().with_variant(Variant::Broken),
+            &Checker::pct(200, 3, 1),
+        );
+        absorb(&mut shard, fail);
+        assert!(!shard.passed(), "one failing shard fails the merged stats");
+    }
 }
