@@ -83,6 +83,7 @@ impl Backend for Real {
     type JoinHandle<T: Send + 'static> = TrackedJoin<T>;
 
     const NAME: &'static str = "real";
+    const SPINS_BEFORE_PARK: u32 = Std::SPINS_BEFORE_PARK;
 
     fn mutex<T: Send>(value: T) -> Self::Mutex<T> {
         Std::mutex(value)

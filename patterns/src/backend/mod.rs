@@ -78,6 +78,10 @@ pub trait Backend: Copy + Default + Debug + Send + Sync + 'static {
 
     /// A short name for reports: `std`, `loom`, `shuttle`, ….
     const NAME: &'static str;
+    /// Rounds a thread about to park on a channel first spends spinning (then yielding) while it
+    /// waits for a peer: waking a parked thread on another core costs microseconds, a peer often
+    /// comes sooner. 0 for the model checkers, where a spin would only add schedules.
+    const SPINS_BEFORE_PARK: u32 = 0;
 
     /// A new unlocked mutex holding `value`.
     fn mutex<T: Send>(value: T) -> Self::Mutex<T>;

@@ -6,7 +6,7 @@
 //! one arm of a select ever completes and every other registration is stale.
 
 use crate::backend::Backend;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Mutex;
 
 /// How a claimed operation ended.
@@ -52,7 +52,13 @@ pub(crate) struct Selector<B: Backend> {
     claim: B::Mutex<Option<Claim>>,
     /// The selecting thread sleeps here until `claim` is set.
     woken: B::Condvar,
+    /// Set once `claim` is: what a thread spinning before it parks watches. A std atomic, not the
+    /// backend's: only real-core backends spin, and under a model it is written, never read.
+    claimed: AtomicBool,
 }
+
+/// Spin rounds that busy-wait (1, 2, 4, … hints); later rounds yield the core instead.
+const BUSY_ROUNDS: u32 = 7;
 
 impl<B: Backend> Selector<B> {
     pub(crate) fn new() -> Self {
@@ -62,6 +68,7 @@ impl<B: Backend> Selector<B> {
             id: NEXT_ID.fetch_add(1, Ordering::Relaxed),
             claim: B::mutex(None),
             woken: B::condvar(),
+            claimed: AtomicBool::new(false),
         }
     }
 
@@ -72,6 +79,8 @@ impl<B: Backend> Selector<B> {
             return false;
         }
         *claim = Some(Claim { arm, outcome });
+        // Release: a spinner that sees the flag finds the claim (and the slot) under the lock.
+        self.claimed.store(true, Ordering::Release);
         // The owner re-checks the claim under this lock before every wait, so it either sees the
         // claim or is already waiting when this notify comes: the wake-up cannot be lost.
         B::notify_one(&self.woken);
@@ -119,6 +128,8 @@ impl<B: Backend> Selector<B> {
             arm: peer_arm,
             outcome: Outcome::Done,
         });
+        self.claimed.store(true, Ordering::Release);
+        peer.claimed.store(true, Ordering::Release);
         // Same argument as in `try_claim`: the peer re-checks under its lock before waiting.
         B::notify_one(&peer.woken);
         PairClaim::Both
@@ -127,6 +138,18 @@ impl<B: Backend> Selector<B> {
     /// Blocks until some arm claims the selector.
     #[track_caller]
     pub(crate) fn wait(&self) -> Claim {
+        for round in 0..B::SPINS_BEFORE_PARK {
+            // Acquire pairs with the Release after a claim; the claim itself is read under the
+            // lock below either way.
+            if self.claimed.load(Ordering::Acquire) {
+                break;
+            }
+            if round < BUSY_ROUNDS {
+                (0..1u32 << round).for_each(|_| std::hint::spin_loop());
+            } else {
+                B::yield_now();
+            }
+        }
         let mut claim = B::lock(&self.claim);
         // The loop re-checks under the lock, so neither a spurious wake-up nor a claim made before
         // the first wait is missed.
