@@ -99,6 +99,8 @@ fn real_threads_report_a_deadlock_with_where_each_thread_waits() {
         .map(|thread| thread.name.as_str())
         .collect();
     assert_eq!(blocked, ["main", "worker-0", "worker-1"], "{report}");
+    // Seen through the blocked states within seconds, not through the 30 s watchdog.
+    assert!(report.message.contains("none moved"), "{report}");
     assert!(
         stats
             .to_string()
