@@ -46,15 +46,32 @@ pub(crate) struct Selector<B: Backend> {
     /// checkers replay a schedule only if the program takes the same steps, and heap addresses
     /// differ from one execution to the next.
     id: u64,
-    /// `None` until claimed, then the claim. Written once: the value handed through a slot is
-    /// written before the claim, under this lock, so the waiter that reads the claim under the same
-    /// lock also sees the value.
-    claim: B::Mutex<Option<Claim>>,
+    /// The claim and whether the owner sleeps on `woken`. The claim is written once: the value
+    /// handed through a slot is written before the claim, under this lock, so the waiter that reads
+    /// the claim under the same lock also sees the value.
+    claim: B::Mutex<ClaimState>,
     /// The selecting thread sleeps here until `claim` is set.
     woken: B::Condvar,
     /// Set once `claim` is: what a thread spinning before it parks watches. A std atomic, not the
     /// backend's: only real-core backends spin, and under a model it is written, never read.
     claimed: AtomicBool,
+}
+
+/// What a selector's lock protects.
+struct ClaimState {
+    /// `None` until claimed, then the claim.
+    claim: Option<Claim>,
+    /// True while the owner waits on the condition variable: only then does a claimer pay for a
+    /// notify (a futex syscall on `Std`), so a hand-over to a spinning owner costs no syscall.
+    parked: bool,
+}
+
+impl ClaimState {
+    /// Records `claim`; returns whether the owner is asleep and needs a notify.
+    fn settle(&mut self, claim: Claim) -> bool {
+        self.claim = Some(claim);
+        self.parked
+    }
 }
 
 /// Spin rounds that busy-wait (1, 2, 4, … hints); later rounds yield the core instead.
@@ -66,7 +83,10 @@ impl<B: Backend> Selector<B> {
         static NEXT_ID: AtomicU64 = AtomicU64::new(0);
         Self {
             id: NEXT_ID.fetch_add(1, Ordering::Relaxed),
-            claim: B::mutex(None),
+            claim: B::mutex(ClaimState {
+                claim: None,
+                parked: false,
+            }),
             woken: B::condvar(),
             claimed: AtomicBool::new(false),
         }
@@ -74,16 +94,21 @@ impl<B: Backend> Selector<B> {
 
     /// Claims the selector for `arm` unless it is already claimed; returns whether this call won.
     pub(crate) fn try_claim(&self, arm: usize, outcome: Outcome) -> bool {
-        let mut claim = B::lock(&self.claim);
-        if claim.is_some() {
+        let mut state = B::lock(&self.claim);
+        if state.claim.is_some() {
             return false;
         }
-        *claim = Some(Claim { arm, outcome });
+        let parked = state.settle(Claim { arm, outcome });
         // Release: a spinner that sees the flag finds the claim (and the slot) under the lock.
         self.claimed.store(true, Ordering::Release);
-        // The owner re-checks the claim under this lock before every wait, so it either sees the
-        // claim or is already waiting when this notify comes: the wake-up cannot be lost.
-        B::notify_one(&self.woken);
+        drop(state);
+        // The owner sets `parked` and waits in one step under this lock, and re-checks the claim
+        // first: it either sees the claim or was already asleep when `parked` was read above, so
+        // the wake-up cannot be lost. Notifying after the unlock keeps the woken owner from
+        // blocking on the lock at once.
+        if parked {
+            B::notify_one(&self.woken);
+        }
         true
     }
 
@@ -113,25 +138,29 @@ impl<B: Backend> Selector<B> {
         } else {
             (&mut *second_claim, &mut *first_claim)
         };
-        if mine.is_some() {
+        if mine.claim.is_some() {
             return PairClaim::MineTaken;
         }
-        if theirs.is_some() {
+        if theirs.claim.is_some() {
             return PairClaim::PeerTaken;
         }
         deposit();
-        *mine = Some(Claim {
+        mine.settle(Claim {
             arm: my_arm,
             outcome: Outcome::Done,
         });
-        *theirs = Some(Claim {
+        let peer_parked = theirs.settle(Claim {
             arm: peer_arm,
             outcome: Outcome::Done,
         });
         self.claimed.store(true, Ordering::Release);
         peer.claimed.store(true, Ordering::Release);
-        // Same argument as in `try_claim`: the peer re-checks under its lock before waiting.
-        B::notify_one(&peer.woken);
+        drop(first_claim);
+        drop(second_claim);
+        // Same argument as in `try_claim`. Our own selector needs no notify: we are its owner.
+        if peer_parked {
+            B::notify_one(&peer.woken);
+        }
         PairClaim::Both
     }
 
@@ -150,14 +179,16 @@ impl<B: Backend> Selector<B> {
                 B::yield_now();
             }
         }
-        let mut claim = B::lock(&self.claim);
+        let mut state = B::lock(&self.claim);
         // The loop re-checks under the lock, so neither a spurious wake-up nor a claim made before
         // the first wait is missed.
         loop {
-            if let Some(claim) = *claim {
+            if let Some(claim) = state.claim {
+                state.parked = false;
                 return claim;
             }
-            claim = B::wait(&self.woken, claim);
+            state.parked = true;
+            state = B::wait(&self.woken, state);
         }
     }
 }
