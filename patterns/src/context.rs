@@ -24,11 +24,12 @@
 //! assert_eq!(root.err(), None); // never the parent
 //! ```
 
-use crate::backend::{Backend, Std};
+use crate::backend::{Atomic, Backend, Std};
 use crate::chan::{self, Receiver, Sender};
 use crate::time::Timer;
 use std::collections::BTreeMap;
 use std::fmt;
+use std::sync::atomic::Ordering;
 use std::sync::{Arc, Weak};
 use std::time::Duration;
 
@@ -74,6 +75,9 @@ struct Node<B: Backend> {
     deadline: Option<Duration>,
     /// Closed on cancel: every waiter on it wakes (Go's `Done()` channel).
     done: Receiver<(), B>,
+    /// Set once `state.err` is, so [`Context::is_done`], polled on every hot path (a worker per
+    /// job), reads one shared cache line instead of taking the node lock.
+    cancelled: B::AtomicBool,
     state: B::Mutex<NodeState<B>>,
 }
 
@@ -157,7 +161,9 @@ impl<B: Backend> Context<B> {
 
     /// Whether the context is done.
     pub fn is_done(&self) -> bool {
-        self.err().is_some()
+        // Acquire pairs with the Release in `cancel_subtree`: a caller that sees `true` then finds
+        // `err()` set.
+        self.node.cancelled.load(Ordering::Acquire)
     }
 
     /// The deadline, if this context or an ancestor has one.
@@ -215,6 +221,7 @@ impl<B: Backend> Node<B> {
             cancellable,
             deadline,
             done,
+            cancelled: B::AtomicBool::new(false),
             state: B::mutex(NodeState {
                 err: None,
                 children: BTreeMap::new(),
@@ -241,6 +248,7 @@ impl<B: Backend> Node<B> {
             return;
         }
         state.err = Some(err);
+        self.cancelled.store(true, Ordering::Release);
         let children = std::mem::take(&mut state.children);
         let done_tx = state.done_tx.take();
         let timer = state.timer.take();

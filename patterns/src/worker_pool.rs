@@ -44,7 +44,9 @@
 //! results are read while the pool runs.
 
 use crate::backend::{Backend, Std};
-use crate::chan::{self, Receiver, RecvArm, Select, Selected, SendArm, Sender};
+use crate::chan::{
+    self, Receiver, RecvArm, Select, Selected, SendArm, Sender, TryRecvError, TrySendError,
+};
 use crate::context::{Canceller, Context};
 use std::fmt;
 use std::panic::{catch_unwind, AssertUnwindSafe};
@@ -127,6 +129,18 @@ pub struct Summary {
     pub busy: Duration,
     /// The longest single attempt.
     pub slowest: Duration,
+}
+
+impl Summary {
+    /// Adds `other`'s counts to this one.
+    fn absorb(&mut self, other: &Summary) {
+        self.succeeded += other.succeeded;
+        self.failed += other.failed;
+        self.retried += other.retried;
+        self.unprocessed += other.unprocessed;
+        self.busy += other.busy;
+        self.slowest = self.slowest.max(other.slowest);
+    }
 }
 
 /// Options of a [`WorkerPool`].
@@ -233,6 +247,14 @@ impl<J: Send + 'static, R: Send + 'static, B: Backend> WorkerPool<J, R, B> {
         if self.ctx.is_done() {
             return Err(SubmitError::Cancelled(job));
         }
+        // The common case, a place free in the queue, skips the select over the shared done channel.
+        let job = match self.jobs.try_send(job) {
+            Ok(()) => return Ok(()),
+            Err(TrySendError::Full(job)) => job,
+            Err(TrySendError::Closed(job) | TrySendError::Disconnected(job)) => {
+                return Err(SubmitError::ShutDown(job))
+            }
+        };
         let mut send = SendArm::new(&self.jobs, job);
         let mut done = RecvArm::new(self.ctx.done());
         let selected = Select::new().send(&mut send).recv(&mut done).wait();
@@ -315,39 +337,54 @@ struct Worker<J: Send + 'static, R: Send + 'static, B: Backend> {
     report: Sender<Outcome<J, R>, B>,
     ctx: Context<B>,
     work: Arc<Work<J, R, String>>,
+    /// The pool's counters; each worker adds its own share once, as it exits.
     summary: Arc<B::Mutex<Summary>>,
     retries: usize,
 }
 
 impl<J: Send + 'static, R: Send + 'static, B: Backend> Worker<J, R, B> {
     fn run(self) {
-        loop {
-            let mut next = RecvArm::new(&self.queue);
-            let mut done = RecvArm::new(self.ctx.done());
-            let job = match Select::new().recv(&mut next).recv(&mut done).wait() {
-                Selected::Arm(0) => match next.take() {
-                    Some(job) => job,
-                    None => return, // closed and drained: shutdown
-                },
-                _ => return, // cancelled
-            };
+        // Counted here and added to the pool's summary once: no lock shared by the workers per job.
+        let mut summary = Summary::default();
+        while let Some(job) = self.next_job() {
             if self.ctx.is_done() {
                 // Taken in a race with the cancel: it never started, so it goes back.
-                self.unprocessed(job);
-                return;
+                summary.unprocessed += 1;
+                let _ = self.report.send(Outcome::Unprocessed { job });
+                break;
             }
-            self.process(job);
+            self.process(job, &mut summary);
+        }
+        B::lock(&self.summary).absorb(&summary);
+    }
+
+    /// The next job; `None` once the queue is closed and drained (shutdown) or the pool cancelled.
+    fn next_job(&self) -> Option<J> {
+        if self.ctx.is_done() {
+            return None;
+        }
+        // The common case, a queued job, skips the select over the shared done channel.
+        match self.queue.try_recv() {
+            Ok(job) => return Some(job),
+            Err(TryRecvError::Closed) => return None,
+            Err(TryRecvError::Empty) => {}
+        }
+        let mut next = RecvArm::new(&self.queue);
+        let mut done = RecvArm::new(self.ctx.done());
+        match Select::new().recv(&mut next).recv(&mut done).wait() {
+            // `None` here: closed and drained.
+            Selected::Arm(0) => next.take(),
+            _ => None,
         }
     }
 
-    fn process(&self, job: J) {
+    fn process(&self, job: J, summary: &mut Summary) {
         let mut retries = 0;
         let outcome = loop {
             let started = B::now();
             let attempt = catch_unwind(AssertUnwindSafe(|| (self.work)(&job)));
             let took = B::now().saturating_sub(started);
             let retry = matches!(attempt, Ok(Err(_))) && retries < self.retries;
-            let mut summary = B::lock(&self.summary);
             summary.busy += took;
             summary.slowest = summary.slowest.max(took);
             match (&attempt, retry) {
@@ -355,7 +392,6 @@ impl<J: Send + 'static, R: Send + 'static, B: Backend> Worker<J, R, B> {
                 (Ok(Ok(_)), _) => summary.succeeded += 1,
                 _ => summary.failed += 1,
             }
-            drop(summary);
             if retry {
                 retries += 1;
                 continue;
@@ -380,11 +416,6 @@ impl<J: Send + 'static, R: Send + 'static, B: Backend> Worker<J, R, B> {
         };
         // Unbounded, and the pool holds a receiver until it has stopped: cannot fail.
         let _ = self.report.send(outcome);
-    }
-
-    fn unprocessed(&self, job: J) {
-        B::lock(&self.summary).unprocessed += 1;
-        let _ = self.report.send(Outcome::Unprocessed { job });
     }
 }
 

@@ -33,14 +33,15 @@ impl Scenario for CancelReachesEveryDescendant {
                 let grandchild = grandchild.clone();
                 B::spawn(&format!("waiter-{w}"), move || {
                     let woke = grandchild.done().recv();
-                    (woke, grandchild.err())
+                    (woke, grandchild.err(), grandchild.is_done())
                 })
             })
             .collect();
         cancel_parent.cancel();
         for waiter in waiters {
-            let (woke, err) = B::join(waiter).expect("waiter panicked");
+            let (woke, err, is_done) = B::join(waiter).expect("waiter panicked");
             invariant!(woke.is_none(), "done() yielded a value instead of closing");
+            invariant!(is_done, "done() closed but is_done() is false");
             invariant!(
                 err == Some(CtxError::Canceled),
                 "a woken waiter saw err {err:?}"
@@ -103,6 +104,7 @@ impl Scenario for DeadlineOrCancelSetOnce {
         ctx.done().recv();
         let first = ctx.err();
         invariant!(first.is_some(), "done() closed but err() is None");
+        invariant!(ctx.is_done(), "done() closed but is_done() is false");
         for observer in observers {
             let seen = B::join(observer).expect("observer panicked");
             invariant!(seen == first, "observers disagree: {seen:?} vs {first:?}");

@@ -6,9 +6,9 @@
 
 use super::{Atomic, AtomicInt, Backend};
 use crate::time::TimerService;
+use parking_lot::{Condvar, Mutex, MutexGuard, RwLock, RwLockReadGuard, RwLockWriteGuard};
 use std::cell::Cell;
 use std::sync::atomic::{self, Ordering};
-use parking_lot::{Condvar, Mutex, MutexGuard, RwLock, RwLockReadGuard, RwLockWriteGuard};
 use std::sync::{Arc, OnceLock};
 use std::time::{Duration, Instant};
 
