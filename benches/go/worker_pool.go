@@ -12,6 +12,10 @@ const SPIN_ROUNDS = 4000
 const trivialJobs = 10000
 const cpuJobs = 2000
 
+// queueDepth is the jobs channel's capacity, the same as the Rust pools' QUEUE: deep enough that
+// a worker finds the next job queued instead of waiting for the feeder to be woken.
+const queueDepth = 64
+
 // spin burns CPU with `rounds` xorshift64 rounds seeded by seed (the Rust benches' benches::spin).
 func spin(seed uint64, rounds int) uint64 {
 	x := seed | 1
@@ -80,7 +84,7 @@ func spinner(jobs <-chan int, results chan<- uint64, wg *sync.WaitGroup) {
 
 // startPool starts the workers and the feeder and returns the results channel.
 func startPool(workers, n int, worker func(<-chan int, chan<- uint64, *sync.WaitGroup)) <-chan uint64 {
-	jobs := make(chan int, workers)
+	jobs := make(chan int, queueDepth)
 	results := make(chan uint64, workers)
 	var wg sync.WaitGroup
 	wg.Add(workers)
