@@ -12,8 +12,8 @@ use checks::harness::{check, Checker};
 use checks::zoo::{lost_update::LostUpdate, Variant};
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
 use loom::sync::atomic::AtomicUsize;
-use loom::sync::Arc;
-use std::sync::atomic::Ordering;
+use std::sync::atomic::{self, Ordering};
+use std::sync::Arc;
 
 /// The overhead instance: correct increments, exhaustive under loom.
 const COUNTER: LostUpdate = LostUpdate {
@@ -22,9 +22,25 @@ const COUNTER: LostUpdate = LostUpdate {
     variant: Variant::Correct,
 };
 
-/// `COUNTER`'s body written straight against loom, no harness.
-fn direct() {
-    loom::model::Builder::new().check(|| {
+/// `COUNTER`'s body written straight against loom, no harness, with the harness's builder
+/// settings (std's `Arc`, as the harness uses, since loom's own `Arc` multiplies the schedules).
+/// Returns the number of schedules explored.
+fn direct() -> usize {
+    let mut builder = loom::model::Builder::new();
+    // The settings `checks` uses, all explicit so no LOOM_* variable changes the run.
+    builder.max_threads = 5;
+    builder.max_branches = 20_000;
+    builder.preemption_bound = None;
+    builder.max_permutations = None;
+    builder.max_duration = None;
+    builder.location = true;
+    builder.log = false;
+    builder.checkpoint_file = None;
+    builder.checkpoint_interval = usize::MAX;
+    let schedules = Arc::new(atomic::AtomicUsize::new(0));
+    let count = Arc::clone(&schedules);
+    builder.check(move || {
+        count.fetch_add(1, Ordering::Relaxed);
         let counter = Arc::new(AtomicUsize::new(0));
         let threads: Vec<_> = (0..COUNTER.threads)
             .map(|_| {
@@ -44,6 +60,7 @@ fn direct() {
             COUNTER.threads * COUNTER.increments
         );
     });
+    schedules.load(Ordering::Relaxed)
 }
 
 fn harness_loom(c: &mut Criterion) {
@@ -54,8 +71,14 @@ fn harness_loom(c: &mut Criterion) {
     group.finish();
 
     let mut group = c.benchmark_group("harness/loom_overhead");
-    let schedules = check(&COUNTER, &Checker::loom()).schedules as u64;
-    group.throughput(Throughput::Elements(schedules));
+    let schedules = check(&COUNTER, &Checker::loom()).schedules;
+    // Both sides must explore the same space, or the times do not compare.
+    assert_eq!(
+        direct(),
+        schedules,
+        "the direct loom run explored a different number of schedules than the harness"
+    );
+    group.throughput(Throughput::Elements(schedules as u64));
     group.bench_function(BenchmarkId::new("direct", "counter_3x1"), |b| {
         b.iter(direct)
     });
