@@ -61,8 +61,9 @@ pub(crate) struct Selector<B: Backend> {
 struct ClaimState {
     /// `None` until claimed, then the claim.
     claim: Option<Claim>,
-    /// True while the owner waits on the condition variable: only then does a claimer pay for a
-    /// notify (a futex syscall on `Std`), so a hand-over to a spinning owner costs no syscall.
+    /// Set by the owner as it starts waiting on the condition variable, cleared once it has woken
+    /// and seen the claim: only then does a claimer pay for a notify (a syscall on `Std` when a
+    /// thread sleeps), so a hand-over to a spinning owner costs none.
     parked: bool,
 }
 
