@@ -8,7 +8,7 @@
 #![allow(missing_docs)]
 
 use benches::harness::{self, MAIN_SCENARIOS};
-use checks::harness::{check, Checker};
+use checks::harness::{check, loom_builder, Checker};
 use checks::zoo::{lost_update::LostUpdate, Variant};
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
 use loom::sync::atomic::AtomicUsize;
@@ -22,21 +22,11 @@ const COUNTER: LostUpdate = LostUpdate {
     variant: Variant::Correct,
 };
 
-/// `COUNTER`'s body written straight against loom, no harness, with the harness's builder
+/// `COUNTER`'s body written straight against loom, no harness, from the harness's own builder
 /// settings (std's `Arc`, as the harness uses, since loom's own `Arc` multiplies the schedules).
 /// Returns the number of schedules explored.
 fn direct() -> usize {
-    let mut builder = loom::model::Builder::new();
-    // The settings `checks` uses, all explicit so no LOOM_* variable changes the run.
-    builder.max_threads = 5;
-    builder.max_branches = 20_000;
-    builder.preemption_bound = None;
-    builder.max_permutations = None;
-    builder.max_duration = None;
-    builder.location = true;
-    builder.log = false;
-    builder.checkpoint_file = None;
-    builder.checkpoint_interval = usize::MAX;
+    let builder = loom_builder(None);
     let schedules = Arc::new(atomic::AtomicUsize::new(0));
     let count = Arc::clone(&schedules);
     builder.check(move || {

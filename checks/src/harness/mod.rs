@@ -46,6 +46,7 @@ pub use replay::{replay_file, ReplayFile};
 pub use report::{
     Coverage, FailureKind, FailureReport, ReplayHandle, Stats, ThreadReport, Verdict,
 };
+pub use run_loom::loom_builder;
 
 use crate::backend::registry::{Registry, ThreadSnapshot, ThreadState};
 use crate::backend::Harnessed;

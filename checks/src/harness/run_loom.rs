@@ -32,13 +32,9 @@ struct Explored {
     registry: Option<Arc<Registry>>,
 }
 
-fn explore<S: Scenario>(
-    scenario: &S,
-    preemption_bound: Option<usize>,
-    max_schedules: Option<usize>,
-    max_time: Option<Duration>,
-    checkpoint: Option<Checkpoint<'_>>,
-) -> Explored {
+/// The loom builder every harness run starts from, exposed so a bench can compare the harness with
+/// the same body run straight on loom under identical settings.
+pub fn loom_builder(preemption_bound: Option<usize>) -> loom::model::Builder {
     let mut builder = loom::model::Builder::new();
     // Every setting is explicit, so no LOOM_* variable of the environment changes a run.
     builder.max_threads = 5;
@@ -50,6 +46,17 @@ fn explore<S: Scenario>(
     builder.log = false;
     builder.checkpoint_file = None;
     builder.checkpoint_interval = usize::MAX;
+    builder
+}
+
+fn explore<S: Scenario>(
+    scenario: &S,
+    preemption_bound: Option<usize>,
+    max_schedules: Option<usize>,
+    max_time: Option<Duration>,
+    checkpoint: Option<Checkpoint<'_>>,
+) -> Explored {
+    let mut builder = loom_builder(preemption_bound);
     if let Some(checkpoint) = &checkpoint {
         builder.checkpoint_file = Some(checkpoint.file.to_path_buf());
         builder.checkpoint_interval = checkpoint.interval;
