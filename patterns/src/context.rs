@@ -27,7 +27,7 @@
 use crate::backend::{Atomic, Backend, Std};
 use crate::chan::{self, Receiver, Sender};
 use crate::time::Timer;
-use std::collections::BTreeMap;
+use slab::Slab;
 use std::fmt;
 use std::sync::atomic::Ordering;
 use std::sync::{Arc, Weak};
@@ -68,8 +68,9 @@ struct Node<B: Backend> {
     /// The parent keeps this node only weakly (in `children`); this strong link keeps the parent,
     /// and so the path to every ancestor's cancellation, alive as long as the child is.
     parent: Option<Arc<Node<B>>>,
-    /// This node's key in its parent's `children`.
-    key: u64,
+    /// This node's key in its parent's `children`; `None` if it was never linked (a child of the
+    /// background, or of a parent already cancelled).
+    key: Option<usize>,
     /// False for the background context, which can never be cancelled and so tracks no children.
     cancellable: bool,
     deadline: Option<Duration>,
@@ -85,10 +86,12 @@ struct NodeState<B: Backend> {
     /// Set once, on cancel; never changes after.
     err: Option<CtxError>,
     /// The live cancellable children. Taken whole on cancel; a child that cancels itself removes
-    /// its own entry, so the map never outgrows the live children.
-    children: BTreeMap<u64, Weak<Node<B>>>,
-    next_key: u64,
-    /// The sender of `done`, dropped and closed on cancel (kept forever by the background).
+    /// its own entry, so the slab never holds more entries than there are live children. Keys are
+    /// reused, so a child removes its key at most once: only the cancel that set its `err` does
+    /// (see [`Node::cancel`]).
+    children: Slab<Weak<Node<B>>>,
+    /// The only sender of `done`, never cloned: dropping it on cancel closes `done` (the
+    /// background keeps it forever).
     done_tx: Option<Sender<(), B>>,
     /// The deadline timer, stopped on cancel.
     timer: Option<Timer<B>>,
@@ -178,23 +181,32 @@ impl<B: Backend> Context<B> {
 
     fn child(&self, deadline: Option<Duration>) -> (Context<B>, Canceller<B>) {
         let parent = &self.node;
-        let mut parent_state = B::lock(&parent.state);
-        let key = parent_state.next_key;
-        parent_state.next_key += 1;
-        let node = Node::new(Some((Arc::clone(parent), key)), true, deadline);
-        if parent.cancellable {
+        let node = if parent.cancellable {
+            let mut parent_state = B::lock(&parent.state);
             match parent_state.err {
                 // Linked under the parent's lock: a concurrent cancel of the parent either sees
                 // this child in `children` or has already set `err`, which is handled here.
                 None => {
-                    parent_state.children.insert(key, Arc::downgrade(&node));
+                    let entry = parent_state.children.vacant_entry();
+                    let node = Node::new(
+                        Some((Arc::clone(parent), Some(entry.key()))),
+                        true,
+                        deadline,
+                    );
+                    entry.insert(Arc::downgrade(&node));
+                    node
                 }
                 Some(err) => {
                     drop(parent_state);
+                    let node = Node::new(Some((Arc::clone(parent), None)), true, deadline);
                     node.cancel(err);
+                    node
                 }
             }
-        }
+        } else {
+            // The background is never cancelled, so it tracks no children and needs no lock.
+            Node::new(Some((Arc::clone(parent), None)), true, deadline)
+        };
         (
             Context {
                 node: Arc::clone(&node),
@@ -206,14 +218,14 @@ impl<B: Backend> Context<B> {
 
 impl<B: Backend> Node<B> {
     fn new(
-        parent: Option<(Arc<Node<B>>, u64)>,
+        parent: Option<(Arc<Node<B>>, Option<usize>)>,
         cancellable: bool,
         deadline: Option<Duration>,
     ) -> Arc<Self> {
         let (done_tx, done) = chan::bounded_in::<B, ()>(0);
         let (parent, key) = match parent {
             Some((parent, key)) => (Some(parent), key),
-            None => (None, 0),
+            None => (None, None),
         };
         Arc::new(Self {
             parent,
@@ -224,45 +236,53 @@ impl<B: Backend> Node<B> {
             cancelled: B::AtomicBool::new(false),
             state: B::mutex(NodeState {
                 err: None,
-                children: BTreeMap::new(),
-                next_key: 0,
+                children: Slab::new(),
                 done_tx: Some(done_tx),
                 timer: None,
             }),
         })
     }
 
-    /// Cancels this node and its subtree with `err`, then unlinks it from its parent.
-    fn cancel(self: &Arc<Self>, err: CtxError) {
-        self.cancel_subtree(err);
-        if let Some(parent) = &self.parent {
-            B::lock(&parent.state).children.remove(&self.key);
-        }
+    /// Cancels this node and its subtree with `err`, and unlinks it from its parent.
+    fn cancel(&self, err: CtxError) {
+        self.cancel_subtree(err, true);
     }
 
-    /// Sets `err` (first cancel wins), closes `done`, stops the timer, cancels every child. Takes
-    /// one node lock at a time, so cancelling from both ends of a tree cannot deadlock.
-    fn cancel_subtree(&self, err: CtxError) {
+    /// Sets `err` (first cancel wins), unlinks this node from its parent if asked, closes `done`,
+    /// stops the timer, cancels every child. A parent's lock is taken only while holding its
+    /// child's, never the reverse (a parent lets go of its own before cancelling its children), so
+    /// cancelling from both ends of a tree cannot deadlock.
+    fn cancel_subtree(&self, err: CtxError, unlink_from_parent: bool) {
         let mut state = B::lock(&self.state);
         if state.err.is_some() {
             return;
         }
         state.err = Some(err);
         self.cancelled.store(true, Ordering::Release);
+        if let (true, Some(parent), Some(key)) = (unlink_from_parent, &self.parent, self.key) {
+            // Only the cancel that set `err` unlinks, so a key the parent may since have reused is
+            // never removed twice; and it unlinks before releasing this node's lock, so any other
+            // cancel of this node returns only once the node is unlinked. If the parent's own
+            // cancel took `children` first, the parent is done and links nothing new: the removal
+            // finds nothing.
+            B::lock(&parent.state).children.try_remove(key);
+        }
         let children = std::mem::take(&mut state.children);
         let done_tx = state.done_tx.take();
         let timer = state.timer.take();
         drop(state);
-        if let Some(done_tx) = done_tx {
-            // Closing wakes every thread parked on `done()`, in a select or not.
-            let _ = done_tx.close();
-        }
+        // Dropping the only sender closes `done` (one channel lock, where `close` and then the drop
+        // took two), which wakes every thread parked on it, in a select or not.
+        drop(done_tx);
         if let Some(timer) = timer {
             timer.stop();
         }
-        for child in children.values().filter_map(Weak::upgrade) {
+        for child in children
+            .into_iter()
+            .filter_map(|(_, child)| child.upgrade())
+        {
             // The child's entry went with `children`: no unlink needed.
-            child.cancel_subtree(err);
+            child.cancel_subtree(err, false);
         }
     }
 }

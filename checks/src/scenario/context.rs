@@ -7,7 +7,8 @@ use serde::{Deserialize, Serialize};
 use std::time::Duration;
 
 /// Cancelling a context reaches every descendant and wakes every waiter on them, never touches
-/// the parent or a sibling, and unlinks the cancelled subtree from its parent.
+/// the parent or a sibling, and unlinks the cancelled subtree from its parent, once: a repeated
+/// cancel leaves the parent's other children linked.
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct CancelReachesEveryDescendant {
     /// Threads waiting on the grandchild's `done()`.
@@ -58,9 +59,18 @@ impl Scenario for CancelReachesEveryDescendant {
             "the cancelled child was not unlinked: {} children",
             request.child_count()
         );
+        // A child linked now may reuse the cancelled child's place; cancelling that one again
+        // (here by dropping its canceller) must not unlink the newcomer.
+        let (late, _cancel_late) = request.with_cancel();
+        drop(cancel_parent);
+        invariant!(
+            request.child_count() == 2,
+            "a repeated cancel unlinked another child: {} children",
+            request.child_count()
+        );
         cancel_request.cancel();
         invariant!(
-            sibling.err() == Some(CtxError::Canceled),
+            sibling.err() == Some(CtxError::Canceled) && late.err() == Some(CtxError::Canceled),
             "cancel missed a descendant"
         );
         invariant!(

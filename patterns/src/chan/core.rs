@@ -279,10 +279,12 @@ impl<T: Send, B: Backend> State<T, B> {
             return false;
         }
         self.closed = true;
-        for receiver in self.recvq.drain(..) {
+        // `pop_front` rather than `drain`: closing a channel nobody waits on (every context's
+        // cancel) then costs two length checks.
+        while let Some(receiver) = self.recvq.pop_front() {
             receiver.selector.try_claim(receiver.arm, Outcome::Closed);
         }
-        for sender in self.sendq.drain(..) {
+        while let Some(sender) = self.sendq.pop_front() {
             sender.selector.try_claim(sender.arm, Outcome::Closed);
         }
         true
@@ -290,7 +292,7 @@ impl<T: Send, B: Backend> State<T, B> {
 
     /// The last receiver is gone: parked senders get their value back, as `Disconnected`.
     pub(crate) fn disconnect_receivers(&mut self) {
-        for sender in self.sendq.drain(..) {
+        while let Some(sender) = self.sendq.pop_front() {
             sender.selector.try_claim(sender.arm, Outcome::Disconnected);
         }
     }
