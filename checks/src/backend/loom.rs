@@ -1,6 +1,7 @@
 //! The `Loom` backend: the kit's code under loom's exhaustive (DPOR) schedule exploration.
 
-use super::model::{model_atomic, model_backend};
+use super::model::{model_atomic, model_backend, ThreadIndex};
+use std::cell::Cell;
 
 /// loom's mock of std: every interleaving (up to the run's preemption bound) gets explored.
 ///
@@ -10,4 +11,18 @@ use super::model::{model_atomic, model_backend};
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
 pub struct Loom;
 
-model_backend!(Loom, loom, "loom", |_| 0);
+loom::thread_local! {
+    /// This model thread's index in the registry (0: the scenario's main thread).
+    static INDEX: Cell<usize> = Cell::new(0);
+}
+
+model_backend!(
+    Loom,
+    loom,
+    "loom",
+    |_| 0,
+    ThreadIndex {
+        me: || INDEX.with(Cell::get),
+        enter: |index| INDEX.with(|me| me.set(index)),
+    }
+);

@@ -31,14 +31,9 @@ pub(crate) fn blocking<R>(
     location: &'static Location<'static>,
     f: impl FnOnce() -> R,
 ) -> R {
-    let registry = Registry::current();
-    if let Some(registry) = &registry {
-        registry.set_state(index, ThreadState::Blocked(location));
-    }
+    Registry::with_current(|registry| registry.set_state(index, ThreadState::Blocked(location)));
     let result = f();
-    if let Some(registry) = &registry {
-        registry.set_state(index, ThreadState::Running);
-    }
+    Registry::with_current(|registry| registry.set_state(index, ThreadState::Running));
     result
 }
 
@@ -128,10 +123,18 @@ macro_rules! model_atomic {
     };
 }
 
+/// How a model backend tells which registered thread is running: `me` returns the running
+/// thread's registry index, `enter` runs first in every spawned thread, with the index it got.
+pub(crate) struct ThreadIndex {
+    pub(crate) me: fn() -> usize,
+    pub(crate) enter: fn(usize),
+}
+
 /// Implements `Backend` for `$backend` over the checker crate `$m` (loom or shuttle), whose
-/// `sync` and `thread` modules mirror std's. `$choose` picks among `n` alternatives.
+/// `sync` and `thread` modules mirror std's. `$choose` picks among `n` alternatives; `$index` is
+/// the backend's [`ThreadIndex`].
 macro_rules! model_backend {
-    ($backend:ident, $m:ident, $name:literal, $choose:expr) => {
+    ($backend:ident, $m:ident, $name:literal, $choose:expr, $index:expr) => {
         model_atomic!($m::sync::atomic::AtomicUsize, usize, int);
         model_atomic!($m::sync::atomic::AtomicU64, u64, int);
         model_atomic!($m::sync::atomic::AtomicBool, bool);
@@ -145,10 +148,7 @@ macro_rules! model_backend {
                 const { std::cell::RefCell::new(None) };
         }
 
-        $m::thread_local! {
-            /// This model thread's index in the registry (0: the scenario's main thread).
-            static INDEX: std::cell::Cell<usize> = std::cell::Cell::new(0);
-        }
+        const THREAD_INDEX: $crate::backend::model::ThreadIndex = $index;
 
         impl $crate::backend::Harnessed for $backend {
             fn begin_run() {
@@ -165,7 +165,7 @@ macro_rules! model_backend {
 
         impl $backend {
             fn me() -> usize {
-                INDEX.with(|index| index.get())
+                (THREAD_INDEX.me)()
             }
 
             /// Spawns a model thread registered in the run's registry (`service`: the timer).
@@ -179,14 +179,14 @@ macro_rules! model_backend {
                 let index = registry.add(name, service);
                 let result = std::sync::Arc::new(std::sync::Mutex::new(None));
                 let (thread_registry, slot) = (registry.clone(), result.clone());
-                let handle = $m::thread::Builder::new()
-                    .name(name.to_owned())
-                    .spawn(move || {
-                        INDEX.with(|me| me.set(index));
-                        let value = f();
-                        $crate::backend::model::finish_tracked(&thread_registry, index, &slot, value);
-                    })
-                    .unwrap_or_else(|e| panic!("cannot spawn model thread {name:?}: {e}"));
+                // Unnamed for the checker: the registry keeps the name, and the failure report's
+                // thread table shows it. A named shuttle thread costs several allocations per
+                // spawn, measured as a quarter of the harness's overhead per schedule.
+                let handle = $m::thread::spawn(move || {
+                    (THREAD_INDEX.enter)(index);
+                    let value = f();
+                    $crate::backend::model::finish_tracked(&thread_registry, index, &slot, value);
+                });
                 registry.set_joiner(index, Box::new(handle));
                 $crate::backend::model::TrackedJoin {
                     registry,

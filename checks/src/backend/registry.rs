@@ -78,7 +78,13 @@ thread_local! {
 impl Registry {
     /// A registry holding only the scenario's main thread (index 0).
     pub(crate) fn new() -> Arc<Self> {
-        let registry = Arc::new(Self::default());
+        let registry = Arc::new(Self {
+            inner: Mutex::new(Inner {
+                // Room for main, the timer and a scenario's few threads without regrowing.
+                threads: Vec::with_capacity(8),
+                ..Inner::default()
+            }),
+        });
         registry.add("main", false);
         registry
     }
@@ -100,6 +106,11 @@ impl Registry {
     /// The current registry, if a harness run is under way on this OS thread.
     pub(crate) fn current() -> Option<Arc<Self>> {
         CURRENT.with(|current| current.borrow().clone())
+    }
+
+    /// Runs `f` on the current registry, if a harness run is under way on this OS thread.
+    pub(crate) fn with_current<R>(f: impl FnOnce(&Registry) -> R) -> Option<R> {
+        CURRENT.with(|current| current.borrow().as_deref().map(f))
     }
 
     /// The current registry; panics with a clear message outside a harness run.
