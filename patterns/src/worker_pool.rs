@@ -65,7 +65,26 @@ pub enum Outcome<J, R> {
         /// How many times it was retried before succeeding.
         retries: usize,
     },
-    /// The job failed on its last attempt: an `Err`, or a panic (its message).
+    /// The job failed on its last attempt: an `Err`, or a panic (its message). A panicking job
+    /// does not take its worker down:
+    ///
+    /// ```
+    /// use patterns::worker_pool::{Outcome, WorkerPool};
+    ///
+    /// let pool = WorkerPool::new(1, 2, |n: &u32| {
+    ///     if *n == 0 {
+    ///         panic!("no zeros");
+    ///     }
+    ///     Ok::<u32, String>(10 / n)
+    /// });
+    /// pool.submit(0).unwrap();
+    /// pool.submit(5).unwrap();
+    /// let results = pool.results();
+    /// assert_eq!(pool.shutdown().failed, 1);
+    /// let outcomes: Vec<_> = results.iter().collect();
+    /// assert!(matches!(&outcomes[0], Outcome::Failed { job: 0, error, .. } if error.contains("no zeros")));
+    /// assert!(matches!(outcomes[1], Outcome::Done { job: 5, result: 2, .. }));
+    /// ```
     Failed {
         /// The job.
         job: J,
