@@ -403,9 +403,16 @@ impl<T: Send, B: Backend> Clone for Receiver<T, B> {
     }
 }
 
+/// Whether the handle being dropped is the last of its channel. Then no operation is parked on the
+/// channel (a parked thread holds a handle) and none can start, so the drop has nobody to wake or
+/// tell and skips the lock. Only handles own the channel, and a new one is cloned from a live one.
+fn is_only_handle<T: Send, B: Backend>(chan: &Arc<Chan<T, B>>) -> bool {
+    Arc::strong_count(chan) == 1
+}
+
 impl<T: Send, B: Backend> Drop for Sender<T, B> {
     fn drop(&mut self) {
-        if B::in_teardown() {
+        if B::in_teardown() || is_only_handle(&self.chan) {
             return;
         }
         let mut state = B::lock(&self.chan.state);
@@ -419,7 +426,7 @@ impl<T: Send, B: Backend> Drop for Sender<T, B> {
 
 impl<T: Send, B: Backend> Drop for Receiver<T, B> {
     fn drop(&mut self) {
-        if B::in_teardown() {
+        if B::in_teardown() || is_only_handle(&self.chan) {
             return;
         }
         let mut state = B::lock(&self.chan.state);
