@@ -272,8 +272,14 @@ impl<B: Backend> Node<B> {
         let timer = state.timer.take();
         drop(state);
         // Dropping the only sender closes `done` (one channel lock, where `close` and then the drop
-        // took two), which wakes every thread parked on it, in a select or not.
-        drop(done_tx);
+        // took two), which wakes every thread parked on it, in a select or not. A model backend's
+        // drop does nothing while the thread unwinds, and a destructor may cancel during a panic
+        // that is caught: then close it explicitly.
+        if let Some(done_tx) = done_tx {
+            if B::in_teardown() {
+                let _ = done_tx.close();
+            }
+        }
         if let Some(timer) = timer {
             timer.stop();
         }

@@ -68,6 +68,9 @@ struct Inner {
     first_panic: Option<(String, String)>,
     /// State changes so far: unchanged while every thread is blocked means nothing progresses.
     transitions: u64,
+    /// Under shuttle, the registered thread of each task id (shuttle numbers its tasks itself, and
+    /// two threads spawning at once may register in one order and get their ids in the other).
+    task_index: Vec<Option<usize>>,
 }
 
 thread_local! {
@@ -82,6 +85,8 @@ impl Registry {
             inner: Mutex::new(Inner {
                 // Room for main, the timer and a scenario's few threads without regrowing.
                 threads: Vec::with_capacity(8),
+                // Task 0 is the scenario's main thread.
+                task_index: vec![Some(0)],
                 ..Inner::default()
             }),
         });
@@ -134,6 +139,20 @@ impl Registry {
             joiner: None,
         });
         inner.threads.len() - 1
+    }
+
+    /// Records that checker task `task` runs registered thread `index`.
+    pub(crate) fn map_task(&self, task: usize, index: usize) {
+        let mut inner = self.lock();
+        if inner.task_index.len() <= task {
+            inner.task_index.resize(task + 1, None);
+        }
+        inner.task_index[task] = Some(index);
+    }
+
+    /// The registered thread that checker task `task` runs, if it was spawned through the backend.
+    pub(crate) fn index_of_task(&self, task: usize) -> Option<usize> {
+        self.lock().task_index.get(task).copied().flatten()
     }
 
     /// Stores the join handle of thread `index`.

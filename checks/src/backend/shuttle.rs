@@ -1,6 +1,7 @@
 //! The `Shuttle` backend: the kit's code under shuttle's randomized, PCT and DFS schedulers.
 
 use super::model::{model_atomic, model_backend, ThreadIndex};
+use super::registry::Registry;
 
 /// shuttle's mock of std: schedules are sampled (random, PCT) or enumerated without
 /// partial-order reduction (DFS). `choose` asks the scheduler's random source, so random and PCT
@@ -17,19 +18,20 @@ model_backend!(
         use shuttle::rand::RngCore;
         (shuttle::rand::thread_rng().next_u64() % n as u64) as usize
     },
-    // shuttle numbers the tasks of an execution in spawn order from 0 (main), and every thread of
-    // a harness run is spawned and registered through the backend in that same order: the task id
-    // is the registry index. That reads the scheduler's current task, where a shuttle task-local
-    // costs a hashed lookup on every lock.
+    // The registry maps shuttle's task id to the thread's index: one uncontended std lock, where
+    // a shuttle task-local costs a hashed lookup on every lock and join.
     ThreadIndex {
-        me: || usize::from(shuttle::current::me()),
+        me: || {
+            let task = usize::from(shuttle::current::me());
+            Registry::with_current(|registry| registry.index_of_task(task)).map_or(0, |index| {
+                index.unwrap_or_else(|| {
+                    panic!("shuttle task {task} was not spawned through the Shuttle backend")
+                })
+            })
+        },
         enter: |index| {
             let task = usize::from(shuttle::current::me());
-            assert_eq!(
-                task, index,
-                "shuttle task {task} registered as thread {index}: a thread was spawned around \
-                 the Shuttle backend"
-            );
+            Registry::with_current(|registry| registry.map_task(task, index));
         },
     }
 );
