@@ -5,9 +5,11 @@
 //! Budgets: 300 random and 300 PCT schedules per scenario (depth 3: a lost update needs ≥ 2),
 //! fixed seeds so every run explores the same schedules.
 
-use checks::harness::{check, Checker, Scenario};
+use checks::harness::{check, Checker, FailureKind, Scenario};
 use checks::scenario::{chan, semaphore};
 use checks::zoo::{self, Mistake};
+use patterns::Backend;
+use serde::{Deserialize, Serialize};
 
 const SCHEDULES: usize = 300;
 const SEED: u64 = 0x5eed;
@@ -95,4 +97,70 @@ fn dfs_budget_is_reported_as_capped() {
         "a DFS stopped by its budget must say so: {stats}"
     );
     assert_eq!(stats.schedules, 10);
+}
+
+/// Two threads that each spawn a child at the same time, and forget it blocked forever.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+struct ConcurrentSpawns;
+
+impl Scenario for ConcurrentSpawns {
+    const NAME: &'static str = "harness::concurrent_spawns_are_told_apart";
+    fn small() -> Self {
+        Self
+    }
+    fn large() -> Self {
+        Self
+    }
+    fn run<B: Backend>(&self) {
+        let spawners: Vec<_> = (0..2)
+            .map(|i| {
+                B::spawn(&format!("spawner-{i}"), move || {
+                    let (keep_open, never_sent) = patterns::chan::bounded_in::<B, ()>(0);
+                    drop(B::spawn(&format!("child-{i}"), move || {
+                        let _keep_open = keep_open;
+                        never_sent.recv();
+                    }));
+                })
+            })
+            .collect();
+        for spawner in spawners {
+            B::join(spawner).expect("spawner panicked");
+        }
+    }
+}
+
+/// The registry tells shuttle's tasks apart by task id, whatever order two threads spawning at
+/// once register in: across many interleavings, the leak report names exactly the two children,
+/// blocked in their receive, and their spawners finished.
+#[test]
+fn concurrent_spawns_are_told_apart() {
+    for seed in 0..40 {
+        let stats = check(&ConcurrentSpawns, &Checker::random(1, seed));
+        let report = stats.assert_fails_with(FailureKind::Leak);
+        let state_of = |name: &str| {
+            report
+                .threads
+                .iter()
+                .find(|thread| thread.name == name)
+                .map(|thread| thread.state.clone())
+                .unwrap_or_else(|| panic!("seed {seed}: no thread {name} in\n{stats}"))
+        };
+        for i in 0..2 {
+            assert_eq!(
+                state_of(&format!("spawner-{i}")),
+                "finished",
+                "seed {seed}\n{stats}"
+            );
+            let child = state_of(&format!("child-{i}"));
+            assert!(
+                child.starts_with("blocked at") && child.contains("shuttle.rs"),
+                "seed {seed}: child-{i} is {child}\n{stats}"
+            );
+        }
+        assert!(
+            report.message.contains("2 thread(s)"),
+            "seed {seed}: {}",
+            report.message
+        );
+    }
 }

@@ -1,6 +1,7 @@
 //! The `Loom` backend: the kit's code under loom's exhaustive (DPOR) schedule exploration.
 
 use super::model::{model_atomic, model_backend, ThreadIndex};
+use super::registry::ThreadKey;
 use std::cell::Cell;
 
 /// loom's mock of std: every interleaving (up to the run's preemption bound) gets explored.
@@ -22,7 +23,7 @@ model_backend!(
     "loom",
     |_| 0,
     ThreadIndex {
-        me: || INDEX.with(Cell::get),
+        me: || ThreadKey::Index(INDEX.with(Cell::get)),
         enter: |index| INDEX.with(|me| me.set(index)),
     }
 );

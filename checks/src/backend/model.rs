@@ -1,7 +1,7 @@
 //! What the loom and shuttle backends share: one macro implementing `Backend` over a checker's
 //! mock of std, plus the pieces every harness backend uses (tracked join handles, atomics).
 
-use super::registry::{Registry, ThreadState};
+use super::registry::{Joiner, Registry, ThreadKey, ThreadState};
 use std::panic::Location;
 use std::sync::{Arc, Mutex};
 
@@ -9,15 +9,15 @@ use std::sync::{Arc, Mutex};
 #[derive(Debug)]
 pub struct ModelAtomic<A>(pub(crate) A);
 
-/// The join handle of a thread spawned by a harness backend: the registry keeps the real handle
-/// (so the leak check can join what the scenario forgot), the result travels through `result`.
-pub struct TrackedJoin<T> {
+/// The join handle of a thread spawned by a harness backend. The registry keeps the thread too,
+/// so the leak check can join what the scenario forgot.
+pub struct TrackedJoin<T, H> {
     pub(crate) registry: Arc<Registry>,
     pub(crate) index: usize,
-    pub(crate) result: Arc<Mutex<Option<T>>>,
+    pub(crate) thread: Arc<Tracked<T, H>>,
 }
 
-impl<T> std::fmt::Debug for TrackedJoin<T> {
+impl<T, H> std::fmt::Debug for TrackedJoin<T, H> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("TrackedJoin")
             .field("index", &self.index)
@@ -25,40 +25,89 @@ impl<T> std::fmt::Debug for TrackedJoin<T> {
     }
 }
 
-/// Runs the blocking call `f` of thread `index`, recording that it blocks at `location` meanwhile.
+/// A checker's (or std's) join handle of a thread whose closure returns `()`.
+pub(crate) trait ThreadHandle: Send + 'static {
+    /// Joins the thread.
+    fn join_thread(self) -> std::thread::Result<()>;
+    /// Whether the thread has finished (real threads only; the model checkers never ask).
+    fn is_finished_thread(&self) -> bool;
+}
+
+/// What a tracked thread shares with whoever joins it: its result once it has finished, and the
+/// underlying join handle until it is joined. One allocation per spawn holds both.
+pub struct Tracked<T, H> {
+    result: Mutex<Option<T>>,
+    handle: Mutex<Option<H>>,
+}
+
+impl<T: Send + 'static, H: ThreadHandle> Tracked<T, H> {
+    /// Spawns a thread with `spawn`, which gets the shared part to hand to [`finish_tracked`],
+    /// and registers it as thread `index` of `registry`.
+    pub(crate) fn spawn(
+        registry: &Registry,
+        index: usize,
+        spawn: impl FnOnce(Arc<Self>) -> H,
+    ) -> Arc<Self> {
+        let thread = Arc::new(Self {
+            result: Mutex::new(None),
+            handle: Mutex::new(None),
+        });
+        let handle = spawn(Arc::clone(&thread));
+        *thread.handle.lock().unwrap_or_else(|p| p.into_inner()) = Some(handle);
+        registry.set_joiner(index, Arc::clone(&thread) as Arc<dyn Joiner>);
+        thread
+    }
+
+    /// Takes the result, once the thread has stored it.
+    fn take_result(&self) -> Option<T> {
+        self.result.lock().unwrap_or_else(|p| p.into_inner()).take()
+    }
+}
+
+impl<T: Send + 'static, H: ThreadHandle> Joiner for Tracked<T, H> {
+    fn join(&self) -> std::thread::Result<()> {
+        let handle = self.handle.lock().unwrap_or_else(|p| p.into_inner()).take();
+        handle.map_or(Ok(()), ThreadHandle::join_thread)
+    }
+    fn is_finished(&self) -> bool {
+        self.handle
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .as_ref()
+            .is_none_or(ThreadHandle::is_finished_thread)
+    }
+}
+
+/// Runs the blocking call `f` of thread `me`, recording that it blocks at `location` meanwhile.
 pub(crate) fn blocking<R>(
-    index: usize,
+    me: ThreadKey,
     location: &'static Location<'static>,
     f: impl FnOnce() -> R,
 ) -> R {
-    Registry::with_current(|registry| registry.set_state(index, ThreadState::Blocked(location)));
+    Registry::with_current(|registry| registry.set_state(me, ThreadState::Blocked(location)));
     let result = f();
-    Registry::with_current(|registry| registry.set_state(index, ThreadState::Running));
+    Registry::with_current(|registry| registry.set_state(me, ThreadState::Running));
     result
 }
 
 /// Joins a tracked thread. `yield_now` is the backend's: if the leak check holds the handle (it
 /// joins what the scenario left unjoined), this waits for the result by yielding.
-pub(crate) fn join_tracked<T>(
-    handle: TrackedJoin<T>,
-    me: usize,
+pub(crate) fn join_tracked<T: Send + 'static, H: ThreadHandle>(
+    handle: TrackedJoin<T, H>,
+    me: ThreadKey,
     location: &'static Location<'static>,
     yield_now: fn(),
 ) -> std::thread::Result<T> {
-    let take = || {
-        handle
-            .result
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .take()
-    };
     match handle.registry.take_joiner(handle.index) {
         Some(joiner) => {
             blocking(me, location, || joiner.join())?;
-            Ok(take().expect("a joined thread left its result"))
+            Ok(handle
+                .thread
+                .take_result()
+                .expect("a joined thread left its result"))
         }
         None => loop {
-            if let Some(value) = take() {
+            if let Some(value) = handle.thread.take_result() {
                 return Ok(value);
             }
             yield_now();
@@ -67,14 +116,14 @@ pub(crate) fn join_tracked<T>(
 }
 
 /// Stores a thread's result and marks it finished; the body of every tracked thread ends here.
-pub(crate) fn finish_tracked<T>(
+pub(crate) fn finish_tracked<T, H>(
     registry: &Registry,
     index: usize,
-    slot: &Mutex<Option<T>>,
+    thread: &Tracked<T, H>,
     value: T,
 ) {
-    *slot.lock().unwrap_or_else(|p| p.into_inner()) = Some(value);
-    registry.set_state(index, ThreadState::Finished);
+    *thread.result.lock().unwrap_or_else(|p| p.into_inner()) = Some(value);
+    registry.set_state(ThreadKey::Index(index), ThreadState::Finished);
 }
 
 /// Implements the kit's atomic traits for a checker's atomic type wrapped in [`ModelAtomic`].
@@ -123,10 +172,10 @@ macro_rules! model_atomic {
     };
 }
 
-/// How a model backend tells which registered thread is running: `me` returns the running
-/// thread's registry index, `enter` runs first in every spawned thread, with the index it got.
+/// How a model backend tells which registered thread is running: `me` names the running thread,
+/// `enter` runs first in every spawned thread, with the registry index it got.
 pub(crate) struct ThreadIndex {
-    pub(crate) me: fn() -> usize,
+    pub(crate) me: fn() -> ThreadKey,
     pub(crate) enter: fn(usize),
 }
 
@@ -164,43 +213,48 @@ macro_rules! model_backend {
         }
 
         impl $backend {
-            fn me() -> usize {
+            fn me() -> $crate::backend::registry::ThreadKey {
                 (THREAD_INDEX.me)()
             }
 
             /// Spawns a model thread registered in the run's registry (`service`: the timer).
             #[track_caller]
-            fn spawn_tracked<F, T>(name: &str, service: bool, f: F) -> $crate::backend::model::TrackedJoin<T>
+            fn spawn_tracked<F, T>(
+                name: &str,
+                service: bool,
+                f: F,
+            ) -> $crate::backend::model::TrackedJoin<T, $m::thread::JoinHandle<()>>
             where
                 F: FnOnce() -> T + Send + 'static,
                 T: Send + 'static,
             {
                 let registry = $crate::backend::registry::Registry::expect_current($name);
                 let index = registry.add(name, service);
-                let result = std::sync::Arc::new(std::sync::Mutex::new(None));
-                let (thread_registry, slot) = (registry.clone(), result.clone());
-                // Unnamed for the checker: the registry keeps the name, and the failure report's
-                // thread table shows it. A named shuttle thread costs several allocations per
-                // spawn, measured as a quarter of the harness's overhead per schedule.
-                let handle = $m::thread::spawn(move || {
-                    (THREAD_INDEX.enter)(index);
-                    let value = f();
-                    $crate::backend::model::finish_tracked(&thread_registry, index, &slot, value);
+                let thread_registry = registry.clone();
+                let thread = $crate::backend::model::Tracked::spawn(&registry, index, |shared| {
+                    // Unnamed for the checker: the registry keeps the name, and the failure
+                    // report's thread table shows it. A named shuttle thread costs several
+                    // allocations per spawn, measured as a quarter of the harness's overhead per
+                    // schedule.
+                    $m::thread::spawn(move || {
+                        (THREAD_INDEX.enter)(index);
+                        let value = f();
+                        $crate::backend::model::finish_tracked(&thread_registry, index, &shared, value);
+                    })
                 });
-                registry.set_joiner(index, Box::new(handle));
                 $crate::backend::model::TrackedJoin {
                     registry,
                     index,
-                    result,
+                    thread,
                 }
             }
         }
 
-        impl $crate::backend::registry::Joiner for $m::thread::JoinHandle<()> {
-            fn join(self: Box<Self>) -> std::thread::Result<()> {
-                (*self).join()
+        impl $crate::backend::model::ThreadHandle for $m::thread::JoinHandle<()> {
+            fn join_thread(self) -> std::thread::Result<()> {
+                self.join()
             }
-            fn is_finished(&self) -> bool {
+            fn is_finished_thread(&self) -> bool {
                 unreachable!("the model leak check joins; it never polls")
             }
         }
@@ -215,7 +269,8 @@ macro_rules! model_backend {
             type AtomicUsize = $crate::backend::model::ModelAtomic<$m::sync::atomic::AtomicUsize>;
             type AtomicU64 = $crate::backend::model::ModelAtomic<$m::sync::atomic::AtomicU64>;
             type AtomicBool = $crate::backend::model::ModelAtomic<$m::sync::atomic::AtomicBool>;
-            type JoinHandle<T: Send + 'static> = $crate::backend::model::TrackedJoin<T>;
+            type JoinHandle<T: Send + 'static> =
+                $crate::backend::model::TrackedJoin<T, $m::thread::JoinHandle<()>>;
 
             const NAME: &'static str = $name;
 

@@ -1,13 +1,13 @@
 //! The `Real` backend: `Std`'s locks, atomics and clock on real threads, plus thread tracking.
 
-use super::model::{blocking, finish_tracked, join_tracked, TrackedJoin};
-use super::registry::{Joiner, Registry};
+use super::model::{blocking, finish_tracked, join_tracked, ThreadHandle, Tracked, TrackedJoin};
+use super::registry::{Registry, ThreadKey};
 use super::Harnessed;
 use patterns::time::TimerService;
 use patterns::{Backend, Std};
 use std::cell::Cell;
 use std::panic::Location;
-use std::sync::{Arc, Mutex, OnceLock};
+use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
 /// Real threads for the `Stress` checker: everything is [`Std`]'s except that spawned threads are
@@ -21,16 +21,16 @@ thread_local! {
     static INDEX: Cell<usize> = const { Cell::new(0) };
 }
 
-fn me() -> usize {
-    INDEX.with(Cell::get)
+fn me() -> ThreadKey {
+    ThreadKey::Index(INDEX.with(Cell::get))
 }
 
-impl Joiner for std::thread::JoinHandle<()> {
-    fn join(self: Box<Self>) -> std::thread::Result<()> {
-        (*self).join()
+impl ThreadHandle for std::thread::JoinHandle<()> {
+    fn join_thread(self) -> std::thread::Result<()> {
+        self.join()
     }
-    fn is_finished(&self) -> bool {
-        std::thread::JoinHandle::is_finished(self)
+    fn is_finished_thread(&self) -> bool {
+        self.is_finished()
     }
 }
 
@@ -41,34 +41,43 @@ impl Harnessed for Real {
     fn end_run() {}
 }
 
-fn spawn_tracked<F>(
-    registry: Arc<Registry>,
-    name: &str,
-    service: bool,
-    f: F,
-) -> (usize, Arc<Registry>)
+/// Spawns a registered real thread running `f`, which stores its result in the shared part.
+fn spawn_tracked<F, T>(registry: Arc<Registry>, name: &str, service: bool, f: F) -> RealJoin<T>
 where
-    F: FnOnce(usize, &Registry) + Send + 'static,
+    F: FnOnce() -> T + Send + 'static,
+    T: Send + 'static,
 {
     let index = registry.add(name, service);
     let thread_registry = Arc::clone(&registry);
-    let handle = std::thread::Builder::new()
-        .name(name.to_owned())
-        .spawn(move || {
-            thread_registry.install();
-            INDEX.with(|me| me.set(index));
-            let run = std::panic::AssertUnwindSafe(|| f(index, &thread_registry));
-            if let Err(panic) = std::panic::catch_unwind(run) {
-                // The scenario sees only a join error; the report names the thread and its panic.
-                let message = crate::harness::panic_message(panic.as_ref());
-                thread_registry.record_panic(index, message);
-                std::panic::resume_unwind(panic);
-            }
-        })
-        .unwrap_or_else(|e| panic!("cannot spawn thread {name:?}: {e}"));
-    registry.set_joiner(index, Box::new(handle));
-    (index, registry)
+    let thread = Tracked::spawn(&registry, index, |shared| {
+        std::thread::Builder::new()
+            .name(name.to_owned())
+            .spawn(move || {
+                thread_registry.install();
+                INDEX.with(|me| me.set(index));
+                let run = std::panic::AssertUnwindSafe(|| {
+                    let value = f();
+                    finish_tracked(&thread_registry, index, &shared, value);
+                });
+                if let Err(panic) = std::panic::catch_unwind(run) {
+                    // The scenario sees only a join error; the report names the thread and its
+                    // panic.
+                    let message = crate::harness::panic_message(panic.as_ref());
+                    thread_registry.record_panic(index, message);
+                    std::panic::resume_unwind(panic);
+                }
+            })
+            .unwrap_or_else(|e| panic!("cannot spawn thread {name:?}: {e}"))
+    });
+    TrackedJoin {
+        registry,
+        index,
+        thread,
+    }
 }
+
+/// The join handle of a real tracked thread.
+type RealJoin<T> = TrackedJoin<T, std::thread::JoinHandle<()>>;
 
 impl Backend for Real {
     type Mutex<T: Send> = <Std as Backend>::Mutex<T>;
@@ -80,7 +89,7 @@ impl Backend for Real {
     type AtomicUsize = <Std as Backend>::AtomicUsize;
     type AtomicU64 = <Std as Backend>::AtomicU64;
     type AtomicBool = <Std as Backend>::AtomicBool;
-    type JoinHandle<T: Send + 'static> = TrackedJoin<T>;
+    type JoinHandle<T: Send + 'static> = RealJoin<T>;
 
     const NAME: &'static str = "real";
     const SPINS_BEFORE_PARK: u32 = Std::SPINS_BEFORE_PARK;
@@ -130,18 +139,7 @@ impl Backend for Real {
         F: FnOnce() -> T + Send + 'static,
         T: Send + 'static,
     {
-        let registry = Registry::expect_current("real");
-        let result = Arc::new(Mutex::new(None));
-        let slot = Arc::clone(&result);
-        let (index, registry) = spawn_tracked(registry, name, false, move |index, registry| {
-            let value = f();
-            finish_tracked(registry, index, &slot, value);
-        });
-        TrackedJoin {
-            registry,
-            index,
-            result,
-        }
+        spawn_tracked(Registry::expect_current("real"), name, false, f)
     }
     #[track_caller]
     fn join<T: Send + 'static>(handle: Self::JoinHandle<T>) -> std::thread::Result<T> {
@@ -152,18 +150,7 @@ impl Backend for Real {
         F: FnOnce() + Send + 'static,
     {
         // The process-wide timer thread outlives any run: it gets a registry of its own.
-        let result = Arc::new(Mutex::new(None));
-        let slot = Arc::clone(&result);
-        let (index, registry) =
-            spawn_tracked(Registry::new(), name, true, move |index, registry| {
-                f();
-                finish_tracked(registry, index, &slot, ());
-            });
-        TrackedJoin {
-            registry,
-            index,
-            result,
-        }
+        spawn_tracked(Registry::new(), name, true, f)
     }
     fn yield_now() {
         Std::yield_now()

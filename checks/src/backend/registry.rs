@@ -7,6 +7,7 @@
 //! copies it into every thread it spawns. Its lock is a std mutex that is never held across a
 //! blocking operation, so it can never block a model thread.
 
+use std::borrow::Cow;
 use std::cell::RefCell;
 use std::panic::Location;
 use std::sync::{Arc, Mutex, MutexGuard};
@@ -23,22 +24,32 @@ pub enum ThreadState {
     Finished,
 }
 
+/// Who the running thread is, as its backend knows it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum ThreadKey {
+    /// The thread's registry index (loom and real threads keep it in a thread-local).
+    Index(usize),
+    /// Shuttle's task id, mapped to the registry index as the thread starts.
+    ShuttleTask(usize),
+}
+
 /// A join handle as the registry keeps it: type-erased, the result travels separately.
-pub(crate) trait Joiner: Send {
-    /// Joins the thread.
-    fn join(self: Box<Self>) -> std::thread::Result<()>;
+pub(crate) trait Joiner: Send + Sync {
+    /// Joins the thread (once: a second call finds nothing to join and returns `Ok`).
+    fn join(&self) -> std::thread::Result<()>;
     /// Whether the thread has finished (real threads only; the model checkers never ask).
     fn is_finished(&self) -> bool;
 }
 
 /// One registered thread.
 struct Record {
-    name: String,
+    /// Borrowed for `main`, so a model execution's reset allocates nothing for it.
+    name: Cow<'static, str>,
     /// The backend's own thread (the timer): never a leak, joined by its owner.
     service: bool,
     state: ThreadState,
     /// Present until the scenario (or the leak check) joins the thread.
-    joiner: Option<Box<dyn Joiner>>,
+    joiner: Option<Arc<dyn Joiner>>,
 }
 
 /// A snapshot of one thread for a failure report.
@@ -68,6 +79,8 @@ struct Inner {
     first_panic: Option<(String, String)>,
     /// State changes so far: unchanged while every thread is blocked means nothing progresses.
     transitions: u64,
+    /// Name buffers of the threads of earlier executions, reused by [`Registry::add`].
+    spare_names: Vec<String>,
     /// Under shuttle, the registered thread of each task id (shuttle numbers its tasks itself, and
     /// two threads spawning at once may register in one order and get their ids in the other).
     task_index: Vec<Option<usize>>,
@@ -81,17 +94,39 @@ thread_local! {
 impl Registry {
     /// A registry holding only the scenario's main thread (index 0).
     pub(crate) fn new() -> Arc<Self> {
-        let registry = Arc::new(Self {
-            inner: Mutex::new(Inner {
-                // Room for main, the timer and a scenario's few threads without regrowing.
-                threads: Vec::with_capacity(8),
-                // Task 0 is the scenario's main thread.
-                task_index: vec![Some(0)],
-                ..Inner::default()
-            }),
-        });
-        registry.add("main", false);
+        let registry = Arc::new(Self::default());
+        registry.reset();
         registry
+    }
+
+    /// Forgets every thread but a fresh main thread (index 0), keeping the allocations: a model
+    /// run resets one registry before each execution instead of building a new one, which would
+    /// cost several allocations per schedule.
+    pub(crate) fn reset(&self) {
+        // Room for main, the timer and a scenario's few threads without regrowing.
+        const ROOM: usize = 8;
+        let mut inner = self.lock();
+        let inner = &mut *inner;
+        for record in inner.threads.drain(..) {
+            if let Cow::Owned(mut name) = record.name {
+                name.clear();
+                inner.spare_names.push(name);
+            }
+        }
+        inner.threads.reserve(ROOM);
+        inner.threads.push(Record {
+            name: Cow::Borrowed("main"),
+            service: false,
+            state: ThreadState::Running,
+            joiner: None,
+        });
+        inner.task_index.clear();
+        inner.task_index.reserve(ROOM);
+        // Task 0 is the scenario's main thread.
+        inner.task_index.push(Some(0));
+        inner.leak_check = false;
+        inner.first_panic = None;
+        inner.transitions = 0;
     }
 
     fn lock(&self) -> MutexGuard<'_, Inner> {
@@ -132,8 +167,10 @@ impl Registry {
     /// Registers a new thread and returns its index.
     pub(crate) fn add(&self, name: &str, service: bool) -> usize {
         let mut inner = self.lock();
+        let mut owned = inner.spare_names.pop().unwrap_or_default();
+        owned.push_str(name);
         inner.threads.push(Record {
-            name: name.to_owned(),
+            name: Cow::Owned(owned),
             service,
             state: ThreadState::Running,
             joiner: None,
@@ -150,24 +187,35 @@ impl Registry {
         inner.task_index[task] = Some(index);
     }
 
-    /// The registered thread that checker task `task` runs, if it was spawned through the backend.
-    pub(crate) fn index_of_task(&self, task: usize) -> Option<usize> {
-        self.lock().task_index.get(task).copied().flatten()
+    /// The registry index of the thread `key` names.
+    fn index_of(inner: &Inner, key: ThreadKey) -> usize {
+        match key {
+            ThreadKey::Index(index) => index,
+            ThreadKey::ShuttleTask(task) => inner
+                .task_index
+                .get(task)
+                .copied()
+                .flatten()
+                .unwrap_or_else(|| {
+                    panic!("shuttle task {task} was not spawned through the Shuttle backend")
+                }),
+        }
     }
 
     /// Stores the join handle of thread `index`.
-    pub(crate) fn set_joiner(&self, index: usize, joiner: Box<dyn Joiner>) {
+    pub(crate) fn set_joiner(&self, index: usize, joiner: Arc<dyn Joiner>) {
         self.lock().threads[index].joiner = Some(joiner);
     }
 
     /// Takes the join handle of thread `index` (to join it).
-    pub(crate) fn take_joiner(&self, index: usize) -> Option<Box<dyn Joiner>> {
+    pub(crate) fn take_joiner(&self, index: usize) -> Option<Arc<dyn Joiner>> {
         self.lock().threads[index].joiner.take()
     }
 
-    /// Records what thread `index` is doing.
-    pub(crate) fn set_state(&self, index: usize, state: ThreadState) {
+    /// Records what thread `key` is doing: one lock for the lookup and the change.
+    pub(crate) fn set_state(&self, key: ThreadKey, state: ThreadState) {
         let mut inner = self.lock();
+        let index = Self::index_of(&inner, key);
         inner.transitions += 1;
         if let Some(record) = inner.threads.get_mut(index) {
             record.state = state;
@@ -191,7 +239,7 @@ impl Registry {
     /// Records the panic of thread `index`, unless an earlier one was recorded.
     pub(crate) fn record_panic(&self, index: usize, message: String) {
         let mut inner = self.lock();
-        let name = inner.threads[index].name.clone();
+        let name = inner.threads[index].name.to_string();
         inner.first_panic.get_or_insert((name, message));
     }
 
@@ -211,7 +259,7 @@ impl Registry {
             .threads
             .iter()
             .map(|record| ThreadSnapshot {
-                name: record.name.clone(),
+                name: record.name.to_string(),
                 state: record.state,
                 service: record.service,
             })
@@ -219,7 +267,7 @@ impl Registry {
     }
 
     /// The next thread the scenario spawned and did not join (never a service thread).
-    fn next_unjoined(&self) -> Option<(usize, Box<dyn Joiner>)> {
+    fn next_unjoined(&self) -> Option<(usize, Arc<dyn Joiner>)> {
         let mut inner = self.lock();
         inner
             .threads
@@ -258,7 +306,7 @@ impl Registry {
                 let inner = self.lock();
                 let record = &inner.threads[index];
                 leaked.push(ThreadSnapshot {
-                    name: record.name.clone(),
+                    name: record.name.to_string(),
                     state: record.state,
                     service: false,
                 });

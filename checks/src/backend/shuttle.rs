@@ -1,7 +1,7 @@
 //! The `Shuttle` backend: the kit's code under shuttle's randomized, PCT and DFS schedulers.
 
 use super::model::{model_atomic, model_backend, ThreadIndex};
-use super::registry::Registry;
+use super::registry::{Registry, ThreadKey};
 
 /// shuttle's mock of std: schedules are sampled (random, PCT) or enumerated without
 /// partial-order reduction (DFS). `choose` asks the scheduler's random source, so random and PCT
@@ -18,17 +18,11 @@ model_backend!(
         use shuttle::rand::RngCore;
         (shuttle::rand::thread_rng().next_u64() % n as u64) as usize
     },
-    // The registry maps shuttle's task id to the thread's index: one uncontended std lock, where
-    // a shuttle task-local costs a hashed lookup on every lock and join.
+    // The registry maps shuttle's task id to the thread's index, under the same lock as the state
+    // change that needs it, where a shuttle task-local costs a hashed lookup on every lock and
+    // join.
     ThreadIndex {
-        me: || {
-            let task = usize::from(shuttle::current::me());
-            Registry::with_current(|registry| registry.index_of_task(task)).map_or(0, |index| {
-                index.unwrap_or_else(|| {
-                    panic!("shuttle task {task} was not spawned through the Shuttle backend")
-                })
-            })
-        },
+        me: || ThreadKey::ShuttleTask(usize::from(shuttle::current::me())),
         enter: |index| {
             let task = usize::from(shuttle::current::me());
             Registry::with_current(|registry| registry.map_task(task, index));

@@ -54,7 +54,7 @@ use serde::de::DeserializeOwned;
 use serde::Serialize;
 use std::any::Any;
 use std::fmt::Debug;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 
 /// One property of one pattern, written once, run by every checker.
 ///
@@ -138,15 +138,12 @@ fn quiet_budget_stops() {
     });
 }
 
-/// What the body of one model execution does: fresh registry, the scenario, then the leak check
-/// (joining whatever the scenario left running) and the timer thread's shutdown.
-pub(crate) fn execute<B: Harnessed, S: Scenario>(
-    scenario: &S,
-    last: &Mutex<Option<Arc<Registry>>>,
-) {
-    let registry = Registry::new();
+/// What the body of one model execution does: the run's registry reset to a fresh main thread,
+/// the scenario, then the leak check (joining whatever the scenario left running) and the timer
+/// thread's shutdown. After a failure, `registry` describes the failing execution.
+pub(crate) fn execute<B: Harnessed, S: Scenario>(scenario: &S, registry: &Arc<Registry>) {
+    registry.reset();
     registry.install();
-    *last.lock().unwrap_or_else(|p| p.into_inner()) = Some(Arc::clone(&registry));
     B::begin_run();
     scenario.run::<B>();
     registry.join_leftovers();

@@ -9,7 +9,7 @@ use crate::backend::Loom;
 use std::any::Any;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 /// loom's branch limit per schedule: its default of 1,000 is too tight for a channel workload of
@@ -64,10 +64,11 @@ fn explore<S: Scenario>(
     }
 
     let count = Arc::new(AtomicUsize::new(0));
-    let last = Arc::new(Mutex::new(None));
+    let registry = Registry::new();
     let started = Instant::now();
     let body = {
-        let (scenario, count, last) = (scenario.clone(), Arc::clone(&count), Arc::clone(&last));
+        let (scenario, count, registry) =
+            (scenario.clone(), Arc::clone(&count), Arc::clone(&registry));
         move || {
             let schedule = count.fetch_add(1, Ordering::Relaxed) + 1;
             let over_count = max_schedules.is_some_and(|max| schedule > max);
@@ -75,12 +76,12 @@ fn explore<S: Scenario>(
             if over_count || over_time {
                 std::panic::panic_any(BUDGET_SPENT.to_owned());
             }
-            execute::<Loom, S>(&scenario, &last);
+            execute::<Loom, S>(&scenario, &registry);
         }
     };
     let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| builder.check(body)));
     Registry::uninstall();
-    let registry = last.lock().unwrap_or_else(|p| p.into_inner()).take();
+    let registry = (count.load(Ordering::Relaxed) > 0).then_some(registry);
     Explored {
         schedules: count.load(Ordering::Relaxed),
         panic: result.err(),

@@ -11,7 +11,7 @@ use shuttle::{Config, FailurePersistence, MaxSteps, Runner};
 use shuttle_engine::runtime::execution::CurrentSchedule;
 use shuttle_engine::scheduler::serialization::serialize_schedule;
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::Instant;
 
 /// Steps (scheduling points) one schedule may take before it is reported as a livelock.
@@ -62,15 +62,16 @@ pub(crate) fn run<S: Scenario>(scenario: &S, checker: &Checker, schedule: Option
     };
 
     let count = Arc::new(AtomicUsize::new(0));
-    let last = Arc::new(Mutex::new(None));
+    let registry = Registry::new();
     let body = {
-        let (scenario, count, last) = (scenario.clone(), Arc::clone(&count), Arc::clone(&last));
+        let (scenario, count, registry) =
+            (scenario.clone(), Arc::clone(&count), Arc::clone(&registry));
         move || {
             let schedule = count.fetch_add(1, Ordering::Relaxed) + 1;
             if budget.is_some_and(|max| schedule > max) {
                 std::panic::panic_any(BUDGET_SPENT.to_owned());
             }
-            execute::<Shuttle, S>(&scenario, &last);
+            execute::<Shuttle, S>(&scenario, &registry);
         }
     };
     let started = Instant::now();
@@ -79,7 +80,7 @@ pub(crate) fn run<S: Scenario>(scenario: &S, checker: &Checker, schedule: Option
     // The failing execution's schedule stays in shuttle's thread-local until the next run starts.
     let failing_schedule = serialize_schedule(&CurrentSchedule::get_schedule());
     Registry::uninstall();
-    let registry = last.lock().unwrap_or_else(|p| p.into_inner()).take();
+    let registry = (count.load(Ordering::Relaxed) > 0).then_some(registry);
     let schedules = count.load(Ordering::Relaxed);
 
     let verdict = match result {
