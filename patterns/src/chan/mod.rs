@@ -33,7 +33,7 @@ pub use select::{RecvArm, Select, Selected, SendArm};
 
 use crate::backend::{Backend, Std};
 use core::{Chan, Parked, RecvFail, SendFail};
-use selector::{Outcome, Selector, Slot};
+use selector::{busy_rounds_for, Outcome, Selector, Slot};
 use std::fmt;
 use std::sync::Arc;
 use std::time::Duration;
@@ -252,7 +252,7 @@ impl<T: Send, B: Backend> Sender<T, B> {
             slot: Arc::clone(&slot),
         });
         drop(state);
-        let outcome = selector.wait().outcome;
+        let outcome = selector.wait(busy_rounds_for(self.chan.cap)).outcome;
         let unsent = || slot.take().expect("an undelivered value stays in its slot");
         match outcome {
             Outcome::Done => Ok(()),
@@ -329,7 +329,7 @@ impl<T: Send, B: Backend> Receiver<T, B> {
             slot: Arc::clone(&slot),
         });
         drop(state);
-        match selector.wait().outcome {
+        match selector.wait(busy_rounds_for(self.chan.cap)).outcome {
             Outcome::Done => Some(slot.take().expect("a completed receive has its value")),
             Outcome::Closed => None,
             Outcome::Disconnected | Outcome::TimedOut => {

@@ -22,7 +22,7 @@
 //! which under shuttle is a scheduling choice that gets explored.
 
 use super::core::Registered;
-use super::selector::{Claim, Outcome, Selector, Slot};
+use super::selector::{busy_rounds_for, Claim, Outcome, Selector, Slot};
 use super::{Receiver, SendError, Sender};
 use crate::backend::{Backend, Std};
 use std::sync::Arc;
@@ -49,6 +49,8 @@ trait ArmOps<B: Backend> {
     fn finish(&mut self, outcome: Outcome);
     /// Removes this arm's registration of `selector` from its channel.
     fn unregister(&mut self, selector: &Arc<Selector<B>>);
+    /// The capacity of the arm's channel.
+    fn capacity(&self) -> usize;
 }
 
 /// A receive arm: `case v, ok := <-rx`.
@@ -106,6 +108,10 @@ impl<T: Send, B: Backend> ArmOps<B> for RecvArm<'_, T, B> {
 
     fn unregister(&mut self, selector: &Arc<Selector<B>>) {
         B::lock(&self.receiver.chan.state).unregister(selector);
+    }
+
+    fn capacity(&self) -> usize {
+        self.receiver.chan.cap
     }
 }
 
@@ -196,6 +202,10 @@ impl<T: Send, B: Backend> ArmOps<B> for SendArm<'_, T, B> {
 
     fn unregister(&mut self, selector: &Arc<Selector<B>>) {
         B::lock(&self.sender.chan.state).unregister(selector);
+    }
+
+    fn capacity(&self) -> usize {
+        self.sender.chan.cap
     }
 }
 
@@ -317,7 +327,10 @@ impl<'s, B: Backend> Select<'s, B> {
                     selector.try_claim(TIMEOUT_ARM, Outcome::TimedOut);
                 })
             });
-            let claim = selector.wait();
+            // The deepest buffer decides: a select pairs a data channel with a `done` channel of
+            // capacity 0 that is only ever closed, so a capacity-0 arm says little.
+            let deepest = self.arms.iter().map(|arm| arm.capacity()).max();
+            let claim = selector.wait(busy_rounds_for(deepest.unwrap_or(0)));
             if let Some(timer) = timer {
                 timer.stop();
             }

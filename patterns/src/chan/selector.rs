@@ -75,8 +75,24 @@ impl ClaimState {
     }
 }
 
-/// Spin rounds that busy-wait (1, 2, 4, … hints); later rounds yield the core instead.
-const BUSY_ROUNDS: u32 = 7;
+/// Spin rounds that busy-wait (1, 2, 4, … hints) for a hand-over on a channel of capacity 0 or 1;
+/// later rounds yield the core instead. Such a hand-over waits for the peer's whole turn, even
+/// when the peer runs on another core.
+const HANDOVER_BUSY_ROUNDS: u32 = 7;
+
+/// Busy-wait rounds for a buffered channel. A wait there is short when the peer runs (its next
+/// value or free place is a few instructions away) and long when it does not (it stays behind by
+/// a whole buffer), and then busy-waiting only keeps it off the core.
+const BUFFERED_BUSY_ROUNDS: u32 = 3;
+
+/// How many busy-wait rounds a wait on a channel of `capacity` spends before it yields.
+pub(crate) fn busy_rounds_for(capacity: usize) -> u32 {
+    if capacity <= 1 {
+        HANDOVER_BUSY_ROUNDS
+    } else {
+        BUFFERED_BUSY_ROUNDS
+    }
+}
 
 impl<B: Backend> Selector<B> {
     pub(crate) fn new() -> Self {
@@ -165,16 +181,17 @@ impl<B: Backend> Selector<B> {
         PairClaim::Both
     }
 
-    /// Blocks until some arm claims the selector.
+    /// Blocks until some arm claims the selector, busy-waiting `busy_rounds` rounds at most
+    /// before it yields (see [`busy_rounds_for`]).
     #[track_caller]
-    pub(crate) fn wait(&self) -> Claim {
+    pub(crate) fn wait(&self, busy_rounds: u32) -> Claim {
         for round in 0..B::SPINS_BEFORE_PARK {
             // Acquire pairs with the Release after a claim; the claim itself is read under the
             // lock below either way.
             if self.claimed.load(Ordering::Acquire) {
                 break;
             }
-            if round < BUSY_ROUNDS {
+            if round < busy_rounds {
                 (0..1u32 << round).for_each(|_| std::hint::spin_loop());
             } else {
                 B::yield_now();
