@@ -164,3 +164,37 @@ fn concurrent_spawns_are_told_apart() {
         );
     }
 }
+
+/// A thread spawned with `shuttle::thread::spawn` instead of the backend.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+struct RawSpawn;
+
+impl Scenario for RawSpawn {
+    const NAME: &'static str = "harness::raw_spawn_is_named";
+    fn small() -> Self {
+        Self
+    }
+    fn large() -> Self {
+        Self
+    }
+    fn run<B: Backend>(&self) {
+        let lock = std::sync::Arc::new(B::mutex(0));
+        shuttle::thread::spawn(move || *B::lock(&lock) += 1)
+            .join()
+            .expect("the raw thread's panic fails the run first");
+    }
+}
+
+/// A scenario thread the harness did not spawn cannot be tracked: its first backend call fails
+/// the run with a message that says so, instead of recording its state on another thread.
+#[test]
+fn raw_shuttle_spawn_is_reported() {
+    let stats = check(&RawSpawn, &Checker::random(1, SEED));
+    let report = stats.assert_fails_with(FailureKind::Panic);
+    assert!(
+        report
+            .message
+            .contains("was not spawned through the Shuttle backend"),
+        "{stats}"
+    );
+}

@@ -33,7 +33,7 @@ pub(crate) enum ThreadKey {
     ShuttleTask(usize),
 }
 
-/// A join handle as the registry keeps it: type-erased, the result travels separately.
+/// A tracked thread as the registry keeps it, type-erased: what the leak check needs to join it.
 pub(crate) trait Joiner: Send + Sync {
     /// Joins the thread (once: a second call finds nothing to join and returns `Ok`).
     fn join(&self) -> std::thread::Result<()>;
