@@ -4,7 +4,8 @@
 //! Groups `worker_pool/trivial` and `worker_pool/cpu_10us`, function = implementation, value =
 //! workers. `worker_pool/cpu_10us_single` is the ceiling's reference: the same jobs in a loop on
 //! one thread (ceiling = its throughput × cores). Every pool with a job queue (all but rayon's) has
-//! [`QUEUE`] places.
+//! [`QUEUE`] places. The kit pool runs with its defaults, so without per-attempt timing
+//! (`Options::timed`), which no baseline has either.
 
 #![allow(missing_docs)]
 

@@ -72,6 +72,7 @@ impl Scenario for EveryJobAccountedOnce {
                     workers: self.workers,
                     queue: self.queue,
                     retries: 1,
+                    timed: true,
                 },
                 move |&job: &usize| {
                     let attempt = {
@@ -160,6 +161,10 @@ impl Scenario for EveryJobAccountedOnce {
             (summary.succeeded, summary.failed, summary.unprocessed) == (done, failed, unprocessed),
             "summary {summary:?} disagrees with the outcomes ({done} done, {failed} failed, {unprocessed} unprocessed)"
         );
+        invariant!(
+            matches!((summary.busy, summary.slowest), (Some(busy), Some(slowest)) if slowest <= busy),
+            "a timed pool's slowest attempt must be timed and within its busy total: {summary:?}"
+        );
         if submitted_all {
             invariant!(
                 refused.is_empty(),
@@ -208,6 +213,7 @@ impl Scenario for InFlightNeverExceedsWorkers {
                     workers: self.workers,
                     queue: self.queue,
                     retries: 0,
+                    timed: false,
                 },
                 move |_job: &usize| {
                     let _inside = gauge.enter();

@@ -61,6 +61,7 @@ impl Scenario for UnboundedSpawning {
                     workers: self.workers,
                     queue: 0,
                     retries: 0,
+                    timed: false,
                 };
                 let pool =
                     WorkerPool::<usize, (), B>::start(&Context::background_in(), options, work);
