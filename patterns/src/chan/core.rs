@@ -265,10 +265,15 @@ impl<T: Send, B: Backend> State<T, B> {
         Registered::Parked
     }
 
-    /// Drops every registration of `selector` (after its select completed).
-    pub(crate) fn unregister(&mut self, selector: &Arc<Selector<B>>) {
-        self.recvq.retain(|p| !Arc::ptr_eq(&p.selector, selector));
-        self.sendq.retain(|p| !Arc::ptr_eq(&p.selector, selector));
+    /// Drops one receive registration of `selector` (after its select completed), if a peer has
+    /// not dequeued it already.
+    pub(crate) fn unregister_recv(&mut self, selector: &Arc<Selector<B>>) {
+        remove_one(&mut self.recvq, selector);
+    }
+
+    /// Drops one send registration of `selector`, as [`State::unregister_recv`] does.
+    pub(crate) fn unregister_send(&mut self, selector: &Arc<Selector<B>>) {
+        remove_one(&mut self.sendq, selector);
     }
 
     /// Marks the channel closed and wakes every parked operation: receivers get `Closed` (the
@@ -295,5 +300,17 @@ impl<T: Send, B: Backend> State<T, B> {
         while let Some(sender) = self.sendq.pop_front() {
             sender.selector.try_claim(sender.arm, Outcome::Disconnected);
         }
+    }
+}
+
+/// Removes one registration of `selector` from `queue`, searching from the newest end, where a
+/// select that just parked finds its own. Every registration of a select belongs to one of its
+/// arms and each arm unregisters once, so a select with two arms on one queue removes both.
+fn remove_one<T, B: Backend>(queue: &mut VecDeque<Parked<T, B>>, selector: &Arc<Selector<B>>) {
+    if let Some(index) = queue
+        .iter()
+        .rposition(|parked| Arc::ptr_eq(&parked.selector, selector))
+    {
+        queue.remove(index);
     }
 }

@@ -25,6 +25,7 @@ use super::core::Registered;
 use super::selector::{busy_rounds_for, Claim, Outcome, Selector, Slot};
 use super::{Receiver, SendError, Sender};
 use crate::backend::{Backend, Std};
+use smallvec::SmallVec;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -107,7 +108,7 @@ impl<T: Send, B: Backend> ArmOps<B> for RecvArm<'_, T, B> {
     }
 
     fn unregister(&mut self, selector: &Arc<Selector<B>>) {
-        B::lock(&self.receiver.chan.state).unregister(selector);
+        B::lock(&self.receiver.chan.state).unregister_recv(selector);
     }
 
     fn capacity(&self) -> usize {
@@ -201,7 +202,7 @@ impl<T: Send, B: Backend> ArmOps<B> for SendArm<'_, T, B> {
     }
 
     fn unregister(&mut self, selector: &Arc<Selector<B>>) {
-        B::lock(&self.sender.chan.state).unregister(selector);
+        B::lock(&self.sender.chan.state).unregister_send(selector);
     }
 
     fn capacity(&self) -> usize {
@@ -215,7 +216,8 @@ impl<T: Send, B: Backend> ArmOps<B> for SendArm<'_, T, B> {
 /// if none is ready (and there is no default) the select parks on every arm's channel until one
 /// completes or the timeout fires. Exactly one arm ever completes.
 pub struct Select<'s, B: Backend = Std> {
-    arms: Vec<&'s mut dyn ArmOps<B>>,
+    /// Inline up to [`INLINE_ARMS`]: a select is built per call, often on a hot path.
+    arms: SmallVec<[&'s mut dyn ArmOps<B>; INLINE_ARMS]>,
     timeout: Option<Duration>,
     default: bool,
 }
@@ -230,7 +232,7 @@ impl<'s, B: Backend> Select<'s, B> {
     /// A select with no arms yet.
     pub fn new() -> Self {
         Self {
-            arms: Vec::new(),
+            arms: SmallVec::new(),
             timeout: None,
             default: false,
         }
@@ -296,7 +298,7 @@ impl<'s, B: Backend> Select<'s, B> {
         // would have claimed the selector first, so a default that wins saw every arm not ready
         // at one same moment — Go's select takes a snapshot of all its channels, so must this.
         let selector = Arc::new(Selector::new());
-        let mut registered = Vec::with_capacity(count);
+        let mut registered = SmallVec::<[usize; INLINE_ARMS]>::new();
         let mut completed = None;
         for index in order {
             match self.arms[index].register(&selector, index) {
@@ -349,8 +351,71 @@ impl<'s, B: Backend> Select<'s, B> {
     }
 }
 
+/// Arms a select keeps without allocating; more spill to the heap.
+const INLINE_ARMS: usize = 4;
+
 /// The arm index the timeout claims with; no real arm has it.
 const TIMEOUT_ARM: usize = usize::MAX;
 
 /// The arm index a select claims for its own default; no real arm has it.
 const DEFAULT_ARM: usize = usize::MAX - 1;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::chan::bounded;
+    use std::thread;
+
+    /// Registrations parked on the channel of `receiver`, in both queues.
+    fn parked<T: Send>(receiver: &Receiver<T>) -> usize {
+        let state = Std::lock(&receiver.chan.state);
+        state.recvq.len() + state.sendq.len()
+    }
+
+    /// Waits until a select has parked `arms` registrations on the channel of `probe`.
+    fn until_parked<T: Send>(probe: &Receiver<T>, arms: usize) {
+        while parked(probe) < arms {
+            thread::yield_now();
+        }
+    }
+
+    #[test]
+    fn a_select_with_two_receives_on_one_channel_leaves_no_registration() {
+        let (tx, rx) = bounded::<u32>(0);
+        let probe = rx.clone();
+        let sender = thread::spawn(move || {
+            until_parked(&probe, 2);
+            tx.send(7).unwrap();
+            // Kept alive: the last sender's drop closes the channel, which clears every queue.
+            tx
+        });
+        let (mut first, mut second) = (RecvArm::new(&rx), RecvArm::new(&rx));
+        let got = match Select::new().recv(&mut first).recv(&mut second).wait() {
+            Selected::Arm(0) => first.take(),
+            Selected::Arm(1) => second.take(),
+            other => panic!("unexpected {other:?}"),
+        };
+        let _tx = sender.join().unwrap();
+        assert_eq!(got, Some(7));
+        assert_eq!(parked(&rx), 0, "a completed select left a registration");
+    }
+
+    #[test]
+    fn a_select_sending_and_receiving_on_one_channel_leaves_no_registration() {
+        let (tx, rx) = bounded::<u32>(0);
+        let (probe, taker) = (rx.clone(), rx.clone());
+        let receiver = thread::spawn(move || {
+            until_parked(&probe, 2);
+            taker.recv()
+        });
+        let mut send = SendArm::new(&tx, 5);
+        let mut recv = RecvArm::new(&rx);
+        // Go's rule: a select never pairs with itself, so only the other thread completes it.
+        assert_eq!(
+            Select::new().send(&mut send).recv(&mut recv).wait(),
+            Selected::Arm(0)
+        );
+        assert_eq!(receiver.join().unwrap(), Some(5));
+        assert_eq!(parked(&rx), 0, "a completed select left a registration");
+    }
+}
