@@ -153,7 +153,7 @@ pub struct Summary {
 
 impl Summary {
     /// A worker's empty tally: with zero times if it times its attempts, without any if not.
-    fn start(timed: bool) -> Self {
+    fn empty(timed: bool) -> Self {
         Self {
             busy: timed.then_some(Duration::ZERO),
             slowest: timed.then_some(Duration::ZERO),
@@ -410,7 +410,7 @@ struct Worker<J: Send + 'static, R: Send + 'static, B: Backend> {
 impl<J: Send + 'static, R: Send + 'static, B: Backend> Worker<J, R, B> {
     fn run(self) {
         // Counted here and added to the pool's summary once: no lock shared by the workers per job.
-        let mut summary = Summary::start(self.timed);
+        let mut summary = Summary::empty(self.timed);
         while let Some(job) = self.next_job() {
             if self.ctx.is_done() {
                 // Taken in a race with the cancel: it never started, so it goes back.

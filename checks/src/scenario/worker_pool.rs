@@ -11,7 +11,8 @@ use std::sync::Arc;
 
 /// Jobs with failures, flaky jobs, panics and an optional cancel: every submitted job comes back
 /// exactly once — done (with the right result), failed, handed back unprocessed, or refused at
-/// submission — and the workers are all joined.
+/// submission — and the workers are all joined. The pool times its attempts, and its slowest
+/// attempt lies within its busy total.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct EveryJobAccountedOnce {
     /// Worker threads.

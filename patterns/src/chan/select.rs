@@ -48,7 +48,9 @@ trait ArmOps<B: Backend> {
     fn register(&mut self, selector: &Arc<Selector<B>>, arm: usize) -> Registered;
     /// After `selector` was claimed for this arm: collects the result.
     fn finish(&mut self, outcome: Outcome);
-    /// Removes this arm's registration of `selector` from its channel.
+    /// Removes one registration of `selector` from the queue this arm parks on, if a peer has not
+    /// dequeued it already. With two arms on one queue it may be the other arm's: each arm removes
+    /// one, so together they remove all.
     fn unregister(&mut self, selector: &Arc<Selector<B>>);
     /// The capacity of the arm's channel.
     fn capacity(&self) -> usize;
@@ -372,9 +374,15 @@ mod tests {
         state.recvq.len() + state.sendq.len()
     }
 
-    /// Waits until a select has parked `arms` registrations on the channel of `probe`.
+    /// Waits until `arms` registrations are parked on the channel of `probe`. The bound only turns
+    /// a select that never parks into a failure instead of a hang; nothing here is timed.
     fn until_parked<T: Send>(probe: &Receiver<T>, arms: usize) {
+        let give_up = std::time::Instant::now() + std::time::Duration::from_secs(60);
         while parked(probe) < arms {
+            assert!(
+                std::time::Instant::now() < give_up,
+                "{arms} registrations never parked"
+            );
             thread::yield_now();
         }
     }
@@ -398,6 +406,58 @@ mod tests {
         let _tx = sender.join().unwrap();
         assert_eq!(got, Some(7));
         assert_eq!(parked(&rx), 0, "a completed select left a registration");
+    }
+
+    #[test]
+    fn a_select_completed_by_a_sender_unregisters_its_send_arm() {
+        let (tx, rx) = bounded::<u32>(0);
+        let (probe, peer) = (rx.clone(), tx.clone());
+        let sender = thread::spawn(move || {
+            until_parked(&probe, 2);
+            // Takes the receive arm's registration; the send arm's stays for its unregister.
+            peer.send(9).unwrap();
+        });
+        let mut send = SendArm::new(&tx, 5);
+        let mut recv = RecvArm::new(&rx);
+        assert_eq!(
+            Select::new().send(&mut send).recv(&mut recv).wait(),
+            Selected::Arm(1)
+        );
+        sender.join().unwrap();
+        assert_eq!(recv.take(), Some(9));
+        assert_eq!(send.into_unsent(), Some(5));
+        assert_eq!(parked(&rx), 0, "a completed select left a registration");
+    }
+
+    #[test]
+    fn a_completed_select_leaves_another_receivers_registration() {
+        let (tx, rx) = bounded::<u32>(0);
+        let (other_tx, other_rx) = bounded::<u32>(0);
+        let waiting = rx.clone();
+        let waiter = thread::spawn(move || waiting.recv());
+        until_parked(&rx, 1);
+        let probe = other_rx.clone();
+        let sender = thread::spawn(move || {
+            until_parked(&probe, 1);
+            other_tx.send(3).unwrap();
+        });
+        let (mut on_shared, mut on_other) = (RecvArm::new(&rx), RecvArm::new(&other_rx));
+        assert_eq!(
+            Select::new()
+                .recv(&mut on_shared)
+                .recv(&mut on_other)
+                .wait(),
+            Selected::Arm(1)
+        );
+        sender.join().unwrap();
+        assert_eq!(on_other.take(), Some(3));
+        assert_eq!(
+            parked(&rx),
+            1,
+            "the select removed the other receiver's registration"
+        );
+        tx.send(4).unwrap();
+        assert_eq!(waiter.join().unwrap(), Some(4));
     }
 
     #[test]
