@@ -72,7 +72,7 @@ macro_rules! for_each_scenario {
             fan_fan_out_processes_each_value_once => $crate::scenario::fan::FanOutProcessesEachValueOnce,
             pipeline_output_is_composition_in_order => $crate::scenario::pipeline::OutputIsCompositionInOrder,
             pipeline_downstream_stop_ends_every_stage => $crate::scenario::pipeline::DownstreamStopEndsEveryStage,
-            bounded_calls_never_exceed_limit => $crate::scenario::bounded::CallsNeverExceedLimit,
+            limiter_calls_never_exceed_limit => $crate::scenario::limiter::CallsNeverExceedLimit,
             request_root_cancel_stops_every_part => $crate::scenario::request::RootCancelStopsEveryPart,
         }
     };
@@ -90,17 +90,17 @@ macro_rules! for_each_mistake {
             double_close => $crate::zoo::double_close::DoubleClose,
             lost_update => $crate::zoo::lost_update::LostUpdate,
             check_then_act => $crate::zoo::check_then_act::CheckThenAct,
-            wait_group_add_inside_thread => $crate::zoo::wait_group_add_inside::AddInsideThread,
-            wait_group_done_twice => $crate::zoo::wait_group_misuse::DoneTwice,
-            lost_wakeup => $crate::zoo::lost_wakeup::NotifyOneForAll,
-            lock_order_inversion => $crate::zoo::lock_order::LockOrderInversion,
+            wait_group_add_inside_thread => $crate::zoo::wait_group_add_inside_thread::WaitGroupAddInsideThread,
+            wait_group_done_twice => $crate::zoo::wait_group_done_twice::WaitGroupDoneTwice,
+            lost_wakeup => $crate::zoo::lost_wakeup::LostWakeup,
+            lock_order_inversion => $crate::zoo::lock_order_inversion::LockOrderInversion,
             send_without_receiver => $crate::zoo::send_without_receiver::SendWithoutReceiver,
-            worker_ignores_done => $crate::zoo::ignores_done::IgnoresDone,
-            child_context_never_cancelled => $crate::zoo::child_never_cancelled::ChildNeverCancelled,
+            worker_ignores_done => $crate::zoo::worker_ignores_done::WorkerIgnoresDone,
+            child_context_never_cancelled => $crate::zoo::child_context_never_cancelled::ChildContextNeverCancelled,
             cancel_not_propagated => $crate::zoo::cancel_not_propagated::CancelNotPropagated,
             stage_forgets_close => $crate::zoo::stage_forgets_close::StageForgetsClose,
-            consumer_holds_sender => $crate::zoo::forgotten_close::ConsumerHoldsSender,
-            semaphore_permit_leak => $crate::zoo::permit_leak::PermitLeak,
+            consumer_holds_sender => $crate::zoo::consumer_holds_sender::ConsumerHoldsSender,
+            semaphore_permit_leak => $crate::zoo::semaphore_permit_leak::SemaphorePermitLeak,
         }
     };
 }

@@ -1,6 +1,7 @@
 //! Every kit scenario under loom on its small instance (exhaustive unless the scenario sets a
 //! preemption bound), and every zoo entry caught by loom with a replayable checkpoint. Its own test
-//! binary: loom and shuttle must not share a process (DESIGN section 11).
+//! binary: loom and shuttle must not share a process (ARCHITECTURE.md, "Facts about
+//! loom and shuttle").
 
 use checks::harness::{check, Checker, Scenario};
 use checks::zoo::{self, Mistake};

@@ -4,10 +4,11 @@
 //! A failing instance is shrunk to a small one and printed with its replay command.
 //!
 //! Deterministic: proptest's seed is fixed, as is shuttle's; each generated instance gets 60 PCT
-//! schedules. Its own test binary, as every shuttle test (DESIGN section 11).
+//! schedules. Its own test binary, as every shuttle test (ARCHITECTURE.md, "Facts about loom
+//! and shuttle").
 
 use checks::harness::{check, Checker};
-use checks::scenario::{bounded, fan, pipeline, request, worker_pool};
+use checks::scenario::{fan, limiter, pipeline, request, worker_pool};
 use proptest::prelude::*;
 use proptest::test_runner::{Config, RngSeed};
 
@@ -98,7 +99,7 @@ proptest! {
         callers in 0usize..=6,
         cancel in any::<bool>(),
     ) {
-        let instance = bounded::CallsNeverExceedLimit { token_channel, limit, callers, cancel };
+        let instance = limiter::CallsNeverExceedLimit { token_channel, limit, callers, cancel };
         let stats = check(&instance, &pct());
         prop_assert!(stats.passed(), "{}", stats);
     }

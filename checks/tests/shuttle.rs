@@ -1,6 +1,7 @@
 //! Every kit scenario under shuttle's random and PCT schedulers on its large instance, and every
 //! zoo entry caught by PCT with a replayable schedule. Its own test binary: shuttle's panic hook
-//! is process-wide (DESIGN section 11).
+//! is process-wide (ARCHITECTURE.md, "Facts about
+//! loom and shuttle").
 //!
 //! Budgets: 300 random and 300 PCT schedules per scenario (depth 3: a lost update needs ≥ 2),
 //! fixed seeds so every run explores the same schedules.

@@ -63,7 +63,8 @@ checks::for_each_mistake!(stress_zoo_tests);
 /// A leak report names the thread left behind.
 #[test]
 fn real_threads_report_a_leaked_consumer_by_name() {
-    let instance = zoo::forgotten_close::ConsumerHoldsSender::small().with_variant(Variant::Broken);
+    let instance =
+        zoo::consumer_holds_sender::ConsumerHoldsSender::small().with_variant(Variant::Broken);
     let stats = check(&instance, &Checker::stress(1));
     println!("{stats}");
     let report = stats.assert_fails_with(FailureKind::Leak);
@@ -76,7 +77,7 @@ fn real_threads_report_a_leaked_consumer_by_name() {
 /// Misuse panics name the mistake.
 #[test]
 fn real_threads_report_wait_group_misuse_as_panic() {
-    let instance = zoo::wait_group_misuse::DoneTwice::small();
+    let instance = zoo::wait_group_done_twice::WaitGroupDoneTwice::small();
     let stats = check(&instance, &Checker::stress(1));
     let report = stats.assert_fails_with(FailureKind::Panic);
     assert!(

@@ -45,39 +45,10 @@
 //! ```
 
 use crate::backend::Backend;
-use crate::chan::{self, Receiver, RecvArm, Select, Selected, SendArm, Sender};
-use crate::context::{Context, CtxError};
+use crate::chan::{self, Receiver};
+use crate::context::Context;
+use crate::or_done;
 use std::sync::Arc;
-
-/// Receives from `input`, unless `ctx` is done first. `None` when the input is closed and drained
-/// or the context is done.
-#[track_caller]
-pub fn recv_or_done<T: Send, B: Backend>(ctx: &Context<B>, input: &Receiver<T, B>) -> Option<T> {
-    let mut next = RecvArm::new(input);
-    let mut done = RecvArm::new(ctx.done());
-    match Select::new().recv(&mut next).recv(&mut done).wait() {
-        Selected::Arm(0) => next.take(),
-        _ => None,
-    }
-}
-
-/// Sends `value` on `output`, unless `ctx` is done first or nobody can receive any more. On
-/// failure the value comes back, with the context's error, or `None` if the channel refused it.
-#[track_caller]
-pub fn send_or_done<T: Send, B: Backend>(
-    ctx: &Context<B>,
-    output: &Sender<T, B>,
-    value: T,
-) -> Result<(), (T, Option<CtxError>)> {
-    let mut send = SendArm::new(output, value);
-    let mut done = RecvArm::new(ctx.done());
-    let selected = Select::new().send(&mut send).recv(&mut done).wait();
-    match (selected, send.into_unsent()) {
-        (_, None) => Ok(()),
-        (Selected::Arm(0), Some(value)) => Err((value, None)),
-        (_, Some(value)) => Err((value, ctx.err())),
-    }
-}
 
 /// Merges `inputs` into one channel (fan-in). Values of one input keep their order; the output
 /// closes once every input is closed and drained, or the context is done.
@@ -90,8 +61,8 @@ pub fn merge<T: Send + 'static, B: Backend>(
         let (ctx, output) = (ctx.clone(), output.clone());
         // Detached: it ends when its input closes, the context is done or the output is dropped.
         drop(B::spawn(&format!("merge-{index}"), move || {
-            while let Some(value) = recv_or_done(&ctx, &input) {
-                if send_or_done(&ctx, &output, value).is_err() {
+            while let Some(value) = or_done::recv(&ctx, &input) {
+                if or_done::send(&ctx, &output, value).is_err() {
                     return;
                 }
             }
@@ -127,8 +98,8 @@ where
     for worker in 0..workers {
         let (ctx, input, output, f) = (ctx.clone(), input.clone(), output.clone(), Arc::clone(&f));
         drop(B::spawn(&format!("fan-out-{worker}"), move || {
-            while let Some(value) = recv_or_done(&ctx, &input) {
-                if send_or_done(&ctx, &output, f(value)).is_err() {
+            while let Some(value) = or_done::recv(&ctx, &input) {
+                if or_done::send(&ctx, &output, f(value)).is_err() {
                     return;
                 }
             }

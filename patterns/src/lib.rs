@@ -23,11 +23,13 @@
 #![forbid(unsafe_code)]
 
 pub mod backend;
-pub mod bounded;
 pub mod chan;
 pub mod context;
 pub mod errgroup;
 pub mod fan;
+pub mod limiter;
+pub mod or_done;
+mod panic_message;
 pub mod pipeline;
 pub mod request;
 pub mod semaphore;
@@ -39,6 +41,7 @@ pub use backend::{Atomic, AtomicInt, Backend, Std};
 pub use chan::{Receiver, Select, Sender};
 pub use context::{Canceller, Context, CtxError};
 pub use errgroup::ErrGroup;
+pub use panic_message::panic_message;
 pub use semaphore::{Permit, Semaphore};
 pub use wait_group::WaitGroup;
 pub use worker_pool::WorkerPool;

@@ -37,7 +37,7 @@
 use crate::backend::Backend;
 use crate::chan::{self, Receiver};
 use crate::context::Context;
-use crate::fan::{recv_or_done, send_or_done};
+use crate::or_done;
 
 /// The first stage: sends every item of `items`, in order, on a channel of capacity `capacity`.
 pub fn generate<T, I, B>(ctx: &Context<B>, capacity: usize, items: I) -> Receiver<T, B>
@@ -52,7 +52,7 @@ where
     // Detached: it ends when the items run out, the context is done or the output is dropped.
     drop(B::spawn("generate", move || {
         for item in items {
-            if send_or_done(&ctx, &output, item).is_err() {
+            if or_done::send(&ctx, &output, item).is_err() {
                 return;
             }
         }
@@ -78,8 +78,8 @@ where
     let ctx = ctx.clone();
     let mut f = f;
     drop(B::spawn("stage", move || {
-        while let Some(value) = recv_or_done(&ctx, &input) {
-            if send_or_done(&ctx, &output, f(value)).is_err() {
+        while let Some(value) = or_done::recv(&ctx, &input) {
+            if or_done::send(&ctx, &output, f(value)).is_err() {
                 return;
             }
         }

@@ -44,10 +44,9 @@
 //! results are read while the pool runs.
 
 use crate::backend::{Backend, Std};
-use crate::chan::{
-    self, Receiver, RecvArm, Select, Selected, SendArm, Sender, TryRecvError, TrySendError,
-};
+use crate::chan::{self, Receiver, Sender, TryRecvError, TrySendError};
 use crate::context::{Canceller, Context};
+use crate::or_done;
 use std::fmt;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::Arc;
@@ -318,14 +317,11 @@ impl<J: Send + 'static, R: Send + 'static, B: Backend> WorkerPool<J, R, B> {
                 return Err(SubmitError::ShutDown(job))
             }
         };
-        let mut send = SendArm::new(&self.jobs, job);
-        let mut done = RecvArm::new(self.ctx.done());
-        let selected = Select::new().send(&mut send).recv(&mut done).wait();
-        match (selected, send.into_unsent()) {
-            // Delivered: the arm no longer holds the job.
-            (_, None) => Ok(()),
-            (Selected::Arm(0), Some(job)) => Err(SubmitError::ShutDown(job)),
-            (_, Some(job)) => Err(SubmitError::Cancelled(job)),
+        match or_done::send(&self.ctx, &self.jobs, job) {
+            Ok(()) => Ok(()),
+            // The queue refused it: closed by `shutdown`.
+            Err((job, None)) => Err(SubmitError::ShutDown(job)),
+            Err((job, Some(_))) => Err(SubmitError::Cancelled(job)),
         }
     }
 
@@ -434,13 +430,7 @@ impl<J: Send + 'static, R: Send + 'static, B: Backend> Worker<J, R, B> {
             Err(TryRecvError::Closed) => return None,
             Err(TryRecvError::Empty) => {}
         }
-        let mut next = RecvArm::new(&self.queue);
-        let mut done = RecvArm::new(self.ctx.done());
-        match Select::new().recv(&mut next).recv(&mut done).wait() {
-            // `None` here: closed and drained.
-            Selected::Arm(0) => next.take(),
-            _ => None,
-        }
+        or_done::recv(&self.ctx, &self.queue)
     }
 
     fn process(&self, job: J, summary: &mut Summary) {
@@ -474,7 +464,7 @@ impl<J: Send + 'static, R: Send + 'static, B: Backend> Worker<J, R, B> {
                 },
                 Err(panic) => Outcome::Failed {
                     job,
-                    error: format!("job panicked: {}", panic_text(panic.as_ref())),
+                    error: format!("job panicked: {}", crate::panic_message(panic.as_ref())),
                     retries,
                 },
             };
@@ -482,12 +472,4 @@ impl<J: Send + 'static, R: Send + 'static, B: Backend> Worker<J, R, B> {
         // Unbounded, and the pool holds a receiver until it has stopped: cannot fail.
         let _ = self.report.send(outcome);
     }
-}
-
-fn panic_text(payload: &(dyn std::any::Any + Send)) -> String {
-    payload
-        .downcast_ref::<String>()
-        .cloned()
-        .or_else(|| payload.downcast_ref::<&str>().map(|s| (*s).to_owned()))
-        .unwrap_or_else(|| "(non-string panic)".to_owned())
 }

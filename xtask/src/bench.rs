@@ -1,6 +1,7 @@
 //! `cargo xtask bench`: the criterion benches (and the Go originals when `go` is on the PATH),
 //! and the reader of their results for the report.
 
+use anyhow::{bail, Context};
 use clap::Parser;
 use serde::{Deserialize, Serialize};
 use std::path::{Path, PathBuf};
@@ -58,7 +59,7 @@ fn workspace_root() -> PathBuf {
 }
 
 /// Runs the benches: criterion's through `cargo bench`, then the Go originals if Go is here.
-pub fn run(args: Args) -> Result<ExitCode, String> {
+pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     let mut cargo = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()));
     cargo
         .current_dir(workspace_root())
@@ -69,18 +70,16 @@ pub fn run(args: Args) -> Result<ExitCode, String> {
     if args.quick {
         cargo.env("BENCH_QUICK", "1");
     }
-    let status = cargo
-        .status()
-        .map_err(|e| format!("cannot run cargo bench: {e}"))?;
+    let status = cargo.status().context("cannot run cargo bench")?;
     if !status.success() {
-        return Err(format!("cargo bench failed ({status})"));
+        bail!("cargo bench failed ({status})");
     }
     run_go(args.quick, args.filter.as_deref())?;
     Ok(ExitCode::SUCCESS)
 }
 
 /// Runs the Go originals in `benches/go` into [`go_results_file`]; skipped, saying so, without Go.
-fn run_go(quick: bool, filter: Option<&str>) -> Result<(), String> {
+fn run_go(quick: bool, filter: Option<&str>) -> anyhow::Result<()> {
     let found = Command::new("go")
         .arg("version")
         .stdout(Stdio::null())
@@ -105,14 +104,14 @@ fn run_go(quick: bool, filter: Option<&str>) -> Result<(), String> {
     if let Some(filter) = filter {
         go.args(["-filter", filter]);
     }
-    let output = go.output().map_err(|e| format!("cannot run go: {e}"))?;
+    let output = go.output().context("cannot run go")?;
     if !output.status.success() {
-        return Err(format!("the Go originals failed ({})", output.status));
+        bail!("the Go originals failed ({})", output.status);
     }
     let file = go_results_file();
-    std::fs::create_dir_all(criterion_dir()).map_err(|e| e.to_string())?;
+    std::fs::create_dir_all(criterion_dir())?;
     std::fs::write(&file, &output.stdout)
-        .map_err(|e| format!("cannot write {}: {e}", file.display()))?;
+        .with_context(|| format!("cannot write {}", file.display()))?;
     println!("go: results in {}", file.display());
     Ok(())
 }
@@ -187,7 +186,7 @@ pub fn read_results(dir: &Path) -> Read {
             {
                 match read_criterion(&path) {
                     Ok(result) => read.results.push(result),
-                    Err(why) => read.skipped.push(why),
+                    Err(why) => read.skipped.push(format!("{why:#}")),
                 }
             }
         }
@@ -218,22 +217,22 @@ pub fn read_results(dir: &Path) -> Read {
     read
 }
 
-fn read_json<T: for<'de> Deserialize<'de>>(path: &Path) -> Result<T, String> {
+fn read_json<T: for<'de> Deserialize<'de>>(path: &Path) -> anyhow::Result<T> {
     let text = std::fs::read_to_string(path)
-        .map_err(|e| format!("{}: cannot read: {e}", path.display()))?;
+        .with_context(|| format!("{}: cannot read", path.display()))?;
     serde_json::from_str(&text)
-        .map_err(|e| format!("{}: not criterion's format: {e}", path.display()))
+        .with_context(|| format!("{}: not criterion's format", path.display()))
 }
 
-fn read_criterion(benchmark: &Path) -> Result<BenchResult, String> {
+fn read_criterion(benchmark: &Path) -> anyhow::Result<BenchResult> {
     let id: CriterionId = read_json(benchmark)?;
     let estimates: CriterionEstimates = read_json(&benchmark.with_file_name("estimates.json"))?;
     let median_ns = estimates.median.point_estimate;
     if !(median_ns.is_finite() && median_ns > 0.0) {
-        return Err(format!(
+        bail!(
             "{}: median {median_ns} ns is not a time",
             benchmark.display()
-        ));
+        );
     }
     Ok(BenchResult {
         group: id.group_id,

@@ -36,7 +36,7 @@ pub fn values(results: &[&BenchResult]) -> Vec<String> {
 
 /// An SVG chart of one bench group's throughput (millions of elements per second) against its
 /// parameter, one line per implementation. `None` if no result declares a throughput.
-pub fn group_chart(group: &str, results: &[&BenchResult]) -> Result<Option<String>, String> {
+pub fn group_chart(group: &str, results: &[&BenchResult]) -> anyhow::Result<Option<String>> {
     let values = values(results);
     let functions = functions(results);
     let series: Vec<(String, Vec<(usize, f64)>)> = functions
@@ -66,15 +66,14 @@ pub fn group_chart(group: &str, results: &[&BenchResult]) -> Result<Option<Strin
     let mut svg = String::new();
     {
         let root = SVGBackend::with_string(&mut svg, (480, 300)).into_drawing_area();
-        root.fill(&WHITE).map_err(|e| e.to_string())?;
+        root.fill(&WHITE)?;
         let last = values.len().saturating_sub(1).max(1);
         let mut chart = ChartBuilder::on(&root)
             .caption(group, ("sans-serif", 18))
             .margin(10)
             .x_label_area_size(35)
             .y_label_area_size(55)
-            .build_cartesian_2d(-0.3_f64..last as f64 + 0.3, 0.0..top * 1.15)
-            .map_err(|e| e.to_string())?;
+            .build_cartesian_2d(-0.3_f64..last as f64 + 0.3, 0.0..top * 1.15)?;
         let labels = values.clone();
         chart
             .configure_mesh()
@@ -88,30 +87,25 @@ pub fn group_chart(group: &str, results: &[&BenchResult]) -> Result<Option<Strin
                 }
             })
             .y_desc("M elements/s")
-            .draw()
-            .map_err(|e| e.to_string())?;
+            .draw()?;
         for (i, (function, points)) in series.iter().enumerate() {
             let colour = PALETTE[i % PALETTE.len()];
             let line: Vec<(f64, f64)> = points.iter().map(|&(x, y)| (x as f64, y)).collect();
             chart
-                .draw_series(LineSeries::new(line.clone(), colour.stroke_width(2)))
-                .map_err(|e| e.to_string())?
+                .draw_series(LineSeries::new(line.clone(), colour.stroke_width(2)))?
                 .label(function.as_str())
                 .legend(move |(x, y)| {
                     PathElement::new(vec![(x, y), (x + 16, y)], colour.stroke_width(2))
                 });
-            chart
-                .draw_series(line.into_iter().map(|p| Circle::new(p, 3, colour.filled())))
-                .map_err(|e| e.to_string())?;
+            chart.draw_series(line.into_iter().map(|p| Circle::new(p, 3, colour.filled())))?;
         }
         chart
             .configure_series_labels()
             .background_style(WHITE.mix(0.8))
             .border_style(BLACK)
             .position(SeriesLabelPosition::UpperRight)
-            .draw()
-            .map_err(|e| e.to_string())?;
-        root.present().map_err(|e| e.to_string())?;
+            .draw()?;
+        root.present()?;
     }
     Ok(Some(svg))
 }

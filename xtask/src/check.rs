@@ -1,7 +1,8 @@
 //! `cargo xtask check`: run scenarios (or zoo entries) under one checker and print their stats.
 
+use anyhow::{bail, Context};
 use checks::catalog::{self, Size};
-use checks::harness::{Checker, Stats};
+use checks::harness::{Checker, CheckerKind, Stats};
 use checks::zoo::Variant;
 use clap::{Parser, ValueEnum};
 use std::path::PathBuf;
@@ -12,8 +13,8 @@ use std::process::ExitCode;
 pub struct Args {
     /// Run only scenarios whose name starts with this (e.g. `chan` or `chan::fifo_per_sender`).
     pub pattern: Option<String>,
-    /// The checker.
-    #[arg(long, value_enum, default_value_t = CheckerKind::ShuttlePct)]
+    /// The checker: loom, shuttle-random, shuttle-pct, shuttle-dfs or stress.
+    #[arg(long, value_parser = parse_checker, default_value = "shuttle-pct")]
     pub checker: CheckerKind,
     /// Schedules (shuttle random/PCT), runs (stress), or a cap on schedules (loom, shuttle-dfs).
     #[arg(long)]
@@ -58,20 +59,18 @@ pub struct Shard {
 }
 
 /// Parses `I/N` with 1 ≤ I ≤ N.
-fn parse_shard(text: &str) -> Result<Shard, String> {
+fn parse_shard(text: &str) -> anyhow::Result<Shard> {
     let (index, count) = text
         .split_once('/')
-        .ok_or_else(|| format!("{text:?} is not I/N (e.g. 2/4)"))?;
+        .with_context(|| format!("{text:?} is not I/N (e.g. 2/4)"))?;
     let number = |part: &str| {
         part.trim()
             .parse::<usize>()
-            .map_err(|e| format!("{part:?} in {text:?} is not a number: {e}"))
+            .with_context(|| format!("{part:?} in {text:?} is not a number"))
     };
     let (index, count) = (number(index)?, number(count)?);
     if count == 0 || index == 0 || index > count {
-        return Err(format!(
-            "shard {text:?}: I must be between 1 and N, N at least 1"
-        ));
+        bail!("shard {text:?}: I must be between 1 and N, N at least 1");
     }
     Ok(Shard { index, count })
 }
@@ -88,19 +87,15 @@ impl Shard {
     }
 }
 
-/// The checkers, as named on the command line.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
-pub enum CheckerKind {
-    /// loom: exhaustive or preemption-bounded.
-    Loom,
-    /// shuttle's random scheduler.
-    ShuttleRandom,
-    /// shuttle's PCT scheduler.
-    ShuttlePct,
-    /// shuttle's DFS scheduler.
-    ShuttleDfs,
-    /// Real threads.
-    Stress,
+/// Parses a checker's name, as [`CheckerKind::name`] spells it.
+fn parse_checker(text: &str) -> anyhow::Result<CheckerKind> {
+    CheckerKind::from_name(text).with_context(|| {
+        let known: Vec<String> = CheckerKind::ALL
+            .iter()
+            .map(|kind| format!("{} ({})", kind.name(), kind.about()))
+            .collect();
+        format!("unknown checker {text:?}; known: {}", known.join("; "))
+    })
 }
 
 /// Instance sizes, as named on the command line.
@@ -125,7 +120,7 @@ impl Args {
     /// Whether the checker enumerates schedules (shards split scenarios) rather than sampling
     /// them (shards split iterations).
     fn enumerates(&self) -> bool {
-        matches!(self.checker, CheckerKind::Loom | CheckerKind::ShuttleDfs)
+        self.checker.enumerates()
     }
 
     /// Iterations for this run: `default` unless given, this shard's share if sharded.
@@ -169,16 +164,14 @@ impl Args {
         match self.size {
             Some(SizeArg::Small) => Size::Small,
             Some(SizeArg::Large) => Size::Large,
-            None if matches!(self.checker, CheckerKind::Loom | CheckerKind::ShuttleDfs) => {
-                Size::Small
-            }
+            None if self.checker.enumerates() => Size::Small,
             None => Size::Large,
         }
     }
 }
 
 /// Runs the selected scenarios and returns their stats; an unknown pattern is an error.
-pub fn collect(args: &Args) -> Result<Vec<Stats>, String> {
+pub fn collect(args: &Args) -> anyhow::Result<Vec<Stats>> {
     let size = args.size();
     let matches = |name: &str| args.pattern.as_deref().is_none_or(|p| name.starts_with(p));
     let mine = |position: usize| match args.shard {
@@ -190,7 +183,7 @@ pub fn collect(args: &Args) -> Result<Vec<Stats>, String> {
         Some(_) => catalog::zoo().iter().map(|z| z.entry.name).collect(),
     };
     if !known.iter().any(|name| matches(name)) {
-        return Err(format!(
+        bail!(
             "no {} matches {:?}; known: {}",
             if args.zoo.is_some() {
                 "zoo entry"
@@ -199,7 +192,7 @@ pub fn collect(args: &Args) -> Result<Vec<Stats>, String> {
             },
             args.pattern.as_deref().unwrap_or(""),
             known.join(", ")
-        ));
+        );
     }
     let mut stats = Vec::new();
     match args.zoo {
@@ -236,17 +229,17 @@ pub fn collect(args: &Args) -> Result<Vec<Stats>, String> {
     if let Some(path) = json {
         if let Some(folder) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
             std::fs::create_dir_all(folder)
-                .map_err(|e| format!("cannot create {}: {e}", folder.display()))?;
+                .with_context(|| format!("cannot create {}", folder.display()))?;
         }
-        let text = serde_json::to_string_pretty(&stats).map_err(|e| e.to_string())?;
-        std::fs::write(&path, text).map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+        let text = serde_json::to_string_pretty(&stats)?;
+        std::fs::write(&path, text).with_context(|| format!("cannot write {}", path.display()))?;
         println!("stats: {}", path.display());
     }
     Ok(stats)
 }
 
 /// Runs `check`: exit 0 if everything passed, 1 if anything failed.
-pub fn run(args: Args) -> Result<ExitCode, String> {
+pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     let stats = collect(&args)?;
     let failed = stats.iter().filter(|s| !s.passed()).count();
     println!("{} of {} passed", stats.len() - failed, stats.len());

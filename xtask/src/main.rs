@@ -42,8 +42,9 @@ fn main() -> ExitCode {
     };
     match result {
         Ok(code) => code,
-        Err(message) => {
-            eprintln!("error: {message}");
+        Err(error) => {
+            // `{:#}` prints the whole chain: what failed, then why.
+            eprintln!("error: {error:#}");
             ExitCode::from(2)
         }
     }

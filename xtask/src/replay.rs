@@ -12,9 +12,10 @@ pub struct Args {
 }
 
 /// Replays the file: exit 0 if the failure was reproduced, 1 if the schedule passed this time.
-pub fn run(args: Args) -> Result<ExitCode, String> {
-    let expected = checks::harness::replay::read_replay_file(&args.file)?;
-    let stats = checks::harness::replay_file(&args.file)?;
+pub fn run(args: Args) -> anyhow::Result<ExitCode> {
+    let expected =
+        checks::harness::replay::read_replay_file(&args.file).map_err(anyhow::Error::msg)?;
+    let stats = checks::harness::replay_file(&args.file).map_err(anyhow::Error::msg)?;
     print!("{stats}");
     match stats.failure() {
         Some(report) if report.kind == expected.kind => {

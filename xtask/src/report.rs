@@ -7,7 +7,8 @@
 
 use crate::bench::{self, BenchResult};
 use crate::charts;
-use checks::harness::{Coverage, FailureKind, Stats, Verdict};
+use anyhow::{bail, Context};
+use checks::harness::{CheckerKind, Coverage, FailureKind, Stats, Verdict};
 use clap::{Parser, ValueEnum};
 use serde::Serialize;
 use std::fmt::Write as _;
@@ -81,57 +82,37 @@ const QUICK: Budget = Budget {
     zoo_stress_runs: 10,
 };
 
-/// The checkers of the report, as `xtask check` arguments.
+/// The checkers of the report, as `xtask check` arguments, each with its budget. shuttle DFS
+/// enumerates without partial-order reduction, so it runs the zoo's tiny instances only.
 fn checkers(budget: &Budget, zoo: bool) -> Vec<(&'static str, Vec<String>)> {
     let (shuttle, stress) = if zoo {
         (budget.zoo_shuttle_schedules, budget.zoo_stress_runs)
     } else {
         (budget.shuttle_schedules, budget.stress_runs)
     };
-    let mut list = vec![
-        ("loom", vec!["--checker".into(), "loom".into()]),
-        (
-            "shuttle-random",
-            vec![
-                "--checker".into(),
-                "shuttle-random".into(),
-                "--iterations".into(),
-                shuttle.to_string(),
-            ],
-        ),
-        (
-            "shuttle-pct",
-            vec![
-                "--checker".into(),
-                "shuttle-pct".into(),
-                "--iterations".into(),
-                shuttle.to_string(),
-                "--depth".into(),
-                budget.pct_depth.to_string(),
-            ],
-        ),
-    ];
-    if zoo {
-        list.push((
-            "shuttle-dfs",
-            vec![
-                "--checker".into(),
-                "shuttle-dfs".into(),
-                "--iterations".into(),
-                budget.zoo_dfs_schedules.to_string(),
-            ],
-        ));
-    }
-    list.push((
-        "stress",
-        vec![
-            "--checker".into(),
-            "stress".into(),
-            "--iterations".into(),
-            stress.to_string(),
-        ],
-    ));
-    list
+    CheckerKind::ALL
+        .into_iter()
+        .filter_map(|kind| {
+            let budget_args: Vec<String> = match kind {
+                CheckerKind::Loom => vec![],
+                CheckerKind::ShuttleRandom => vec!["--iterations".into(), shuttle.to_string()],
+                CheckerKind::ShuttlePct => vec![
+                    "--iterations".into(),
+                    shuttle.to_string(),
+                    "--depth".into(),
+                    budget.pct_depth.to_string(),
+                ],
+                CheckerKind::ShuttleDfs if zoo => {
+                    vec!["--iterations".into(), budget.zoo_dfs_schedules.to_string()]
+                }
+                CheckerKind::ShuttleDfs => return None,
+                CheckerKind::Stress => vec!["--iterations".into(), stress.to_string()],
+            };
+            let mut args = vec!["--checker".to_owned(), kind.name().to_owned()];
+            args.extend(budget_args);
+            Some((kind.name(), args))
+        })
+        .collect()
 }
 
 /// One zoo entry under one checker: the broken and the correct variant.
@@ -178,41 +159,39 @@ struct Report {
 
 /// Runs `xtask check ARGS --json FILE` in a child process and reads its stats; its output goes
 /// to `log`.
-fn run_child(args: &[String], json: &Path, log: &Path) -> Result<Vec<Stats>, String> {
-    let exe = std::env::current_exe().map_err(|e| format!("cannot find the xtask binary: {e}"))?;
+fn run_child(args: &[String], json: &Path, log: &Path) -> anyhow::Result<Vec<Stats>> {
+    let exe = std::env::current_exe().context("cannot find the xtask binary")?;
     let log_file =
-        std::fs::File::create(log).map_err(|e| format!("cannot write {}: {e}", log.display()))?;
+        std::fs::File::create(log).with_context(|| format!("cannot write {}", log.display()))?;
     let status = Command::new(exe)
         .arg("check")
         .args(args)
         .arg("--json")
         .arg(json)
-        .stdout(Stdio::from(
-            log_file.try_clone().map_err(|e| e.to_string())?,
-        ))
+        .stdout(Stdio::from(log_file.try_clone()?))
         .stderr(Stdio::from(log_file))
         .status()
-        .map_err(|e| format!("cannot run xtask check: {e}"))?;
+        .context("cannot run xtask check")?;
     // Exit 1 means some scenario failed, which the stats say; anything else is a broken run.
     if !matches!(status.code(), Some(0) | Some(1)) {
-        return Err(format!(
+        bail!(
             "xtask check {} failed ({status}); see {}",
             args.join(" "),
             log.display()
-        ));
+        );
     }
-    let text = std::fs::read_to_string(json)
-        .map_err(|e| format!("cannot read {}: {e}", json.display()))?;
+    let text =
+        std::fs::read_to_string(json).with_context(|| format!("cannot read {}", json.display()))?;
     serde_json::from_str(&text)
-        .map_err(|e| format!("{} is not valid stats JSON: {e}", json.display()))
+        .with_context(|| format!("{} is not valid stats JSON", json.display()))
 }
 
 /// Runs the report.
-pub fn run(args: Args) -> Result<ExitCode, String> {
+pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     let started = Instant::now();
     let budget = if args.quick { QUICK } else { FULL };
     let logs = args.out.join("logs");
-    std::fs::create_dir_all(&logs).map_err(|e| format!("cannot create {}: {e}", logs.display()))?;
+    std::fs::create_dir_all(&logs).with_context(|| format!("cannot create {}", logs.display()))?;
     let (scenarios, zoo) = if args.merge.is_empty() {
         run_checkers(&budget, &logs, started)?
     } else {
@@ -232,17 +211,14 @@ pub fn run(args: Args) -> Result<ExitCode, String> {
     let markdown = markdown(&report);
     let write = |name: &str, text: &str| {
         let path = args.out.join(name);
-        std::fs::write(&path, text).map_err(|e| format!("cannot write {}: {e}", path.display()))
+        std::fs::write(&path, text).with_context(|| format!("cannot write {}", path.display()))
     };
     write("report.md", &markdown)?;
-    write(
-        "report.json",
-        &serde_json::to_string_pretty(&report).map_err(|e| e.to_string())?,
-    )?;
+    write("report.json", &serde_json::to_string_pretty(&report)?)?;
     write("index.html", &html(&report)?)?;
     write(
         "detection_matrix.json",
-        &serde_json::to_string_pretty(&detection_matrix(&report.zoo)).map_err(|e| e.to_string())?,
+        &serde_json::to_string_pretty(&detection_matrix(&report.zoo))?,
     )?;
 
     println!();
@@ -263,7 +239,7 @@ fn run_checkers(
     budget: &Budget,
     logs: &Path,
     started: Instant,
-) -> Result<(Vec<Stats>, Vec<ZooCell>), String> {
+) -> anyhow::Result<(Vec<Stats>, Vec<ZooCell>)> {
     let scenario_jobs = checkers(budget, false);
     let zoo_jobs = checkers(budget, true);
     let total = scenario_jobs.len() + 2 * zoo_jobs.len();
@@ -301,7 +277,7 @@ fn run_checkers(
                 .into_iter()
                 .find(|z| z.entry.name == broken.scenario)
                 .map(|z| z.caught_as)
-                .ok_or_else(|| format!("unknown zoo entry {}", broken.scenario))?;
+                .with_context(|| format!("unknown zoo entry {}", broken.scenario))?;
             zoo.push(ZooCell {
                 entry: broken.scenario.clone(),
                 checker: name.to_string(),
@@ -318,11 +294,11 @@ fn run_checkers(
 /// Reads shard results (`xtask check --json` files) from `dirs` and combines them: stats of the
 /// same scenario under the same checker add up their schedules and time, and fail if any shard
 /// failed; zoo stats pair their broken and correct variants.
-fn merge(dirs: &[PathBuf]) -> Result<(Vec<Stats>, Vec<ZooCell>), String> {
+fn merge(dirs: &[PathBuf]) -> anyhow::Result<(Vec<Stats>, Vec<ZooCell>)> {
     let mut all: Vec<Stats> = Vec::new();
     for dir in dirs {
         let entries = std::fs::read_dir(dir)
-            .map_err(|e| format!("cannot read shard directory {}: {e}", dir.display()))?;
+            .with_context(|| format!("cannot read shard directory {}", dir.display()))?;
         let mut files: Vec<PathBuf> = entries
             .filter_map(Result::ok)
             .map(|e| e.path())
@@ -331,24 +307,21 @@ fn merge(dirs: &[PathBuf]) -> Result<(Vec<Stats>, Vec<ZooCell>), String> {
         files.sort();
         for file in files {
             let text = std::fs::read_to_string(&file)
-                .map_err(|e| format!("cannot read {}: {e}", file.display()))?;
-            let stats: Vec<Stats> = serde_json::from_str(&text).map_err(|e| {
-                format!(
-                    "{} is not the JSON of `xtask check --json`: {e}",
-                    file.display()
-                )
+                .with_context(|| format!("cannot read {}", file.display()))?;
+            let stats: Vec<Stats> = serde_json::from_str(&text).with_context(|| {
+                format!("{} is not the JSON of `xtask check --json`", file.display())
             })?;
             all.extend(stats);
         }
     }
     if all.is_empty() {
-        return Err(format!(
+        bail!(
             "no shard results (*.json from `xtask check --json`) in {}",
             dirs.iter()
                 .map(|d| d.display().to_string())
                 .collect::<Vec<_>>()
                 .join(", ")
-        ));
+        );
     }
     let mut merged: Vec<Stats> = Vec::new();
     for stats in all {
@@ -381,11 +354,11 @@ fn merge(dirs: &[PathBuf]) -> Result<(Vec<Stats>, Vec<ZooCell>), String> {
             .iter()
             .find(|z| z.entry.name == broken.scenario)
             .map(|z| z.caught_as)
-            .ok_or_else(|| format!("unknown zoo entry {}", broken.scenario))?;
+            .with_context(|| format!("unknown zoo entry {}", broken.scenario))?;
         if let Some(correct) = correct {
             zoo.push(ZooCell {
                 entry: broken.scenario.clone(),
-                checker: broken.checker.kind().to_owned(),
+                checker: broken.checker.kind().name().to_owned(),
                 expected,
                 broken: broken.clone(),
                 correct: correct.clone(),
@@ -410,7 +383,7 @@ fn absorb(into: &mut Stats, shard: Stats) {
 }
 
 /// The bench results the report shows, and notes on where they came from.
-fn benches(mode: BenchMode, quick: bool) -> Result<(Vec<BenchResult>, Vec<String>), String> {
+fn benches(mode: BenchMode, quick: bool) -> anyhow::Result<(Vec<BenchResult>, Vec<String>)> {
     let dir = bench::criterion_dir();
     let age = bench::age(&dir);
     let fresh = age.is_some_and(|age| age < FRESH);
@@ -738,7 +711,7 @@ fn escape(text: &str) -> String {
         .replace('>', "&gt;")
 }
 
-fn html(report: &Report) -> Result<String, String> {
+fn html(report: &Report) -> anyhow::Result<String> {
     // The Markdown tables, rendered as HTML tables: one source of truth for both formats.
     let markdown = markdown(report);
     let mut body = String::new();
@@ -837,7 +810,7 @@ mod tests {
         )];
         let zoo = vec![ZooCell {
             entry: LostUpdate::NAME.to_owned(),
-            checker: checker.kind().to_owned(),
+            checker: checker.kind().name().to_owned(),
             expected: LostUpdate::CAUGHT_AS,
             broken: check(&instance.clone().with_variant(Variant::Broken), &checker),
             correct: check(&instance.with_variant(Variant::Correct), &checker),

@@ -9,11 +9,13 @@ pub(crate) mod model;
 mod real;
 pub mod registry;
 mod shuttle;
+pub(crate) mod tracking;
 
 pub use self::loom::Loom;
 pub use self::real::Real;
 pub use self::shuttle::Shuttle;
-pub use model::{ModelAtomic, TrackedJoin};
+pub use model::ModelAtomic;
+pub use tracking::TrackedJoin;
 
 /// A backend the harness can run a scenario on: it resets per-run state between runs.
 pub trait Harnessed: patterns::Backend {

@@ -1,130 +1,11 @@
 //! What the loom and shuttle backends share: one macro implementing `Backend` over a checker's
-//! mock of std, plus the pieces every harness backend uses (tracked join handles, atomics).
+//! mock of std, and the wrapper that lets the kit's atomic traits cover a checker's atomics.
 
-use super::registry::{Joiner, Registry, ThreadKey, ThreadState};
-use std::panic::Location;
-use std::sync::{Arc, Mutex};
+use super::registry::ThreadKey;
 
 /// A checker's atomic type, wrapped so this crate may implement the kit's atomic traits for it.
 #[derive(Debug)]
 pub struct ModelAtomic<A>(pub(crate) A);
-
-/// The join handle of a thread spawned by a harness backend. The registry keeps the thread too,
-/// so the leak check can join what the scenario forgot.
-pub struct TrackedJoin<T, H> {
-    pub(crate) registry: Arc<Registry>,
-    pub(crate) index: usize,
-    pub(crate) thread: Arc<Tracked<T, H>>,
-}
-
-impl<T, H> std::fmt::Debug for TrackedJoin<T, H> {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("TrackedJoin")
-            .field("index", &self.index)
-            .finish_non_exhaustive()
-    }
-}
-
-/// A checker's (or std's) join handle of a thread whose closure returns `()`.
-pub(crate) trait ThreadHandle: Send + 'static {
-    /// Joins the thread.
-    fn join_thread(self) -> std::thread::Result<()>;
-    /// Whether the thread has finished (real threads only; the model checkers never ask).
-    fn is_finished_thread(&self) -> bool;
-}
-
-/// What a tracked thread shares with whoever joins it: its result once it has finished, and the
-/// underlying join handle until it is joined. One allocation per spawn holds both.
-pub struct Tracked<T, H> {
-    result: Mutex<Option<T>>,
-    handle: Mutex<Option<H>>,
-}
-
-impl<T: Send + 'static, H: ThreadHandle> Tracked<T, H> {
-    /// Spawns a thread with `spawn`, which gets the shared part to hand to [`finish_tracked`],
-    /// and registers it as thread `index` of `registry`.
-    pub(crate) fn spawn(
-        registry: &Registry,
-        index: usize,
-        spawn: impl FnOnce(Arc<Self>) -> H,
-    ) -> Arc<Self> {
-        let thread = Arc::new(Self {
-            result: Mutex::new(None),
-            handle: Mutex::new(None),
-        });
-        let handle = spawn(Arc::clone(&thread));
-        *thread.handle.lock().unwrap_or_else(|p| p.into_inner()) = Some(handle);
-        registry.set_joiner(index, Arc::clone(&thread) as Arc<dyn Joiner>);
-        thread
-    }
-
-    /// Takes the result, once the thread has stored it.
-    fn take_result(&self) -> Option<T> {
-        self.result.lock().unwrap_or_else(|p| p.into_inner()).take()
-    }
-}
-
-impl<T: Send + 'static, H: ThreadHandle> Joiner for Tracked<T, H> {
-    fn join(&self) -> std::thread::Result<()> {
-        let handle = self.handle.lock().unwrap_or_else(|p| p.into_inner()).take();
-        handle.map_or(Ok(()), ThreadHandle::join_thread)
-    }
-    fn is_finished(&self) -> bool {
-        self.handle
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .as_ref()
-            .is_none_or(ThreadHandle::is_finished_thread)
-    }
-}
-
-/// Runs the blocking call `f` of thread `me`, recording that it blocks at `location` meanwhile.
-pub(crate) fn blocking<R>(
-    me: ThreadKey,
-    location: &'static Location<'static>,
-    f: impl FnOnce() -> R,
-) -> R {
-    Registry::with_current(|registry| registry.set_state(me, ThreadState::Blocked(location)));
-    let result = f();
-    Registry::with_current(|registry| registry.set_state(me, ThreadState::Running));
-    result
-}
-
-/// Joins a tracked thread. `yield_now` is the backend's: if the leak check holds the handle (it
-/// joins what the scenario left unjoined), this waits for the result by yielding.
-pub(crate) fn join_tracked<T: Send + 'static, H: ThreadHandle>(
-    handle: TrackedJoin<T, H>,
-    me: ThreadKey,
-    location: &'static Location<'static>,
-    yield_now: fn(),
-) -> std::thread::Result<T> {
-    match handle.registry.take_joiner(handle.index) {
-        Some(joiner) => {
-            blocking(me, location, || joiner.join())?;
-            Ok(handle
-                .thread
-                .take_result()
-                .expect("a joined thread left its result"))
-        }
-        None => loop {
-            if let Some(value) = handle.thread.take_result() {
-                return Ok(value);
-            }
-            yield_now();
-        },
-    }
-}
-
-/// Stores a thread's result and marks it finished; the body of every tracked thread ends here.
-pub(crate) fn finish_tracked<T, H>(
-    registry: &Registry,
-    index: usize,
-    thread: &Tracked<T, H>,
-    value: T,
-) {
-    *thread.result.lock().unwrap_or_else(|p| p.into_inner()) = Some(value);
-    registry.set_state(ThreadKey::Index(index), ThreadState::Finished);
-}
 
 /// Implements the kit's atomic traits for a checker's atomic type wrapped in [`ModelAtomic`].
 macro_rules! model_atomic {
@@ -140,10 +21,6 @@ macro_rules! model_atomic {
             #[track_caller]
             fn store(&self, value: $value, order: std::sync::atomic::Ordering) {
                 self.0.store(value, order)
-            }
-            #[track_caller]
-            fn swap(&self, value: $value, order: std::sync::atomic::Ordering) -> $value {
-                self.0.swap(value, order)
             }
             #[track_caller]
             fn compare_exchange(
@@ -185,7 +62,6 @@ pub(crate) struct ThreadIndex {
 macro_rules! model_backend {
     ($backend:ident, $m:ident, $name:literal, $choose:expr, $index:expr) => {
         model_atomic!($m::sync::atomic::AtomicUsize, usize, int);
-        model_atomic!($m::sync::atomic::AtomicU64, u64, int);
         model_atomic!($m::sync::atomic::AtomicBool, bool);
 
         std::thread_local! {
@@ -223,7 +99,7 @@ macro_rules! model_backend {
                 name: &str,
                 service: bool,
                 f: F,
-            ) -> $crate::backend::model::TrackedJoin<T, $m::thread::JoinHandle<()>>
+            ) -> $crate::backend::tracking::TrackedJoin<T, $m::thread::JoinHandle<()>>
             where
                 F: FnOnce() -> T + Send + 'static,
                 T: Send + 'static,
@@ -231,7 +107,7 @@ macro_rules! model_backend {
                 let registry = $crate::backend::registry::Registry::expect_current($name);
                 let index = registry.add(name, service);
                 let thread_registry = registry.clone();
-                let thread = $crate::backend::model::Tracked::spawn(&registry, index, |shared| {
+                let thread = $crate::backend::tracking::Tracked::spawn(&registry, index, |shared| {
                     // Unnamed for the checker: the registry keeps the name, and the failure
                     // report's thread table shows it. A named shuttle thread costs several
                     // allocations per spawn, measured as a quarter of the harness's overhead per
@@ -239,10 +115,10 @@ macro_rules! model_backend {
                     $m::thread::spawn(move || {
                         (THREAD_INDEX.enter)(index);
                         let value = f();
-                        $crate::backend::model::finish_tracked(&thread_registry, index, &shared, value);
+                        $crate::backend::tracking::finish_tracked(&thread_registry, index, &shared, value);
                     })
                 });
-                $crate::backend::model::TrackedJoin {
+                $crate::backend::tracking::TrackedJoin {
                     registry,
                     index,
                     thread,
@@ -250,7 +126,7 @@ macro_rules! model_backend {
             }
         }
 
-        impl $crate::backend::model::ThreadHandle for $m::thread::JoinHandle<()> {
+        impl $crate::backend::tracking::ThreadHandle for $m::thread::JoinHandle<()> {
             fn join_thread(self) -> std::thread::Result<()> {
                 self.join()
             }
@@ -263,14 +139,10 @@ macro_rules! model_backend {
             type Mutex<T: Send> = $m::sync::Mutex<T>;
             type Guard<'a, T: Send + 'a> = $m::sync::MutexGuard<'a, T>;
             type Condvar = $m::sync::Condvar;
-            type RwLock<T: Send + Sync> = $m::sync::RwLock<T>;
-            type ReadGuard<'a, T: Send + Sync + 'a> = $m::sync::RwLockReadGuard<'a, T>;
-            type WriteGuard<'a, T: Send + Sync + 'a> = $m::sync::RwLockWriteGuard<'a, T>;
             type AtomicUsize = $crate::backend::model::ModelAtomic<$m::sync::atomic::AtomicUsize>;
-            type AtomicU64 = $crate::backend::model::ModelAtomic<$m::sync::atomic::AtomicU64>;
             type AtomicBool = $crate::backend::model::ModelAtomic<$m::sync::atomic::AtomicBool>;
             type JoinHandle<T: Send + 'static> =
-                $crate::backend::model::TrackedJoin<T, $m::thread::JoinHandle<()>>;
+                $crate::backend::tracking::TrackedJoin<T, $m::thread::JoinHandle<()>>;
 
             const NAME: &'static str = $name;
 
@@ -280,7 +152,7 @@ macro_rules! model_backend {
             #[track_caller]
             fn lock<T: Send>(mutex: &Self::Mutex<T>) -> Self::Guard<'_, T> {
                 let location = std::panic::Location::caller();
-                $crate::backend::model::blocking(Self::me(), location, || {
+                $crate::backend::tracking::blocking(Self::me(), location, || {
                     mutex.lock().unwrap_or_else(|p| p.into_inner())
                 })
             }
@@ -293,7 +165,7 @@ macro_rules! model_backend {
                 guard: Self::Guard<'a, T>,
             ) -> Self::Guard<'a, T> {
                 let location = std::panic::Location::caller();
-                $crate::backend::model::blocking(Self::me(), location, || {
+                $crate::backend::tracking::blocking(Self::me(), location, || {
                     condvar.wait(guard).unwrap_or_else(|p| p.into_inner())
                 })
             }
@@ -302,24 +174,6 @@ macro_rules! model_backend {
             }
             fn notify_all(condvar: &Self::Condvar) {
                 condvar.notify_all()
-            }
-
-            fn rwlock<T: Send + Sync>(value: T) -> Self::RwLock<T> {
-                $m::sync::RwLock::new(value)
-            }
-            #[track_caller]
-            fn read<T: Send + Sync>(lock: &Self::RwLock<T>) -> Self::ReadGuard<'_, T> {
-                let location = std::panic::Location::caller();
-                $crate::backend::model::blocking(Self::me(), location, || {
-                    lock.read().unwrap_or_else(|p| p.into_inner())
-                })
-            }
-            #[track_caller]
-            fn write<T: Send + Sync>(lock: &Self::RwLock<T>) -> Self::WriteGuard<'_, T> {
-                let location = std::panic::Location::caller();
-                $crate::backend::model::blocking(Self::me(), location, || {
-                    lock.write().unwrap_or_else(|p| p.into_inner())
-                })
             }
 
             #[track_caller]
@@ -333,7 +187,7 @@ macro_rules! model_backend {
             #[track_caller]
             fn join<T: Send + 'static>(handle: Self::JoinHandle<T>) -> std::thread::Result<T> {
                 let location = std::panic::Location::caller();
-                $crate::backend::model::join_tracked(handle, Self::me(), location, Self::yield_now)
+                $crate::backend::tracking::join_tracked(handle, Self::me(), location, Self::yield_now)
             }
             fn spawn_service<F>(name: &str, f: F) -> Self::JoinHandle<()>
             where
@@ -367,10 +221,6 @@ macro_rules! model_backend {
                         })
                         .clone()
                 })
-            }
-            #[track_caller]
-            fn sleep(duration: std::time::Duration) {
-                patterns::chan::after_in::<Self>(duration).recv();
             }
 
             fn choose(n: usize) -> usize {

@@ -1,7 +1,7 @@
 //! The `Real` backend: `Std`'s locks, atomics and clock on real threads, plus thread tracking.
 
-use super::model::{blocking, finish_tracked, join_tracked, ThreadHandle, Tracked, TrackedJoin};
 use super::registry::{Registry, ThreadKey};
+use super::tracking::{blocking, finish_tracked, join_tracked, ThreadHandle, Tracked, TrackedJoin};
 use super::Harnessed;
 use patterns::time::TimerService;
 use patterns::{Backend, Std};
@@ -83,11 +83,7 @@ impl Backend for Real {
     type Mutex<T: Send> = <Std as Backend>::Mutex<T>;
     type Guard<'a, T: Send + 'a> = <Std as Backend>::Guard<'a, T>;
     type Condvar = <Std as Backend>::Condvar;
-    type RwLock<T: Send + Sync> = <Std as Backend>::RwLock<T>;
-    type ReadGuard<'a, T: Send + Sync + 'a> = <Std as Backend>::ReadGuard<'a, T>;
-    type WriteGuard<'a, T: Send + Sync + 'a> = <Std as Backend>::WriteGuard<'a, T>;
     type AtomicUsize = <Std as Backend>::AtomicUsize;
-    type AtomicU64 = <Std as Backend>::AtomicU64;
     type AtomicBool = <Std as Backend>::AtomicBool;
     type JoinHandle<T: Send + 'static> = RealJoin<T>;
 
@@ -119,20 +115,6 @@ impl Backend for Real {
     fn notify_all(condvar: &Self::Condvar) {
         Std::notify_all(condvar)
     }
-    fn rwlock<T: Send + Sync>(value: T) -> Self::RwLock<T> {
-        Std::rwlock(value)
-    }
-    #[track_caller]
-    fn read<T: Send + Sync>(lock: &Self::RwLock<T>) -> Self::ReadGuard<'_, T> {
-        let location = Location::caller();
-        blocking(me(), location, || Std::read(lock))
-    }
-    #[track_caller]
-    fn write<T: Send + Sync>(lock: &Self::RwLock<T>) -> Self::WriteGuard<'_, T> {
-        let location = Location::caller();
-        blocking(me(), location, || Std::write(lock))
-    }
-
     #[track_caller]
     fn spawn<F, T>(name: &str, f: F) -> Self::JoinHandle<T>
     where
@@ -168,11 +150,6 @@ impl Backend for Real {
     fn timers() -> Arc<TimerService<Self>> {
         static TIMERS: OnceLock<Arc<TimerService<Real>>> = OnceLock::new();
         TIMERS.get_or_init(|| Arc::new(TimerService::new())).clone()
-    }
-    #[track_caller]
-    fn sleep(duration: Duration) {
-        let location = Location::caller();
-        blocking(me(), location, || Std::sleep(duration))
     }
     fn choose(n: usize) -> usize {
         Std::choose(n)

@@ -25,7 +25,7 @@ pub enum Checker {
     },
     /// shuttle's PCT scheduler (probabilistic concurrency testing): finds a bug of depth `d` with
     /// probability at least 1/(n·k^(d-1)) per schedule. Depth must be at least 2 to find a lost
-    /// update (DESIGN section 11).
+    /// update (ARCHITECTURE.md, "Facts about loom and shuttle").
     ShuttlePct {
         /// Schedules to sample.
         iterations: usize,
@@ -92,15 +92,88 @@ impl Checker {
         Checker::Stress { runs }
     }
 
-    /// The checker's short name: `loom`, `shuttle-random`, `shuttle-pct`, `shuttle-dfs`, `stress`.
-    pub fn kind(&self) -> &'static str {
+    /// Which checker this is.
+    pub fn kind(&self) -> CheckerKind {
         match self {
-            Checker::Loom { .. } => "loom",
-            Checker::ShuttleRandom { .. } => "shuttle-random",
-            Checker::ShuttlePct { .. } => "shuttle-pct",
-            Checker::ShuttleDfs { .. } => "shuttle-dfs",
-            Checker::Stress { .. } => "stress",
+            Checker::Loom { .. } => CheckerKind::Loom,
+            Checker::ShuttleRandom { .. } => CheckerKind::ShuttleRandom,
+            Checker::ShuttlePct { .. } => CheckerKind::ShuttlePct,
+            Checker::ShuttleDfs { .. } => CheckerKind::ShuttleDfs,
+            Checker::Stress { .. } => CheckerKind::Stress,
         }
+    }
+}
+
+/// The checkers by name: the one definition the command line, the report, replay files and the
+/// tests take a checker's name, description and instance size from. Adding a checker means a
+/// variant here and in [`Checker`]; every `match` the compiler then flags is a place that must
+/// say what the new checker does.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum CheckerKind {
+    /// [`Checker::Loom`].
+    Loom,
+    /// [`Checker::ShuttleRandom`].
+    ShuttleRandom,
+    /// [`Checker::ShuttlePct`].
+    ShuttlePct,
+    /// [`Checker::ShuttleDfs`].
+    ShuttleDfs,
+    /// [`Checker::Stress`].
+    Stress,
+}
+
+impl CheckerKind {
+    /// Every checker, in the order reports list them.
+    pub const ALL: [CheckerKind; 5] = [
+        CheckerKind::Loom,
+        CheckerKind::ShuttleRandom,
+        CheckerKind::ShuttlePct,
+        CheckerKind::ShuttleDfs,
+        CheckerKind::Stress,
+    ];
+
+    /// The name on the command line and in reports: `loom`, `shuttle-random`, `shuttle-pct`,
+    /// `shuttle-dfs`, `stress`.
+    pub fn name(self) -> &'static str {
+        match self {
+            CheckerKind::Loom => "loom",
+            CheckerKind::ShuttleRandom => "shuttle-random",
+            CheckerKind::ShuttlePct => "shuttle-pct",
+            CheckerKind::ShuttleDfs => "shuttle-dfs",
+            CheckerKind::Stress => "stress",
+        }
+    }
+
+    /// One line on what the checker does, for `--help` and error messages.
+    pub fn about(self) -> &'static str {
+        match self {
+            CheckerKind::Loom => "every interleaving (DPOR), or those within a preemption bound",
+            CheckerKind::ShuttleRandom => "shuttle's random scheduler: sampled schedules",
+            CheckerKind::ShuttlePct => "shuttle's PCT scheduler: sampled, with depth guarantees",
+            CheckerKind::ShuttleDfs => "shuttle's depth-first enumeration: tiny instances only",
+            CheckerKind::Stress => "real threads on real cores, many runs",
+        }
+    }
+
+    /// The checker called `name` (see [`CheckerKind::name`]).
+    pub fn from_name(name: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|kind| kind.name() == name)
+    }
+
+    /// Whether it enumerates schedules (loom, DFS) rather than sampling them: enumerating
+    /// checkers run the small instance by default, and a sharded run splits their scenarios
+    /// rather than their iterations.
+    pub fn enumerates(self) -> bool {
+        match self {
+            CheckerKind::Loom | CheckerKind::ShuttleDfs => true,
+            CheckerKind::ShuttleRandom | CheckerKind::ShuttlePct | CheckerKind::Stress => false,
+        }
+    }
+}
+
+impl fmt::Display for CheckerKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
     }
 }
 

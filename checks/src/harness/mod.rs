@@ -36,17 +36,17 @@
 
 mod checker;
 pub mod replay;
-mod report;
 mod run_loom;
 mod run_shuttle;
 mod run_stress;
+mod verdict;
 
-pub use checker::Checker;
+pub use checker::{Checker, CheckerKind};
 pub use replay::{replay_file, ReplayFile};
-pub use report::{
+pub use run_loom::loom_builder;
+pub use verdict::{
     Coverage, FailureKind, FailureReport, ReplayHandle, Stats, ThreadReport, Verdict,
 };
-pub use run_loom::loom_builder;
 
 use crate::backend::registry::{Registry, ThreadSnapshot, ThreadState};
 use crate::backend::Harnessed;
@@ -56,10 +56,12 @@ use std::any::Any;
 use std::fmt::Debug;
 use std::sync::Arc;
 
+pub(crate) use patterns::panic_message;
+
 /// One property of one pattern, written once, run by every checker.
 ///
 /// `run` builds the pattern on backend `B`, drives a workload, and asserts the invariant (with
-/// [`invariant!`]). The struct's fields are the instance's size, so loom gets [`Scenario::small`]
+/// [`invariant!`](crate::invariant!)). The struct's fields are the instance's size, so loom gets [`Scenario::small`]
 /// and shuttle and real threads get [`Scenario::large`]; they are serialized into replay files.
 pub trait Scenario: Clone + Debug + Serialize + DeserializeOwned + Send + Sync + 'static {
     /// The scenario's name, `pattern::property`, stating the property.
@@ -106,7 +108,7 @@ pub fn invariant_of<S: Scenario>() -> String {
     }
 }
 
-/// How an [`invariant!`] panic message starts.
+/// How an [`invariant!`](crate::invariant!) panic message starts.
 pub const INVARIANT_PREFIX: &str = "invariant violated: ";
 
 /// The panic that stops a run whose budget (schedules or time) is spent; never a failure.
@@ -148,17 +150,6 @@ pub(crate) fn execute<B: Harnessed, S: Scenario>(scenario: &S, registry: &Arc<Re
     scenario.run::<B>();
     registry.join_leftovers();
     B::end_run();
-}
-
-/// The text of a panic payload.
-pub(crate) fn panic_message(payload: &(dyn Any + Send)) -> String {
-    if let Some(message) = payload.downcast_ref::<String>() {
-        message.clone()
-    } else if let Some(message) = payload.downcast_ref::<&str>() {
-        (*message).to_owned()
-    } else {
-        "(a panic with a non-string payload)".to_owned()
-    }
 }
 
 /// Whether a panic is the harness's own budget stop.

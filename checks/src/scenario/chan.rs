@@ -1,8 +1,8 @@
 //! Scenarios of the kit's channel: delivery, order, close and select.
 
-use super::sorted;
 use crate::harness::Scenario;
 use crate::invariant;
+use crate::support::sorted;
 use patterns::chan::{self, RecvArm, RecvTimeoutError, Select, Selected, SendArm, SendError};
 use patterns::Backend;
 use serde::{Deserialize, Serialize};

@@ -1,10 +1,10 @@
 //! Scenarios of fan-out and fan-in.
 
-use super::sorted;
 use crate::harness::Scenario;
 use crate::invariant;
-use patterns::fan::{self, send_or_done};
+use crate::support::sorted;
 use patterns::{chan, Backend, Context};
+use patterns::{fan, or_done};
 use serde::{Deserialize, Serialize};
 
 /// Merging several inputs: the output is exactly the union of the inputs, each input's order is
@@ -106,7 +106,7 @@ impl Scenario for EarlyStopLeavesNoThreadBlocked {
                 let ctx = ctx.clone();
                 drop(B::spawn(&format!("producer-{input}"), move || {
                     let mut next = input * 1000;
-                    while send_or_done(&ctx, &tx, next).is_ok() {
+                    while or_done::send(&ctx, &tx, next).is_ok() {
                         next += 1;
                     }
                 }));

@@ -4,22 +4,14 @@
 //! `small()` is what loom explores exhaustively (at most 5 threads, main and timer included);
 //! `large()` is what shuttle samples and real threads stress.
 
-pub mod bounded;
 pub mod chan;
 pub mod context;
 pub mod errgroup;
 pub mod fan;
-pub mod gauge;
+pub mod limiter;
 pub mod pipeline;
 pub mod request;
 pub mod semaphore;
 pub mod time;
 pub mod wait_group;
 pub mod worker_pool;
-
-/// Sorts a copy of `values`, for comparing multisets.
-pub(crate) fn sorted<T: Ord + Clone>(values: &[T]) -> Vec<T> {
-    let mut values = values.to_vec();
-    values.sort();
-    values
-}

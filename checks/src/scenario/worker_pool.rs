@@ -1,9 +1,9 @@
 //! Scenarios of the worker pool: every job accounted for once, the concurrency bound, shutdown and
 //! cancel.
 
-use super::gauge::Gauge;
 use crate::harness::Scenario;
 use crate::invariant;
+use crate::support::gauge::Gauge;
 use patterns::worker_pool::{Options, Outcome, SubmitError, WorkerPool};
 use patterns::{Backend, Context};
 use serde::{Deserialize, Serialize};

@@ -5,12 +5,12 @@
 //! with `send on closed channel`. Only a sender knows when sending is over.
 //! Here the kit hands the value back (`SendError::Closed(v)`), never losing it, and the producer,
 //! like Go's runtime, treats that as the bug it is.
-//! Correct: the consumer cancels a context; the producer sends with `send_or_done` and stops.
+//! Correct: the consumer cancels a context; the producer sends with `or_done::send` and stops.
 
 use super::{Mistake, Variant};
 use crate::harness::{FailureKind, Scenario};
 use crate::invariant;
-use patterns::{chan, fan, Backend, Context};
+use patterns::{chan, or_done, Backend, Context};
 use serde::{Deserialize, Serialize};
 
 /// A producer streams values; the consumer stops early. No value may vanish: each is received,
@@ -50,7 +50,7 @@ impl Scenario for CloseFromReceiver {
         let values = self.values;
         let producer = B::spawn("producer", move || {
             for value in 0..values {
-                match fan::send_or_done(&ctx, &tx, value) {
+                match or_done::send(&ctx, &tx, value) {
                     Ok(()) => {}
                     // The context said stop: the value comes back, nothing more is produced.
                     Err((_, Some(_))) => return (value + 1, 1),

@@ -18,14 +18,14 @@ use std::sync::Arc;
 
 /// Threads wait at a gate; once it opens, every one of them passes.
 #[derive(Clone, Debug, Serialize, Deserialize)]
-pub struct NotifyOneForAll {
+pub struct LostWakeup {
     /// Threads waiting at the gate.
     pub waiters: usize,
     /// Correct (`notify_all`) or broken (`notify_one`).
     pub variant: Variant,
 }
 
-impl Scenario for NotifyOneForAll {
+impl Scenario for LostWakeup {
     const NAME: &'static str = "zoo::lost_wakeup";
     const INVARIANT: &'static str = "every waiter passes once the gate opens";
     fn small() -> Self {
@@ -68,7 +68,7 @@ impl Scenario for NotifyOneForAll {
     }
 }
 
-impl Mistake for NotifyOneForAll {
+impl Mistake for LostWakeup {
     const CAUGHT_AS: FailureKind = FailureKind::Deadlock;
     fn with_variant(self, variant: Variant) -> Self {
         Self { variant, ..self }

@@ -4,21 +4,21 @@
 
 pub mod cancel_not_propagated;
 pub mod check_then_act;
-pub mod child_never_cancelled;
+pub mod child_context_never_cancelled;
 pub mod close_from_receiver;
+pub mod consumer_holds_sender;
 pub mod double_close;
 pub mod forgotten_cancel;
-pub mod forgotten_close;
-pub mod ignores_done;
-pub mod lock_order;
+pub mod lock_order_inversion;
 pub mod lost_update;
 pub mod lost_wakeup;
-pub mod permit_leak;
+pub mod semaphore_permit_leak;
 pub mod send_without_receiver;
 pub mod stage_forgets_close;
 pub mod unbounded_spawning;
-pub mod wait_group_add_inside;
-pub mod wait_group_misuse;
+pub mod wait_group_add_inside_thread;
+pub mod wait_group_done_twice;
+pub mod worker_ignores_done;
 
 use crate::harness::{check, replay_file, Checker, FailureKind, Scenario, Stats};
 use serde::{Deserialize, Serialize};

@@ -8,7 +8,7 @@
 use super::{Mistake, Variant};
 use crate::harness::{FailureKind, Scenario};
 use crate::invariant;
-use crate::scenario::gauge::Gauge;
+use crate::support::gauge::Gauge;
 use patterns::worker_pool::{Options, WorkerPool};
 use patterns::{Backend, Context};
 use serde::{Deserialize, Serialize};

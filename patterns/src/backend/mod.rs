@@ -14,7 +14,7 @@ pub use std_backend::Std;
 
 use crate::time::TimerService;
 use std::fmt::Debug;
-use std::ops::{Deref, DerefMut};
+use std::ops::DerefMut;
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
 use std::time::Duration;
@@ -27,8 +27,6 @@ pub trait Atomic<V: Copy>: Send + Sync + 'static {
     fn load(&self, order: Ordering) -> V;
     /// Stores `value`.
     fn store(&self, value: V, order: Ordering);
-    /// Stores `value`, returning the previous value.
-    fn swap(&self, value: V, order: Ordering) -> V;
     /// Stores `new` if the cell holds `current`; returns the previous value either way.
     fn compare_exchange(
         &self,
@@ -61,16 +59,8 @@ pub trait Backend: Copy + Default + Debug + Send + Sync + 'static {
     type Guard<'a, T: Send + 'a>: DerefMut<Target = T>;
     /// A condition variable, used with a [`Backend::Guard`].
     type Condvar: Send + Sync;
-    /// A reader-writer lock protecting a `T`.
-    type RwLock<T: Send + Sync>: Send + Sync;
-    /// The guard of a read-locked [`Backend::RwLock`].
-    type ReadGuard<'a, T: Send + Sync + 'a>: Deref<Target = T>;
-    /// The guard of a write-locked [`Backend::RwLock`].
-    type WriteGuard<'a, T: Send + Sync + 'a>: DerefMut<Target = T>;
     /// An atomic `usize`.
     type AtomicUsize: AtomicInt<usize>;
-    /// An atomic `u64`.
-    type AtomicU64: AtomicInt<u64>;
     /// An atomic `bool`.
     type AtomicBool: Atomic<bool>;
     /// The handle of a spawned thread.
@@ -98,13 +88,6 @@ pub trait Backend: Copy + Default + Debug + Send + Sync + 'static {
     fn notify_one(condvar: &Self::Condvar);
     /// Wakes every thread waiting on `condvar`.
     fn notify_all(condvar: &Self::Condvar);
-
-    /// A new reader-writer lock holding `value`.
-    fn rwlock<T: Send + Sync>(value: T) -> Self::RwLock<T>;
-    /// Locks `lock` for reading.
-    fn read<T: Send + Sync>(lock: &Self::RwLock<T>) -> Self::ReadGuard<'_, T>;
-    /// Locks `lock` for writing.
-    fn write<T: Send + Sync>(lock: &Self::RwLock<T>) -> Self::WriteGuard<'_, T>;
 
     /// Spawns a thread named `name` running `f`.
     fn spawn<F, T>(name: &str, f: F) -> Self::JoinHandle<T>
@@ -134,8 +117,6 @@ pub trait Backend: Copy + Default + Debug + Send + Sync + 'static {
     ) -> Self::Guard<'a, T>;
     /// The timer service of this backend (of the current model execution, for the model backends).
     fn timers() -> Arc<TimerService<Self>>;
-    /// Blocks the calling thread for `duration` of this backend's time.
-    fn sleep(duration: Duration);
 
     /// A choice among `n` equally valid alternatives (which ready `select` arm to take). [`Std`]
     /// draws it from a cheap thread-local generator; shuttle lets its scheduler choose, so both

@@ -6,7 +6,7 @@
 
 use super::{Atomic, AtomicInt, Backend};
 use crate::time::TimerService;
-use parking_lot::{Condvar, Mutex, MutexGuard, RwLock, RwLockReadGuard, RwLockWriteGuard};
+use parking_lot::{Condvar, Mutex, MutexGuard};
 use std::cell::Cell;
 use std::sync::atomic::{self, Ordering};
 use std::sync::{Arc, OnceLock};
@@ -30,10 +30,6 @@ macro_rules! std_atomic {
             #[inline]
             fn store(&self, value: $value, order: Ordering) {
                 <$atomic>::store(self, value, order)
-            }
-            #[inline]
-            fn swap(&self, value: $value, order: Ordering) -> $value {
-                <$atomic>::swap(self, value, order)
             }
             #[inline]
             fn compare_exchange(
@@ -63,7 +59,6 @@ macro_rules! std_atomic {
 }
 
 std_atomic!(atomic::AtomicUsize, usize, int);
-std_atomic!(atomic::AtomicU64, u64, int);
 std_atomic!(atomic::AtomicBool, bool);
 
 /// The instant `Std::now` counts from: the first time anything asked for it.
@@ -76,11 +71,7 @@ impl Backend for Std {
     type Mutex<T: Send> = Mutex<T>;
     type Guard<'a, T: Send + 'a> = MutexGuard<'a, T>;
     type Condvar = Condvar;
-    type RwLock<T: Send + Sync> = RwLock<T>;
-    type ReadGuard<'a, T: Send + Sync + 'a> = RwLockReadGuard<'a, T>;
-    type WriteGuard<'a, T: Send + Sync + 'a> = RwLockWriteGuard<'a, T>;
     type AtomicUsize = atomic::AtomicUsize;
-    type AtomicU64 = atomic::AtomicU64;
     type AtomicBool = atomic::AtomicBool;
     type JoinHandle<T: Send + 'static> = std::thread::JoinHandle<T>;
 
@@ -117,21 +108,6 @@ impl Backend for Std {
     #[inline]
     fn notify_all(condvar: &Condvar) {
         condvar.notify_all();
-    }
-
-    #[inline]
-    fn rwlock<T: Send + Sync>(value: T) -> RwLock<T> {
-        RwLock::new(value)
-    }
-    #[inline]
-    #[track_caller]
-    fn read<T: Send + Sync>(lock: &RwLock<T>) -> RwLockReadGuard<'_, T> {
-        lock.read()
-    }
-    #[inline]
-    #[track_caller]
-    fn write<T: Send + Sync>(lock: &RwLock<T>) -> RwLockWriteGuard<'_, T> {
-        lock.write()
     }
 
     fn spawn<F, T>(name: &str, f: F) -> std::thread::JoinHandle<T>
@@ -178,10 +154,6 @@ impl Backend for Std {
         // One timer thread for the whole process, started by the first timer, like Go's runtime.
         static TIMERS: OnceLock<Arc<TimerService<Std>>> = OnceLock::new();
         TIMERS.get_or_init(|| Arc::new(TimerService::new())).clone()
-    }
-    #[track_caller]
-    fn sleep(duration: Duration) {
-        std::thread::sleep(duration)
     }
 
     #[inline]

@@ -17,14 +17,14 @@ use std::sync::Arc;
 /// Concurrent requests each derive a context from the server's; once they have all finished,
 /// the server context has no children left.
 #[derive(Clone, Debug, Serialize, Deserialize)]
-pub struct ChildNeverCancelled {
+pub struct ChildContextNeverCancelled {
     /// Concurrent requests.
     pub requests: usize,
     /// Correct (each request cancels its context) or broken (cancellers kept forever).
     pub variant: Variant,
 }
 
-impl Scenario for ChildNeverCancelled {
+impl Scenario for ChildContextNeverCancelled {
     const NAME: &'static str = "zoo::child_context_never_cancelled";
     const INVARIANT: &'static str = "a finished request leaves no child context behind";
     fn small() -> Self {
@@ -67,7 +67,7 @@ impl Scenario for ChildNeverCancelled {
     }
 }
 
-impl Mistake for ChildNeverCancelled {
+impl Mistake for ChildContextNeverCancelled {
     const CAUGHT_AS: FailureKind = FailureKind::Assertion;
     const DETERMINISTIC: bool = true;
     fn with_variant(self, variant: Variant) -> Self {

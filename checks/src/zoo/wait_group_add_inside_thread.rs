@@ -21,14 +21,14 @@ use std::sync::Arc;
 
 /// Workers do one unit each; once `wait` returns, every unit is done.
 #[derive(Clone, Debug, Serialize, Deserialize)]
-pub struct AddInsideThread {
+pub struct WaitGroupAddInsideThread {
     /// Worker threads.
     pub workers: usize,
     /// Correct (add before spawning) or broken (each worker adds itself).
     pub variant: Variant,
 }
 
-impl Scenario for AddInsideThread {
+impl Scenario for WaitGroupAddInsideThread {
     const NAME: &'static str = "zoo::wait_group_add_inside_thread";
     const INVARIANT: &'static str = "wait returns only after every worker is done";
     fn small() -> Self {
@@ -75,7 +75,7 @@ impl Scenario for AddInsideThread {
     }
 }
 
-impl Mistake for AddInsideThread {
+impl Mistake for WaitGroupAddInsideThread {
     const CAUGHT_AS: FailureKind = FailureKind::Assertion;
     fn with_variant(self, variant: Variant) -> Self {
         Self { variant, ..self }

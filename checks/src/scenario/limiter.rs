@@ -2,7 +2,7 @@
 
 use crate::harness::Scenario;
 use crate::invariant;
-use patterns::bounded::{Idiom, Limiter};
+use patterns::limiter::{Idiom, Limiter};
 use patterns::{Atomic, AtomicInt, Backend, Context, CtxError};
 use serde::{Deserialize, Serialize};
 use std::sync::atomic::Ordering;
@@ -23,7 +23,7 @@ pub struct CallsNeverExceedLimit {
 }
 
 impl Scenario for CallsNeverExceedLimit {
-    const NAME: &'static str = "bounded::calls_never_exceed_limit";
+    const NAME: &'static str = "limiter::calls_never_exceed_limit";
     // Exhaustive: 250,500 schedules, 27 s (two callers, a cancel racing them); bound 3 would
     // explore 616.
     const LOOM_PREEMPTION_BOUND: Option<usize> = None;

@@ -6,7 +6,7 @@ use std::sync::atomic::Ordering;
 /// Counts the threads inside a section and remembers the peak, for "never more than k at once".
 ///
 /// ```
-/// use checks::scenario::gauge::Gauge;
+/// use checks::support::gauge::Gauge;
 /// use patterns::Std;
 ///
 /// let gauge = Gauge::<Std>::new();

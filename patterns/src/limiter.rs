@@ -17,7 +17,7 @@
 //! and the semaphore type (`x/sync/semaphore`, here [`Semaphore`]).
 //!
 //! ```
-//! use patterns::bounded::{Idiom, Limiter};
+//! use patterns::limiter::{Idiom, Limiter};
 //! use patterns::Context;
 //!
 //! let limiter = Limiter::new(Idiom::TokenChannel, 2);

@@ -10,12 +10,12 @@
 //!
 //! The dispatcher keeps the jobs channel open for later work and stops its workers by cancelling;
 //! the worker sits in its receive forever, and `cancel(); wg.Wait()` never returns.
-//! Correct: every blocking receive is a select with `ctx.Done()` (here `fan::recv_or_done`).
+//! Correct: every blocking receive is a select with `ctx.Done()` (here `or_done::recv`).
 
 use super::{Mistake, Variant};
 use crate::harness::{FailureKind, Scenario};
 use crate::invariant;
-use patterns::{chan, fan, Atomic, AtomicInt, Backend, Context};
+use patterns::{chan, or_done, Atomic, AtomicInt, Backend, Context};
 use serde::{Deserialize, Serialize};
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
@@ -23,7 +23,7 @@ use std::sync::Arc;
 /// Workers take jobs until their context is cancelled; after the cancel every worker returns and
 /// every job is processed or still queued.
 #[derive(Clone, Debug, Serialize, Deserialize)]
-pub struct IgnoresDone {
+pub struct WorkerIgnoresDone {
     /// Worker threads.
     pub workers: usize,
     /// Jobs queued before the cancel.
@@ -32,7 +32,7 @@ pub struct IgnoresDone {
     pub variant: Variant,
 }
 
-impl Scenario for IgnoresDone {
+impl Scenario for WorkerIgnoresDone {
     const NAME: &'static str = "zoo::worker_ignores_done";
     const INVARIANT: &'static str = "cancelling the context stops every worker";
     fn small() -> Self {
@@ -60,7 +60,7 @@ impl Scenario for IgnoresDone {
                 let (ctx, jobs, processed) = (ctx.clone(), jobs.clone(), Arc::clone(&processed));
                 B::spawn(&format!("worker-{w}"), move || loop {
                     let job = match variant {
-                        Variant::Correct => fan::recv_or_done(&ctx, &jobs),
+                        Variant::Correct => or_done::recv(&ctx, &jobs),
                         Variant::Broken => jobs.recv(),
                     };
                     if job.is_none() {
@@ -88,7 +88,7 @@ impl Scenario for IgnoresDone {
     }
 }
 
-impl Mistake for IgnoresDone {
+impl Mistake for WorkerIgnoresDone {
     const CAUGHT_AS: FailureKind = FailureKind::Deadlock;
     const DETERMINISTIC: bool = true;
     fn with_variant(self, variant: Variant) -> Self {

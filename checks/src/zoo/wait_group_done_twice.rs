@@ -11,14 +11,14 @@ use serde::{Deserialize, Serialize};
 
 /// Workers signal a WaitGroup; the waiter returns once all are done.
 #[derive(Clone, Debug, Serialize, Deserialize)]
-pub struct DoneTwice {
+pub struct WaitGroupDoneTwice {
     /// Worker threads.
     pub workers: usize,
     /// Correct (one `done` each) or broken (the last worker calls `done` twice).
     pub variant: Variant,
 }
 
-impl Scenario for DoneTwice {
+impl Scenario for WaitGroupDoneTwice {
     const NAME: &'static str = "zoo::wait_group_done_twice";
     const INVARIANT: &'static str = "one done per add: the counter never goes negative";
     fn small() -> Self {
@@ -55,7 +55,7 @@ impl Scenario for DoneTwice {
     }
 }
 
-impl Mistake for DoneTwice {
+impl Mistake for WaitGroupDoneTwice {
     const CAUGHT_AS: FailureKind = FailureKind::Panic;
     const DETERMINISTIC: bool = true;
     fn with_variant(self, variant: Variant) -> Self {

@@ -24,7 +24,7 @@ use serde::{Deserialize, Serialize};
 /// A burst of invalid requests under a limit: every task returns its validation error, none
 /// waits forever for a permit.
 #[derive(Clone, Debug, Serialize, Deserialize)]
-pub struct PermitLeak {
+pub struct SemaphorePermitLeak {
     /// Tasks, one thread each, all failing validation; more than `limit`.
     pub tasks: usize,
     /// Permits.
@@ -33,7 +33,7 @@ pub struct PermitLeak {
     pub variant: Variant,
 }
 
-impl Scenario for PermitLeak {
+impl Scenario for SemaphorePermitLeak {
     const NAME: &'static str = "zoo::semaphore_permit_leak";
     const INVARIANT: &'static str = "every task finishes: permits come back on every path";
     fn small() -> Self {
@@ -92,7 +92,7 @@ fn validate(task: usize) -> Result<(), String> {
     Err(format!("task {task}: invalid request"))
 }
 
-impl Mistake for PermitLeak {
+impl Mistake for SemaphorePermitLeak {
     const CAUGHT_AS: FailureKind = FailureKind::Deadlock;
     const DETERMINISTIC: bool = true;
     fn with_variant(self, variant: Variant) -> Self {

@@ -1,0 +1,219 @@
+//! Tidy: the rules of ARCHITECTURE.md that a machine can check, so the code, the README and the
+//! architecture page cannot drift apart unnoticed.
+
+use std::collections::BTreeSet;
+use std::path::{Path, PathBuf};
+
+/// The workspace root.
+fn root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .expect("xtask lives in the workspace")
+        .to_path_buf()
+}
+
+/// Every file below `dir` whose name ends with one of `extensions`, skipping build output, git
+/// and the test fixtures.
+fn files(dir: &Path, extensions: &[&str]) -> Vec<PathBuf> {
+    let mut found = Vec::new();
+    let mut pending = vec![dir.to_path_buf()];
+    while let Some(dir) = pending.pop() {
+        let entries = std::fs::read_dir(&dir).unwrap_or_else(|e| panic!("{}: {e}", dir.display()));
+        for entry in entries {
+            let path = entry.expect("a directory entry").path();
+            let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("");
+            if path.is_dir() {
+                if !matches!(name, "target" | ".git" | "fixtures") {
+                    pending.push(path);
+                }
+            } else if extensions.iter().any(|ext| name.ends_with(ext)) {
+                found.push(path);
+            }
+        }
+    }
+    found.sort();
+    found
+}
+
+fn read(path: &Path) -> String {
+    std::fs::read_to_string(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+}
+
+fn relative(path: &Path) -> String {
+    path.strip_prefix(root())
+        .unwrap_or(path)
+        .display()
+        .to_string()
+}
+
+/// Rule: every Rust file opens with a `//!` line saying what it is.
+#[test]
+fn every_rust_file_opens_with_a_module_doc() {
+    let missing: Vec<String> = files(&root(), &[".rs"])
+        .into_iter()
+        .filter(|path| !read(path).starts_with("//!"))
+        .map(|path| relative(&path))
+        .collect();
+    assert!(
+        missing.is_empty(),
+        "these files do not open with a `//!` line saying what they are: {missing:?}"
+    );
+}
+
+/// The zoo entries of the catalog, without their `zoo::` prefix.
+fn catalog_zoo() -> BTreeSet<String> {
+    checks::catalog::zoo()
+        .iter()
+        .map(|zoo| {
+            zoo.entry
+                .name
+                .strip_prefix("zoo::")
+                .unwrap_or_else(|| panic!("zoo entry {} is not named zoo::…", zoo.entry.name))
+                .to_owned()
+        })
+        .collect()
+}
+
+/// Rule: every zoo file is named as its entry, and every entry has its file.
+#[test]
+fn zoo_files_are_named_as_their_entries() {
+    let files: BTreeSet<String> = files(&root().join("checks/src/zoo"), &[".rs"])
+        .iter()
+        .filter_map(|path| path.file_stem()?.to_str().map(str::to_owned))
+        .filter(|stem| stem != "mod")
+        .collect();
+    let entries = catalog_zoo();
+    assert_eq!(
+        files, entries,
+        "checks/src/zoo/ holds one file per zoo entry, named as the entry (left: files, right: \
+         catalog entries)"
+    );
+}
+
+/// Rule: every scenario `pattern::property` lives in `checks/src/scenario/pattern.rs`.
+#[test]
+fn scenarios_live_in_the_module_of_their_pattern() {
+    let misplaced: Vec<String> = checks::catalog::scenarios()
+        .iter()
+        .filter(|entry| {
+            !root()
+                .join("checks/src/scenario")
+                .join(format!("{}.rs", entry.pattern()))
+                .exists()
+        })
+        .map(|entry| entry.name.to_owned())
+        .collect();
+    assert!(
+        misplaced.is_empty(),
+        "no checks/src/scenario/<pattern>.rs for {misplaced:?}"
+    );
+}
+
+/// Rule: the README's zoo table lists exactly the catalog's entries, each with the failure kind
+/// the entry is caught as and whether it fails on every schedule.
+#[test]
+fn readme_zoo_table_matches_the_catalog() {
+    let readme = read(&root().join("README.md"));
+    let table = readme
+        .split("| entry | caught as | on every schedule? |")
+        .nth(1)
+        .expect("the README has the zoo table (| entry | caught as | on every schedule? |)");
+    let mut rows = std::collections::BTreeMap::new();
+    for line in table.lines().skip(2) {
+        if !line.starts_with('|') {
+            break;
+        }
+        let cells: Vec<&str> = line.split('|').map(str::trim).collect();
+        let name = cells[1]
+            .split('`')
+            .nth(1)
+            .unwrap_or_else(|| panic!("no `entry` in README row {line:?}"));
+        rows.insert(name.to_owned(), (cells[2].to_owned(), cells[3].to_owned()));
+    }
+    let listed: BTreeSet<String> = rows.keys().cloned().collect();
+    assert_eq!(
+        listed,
+        catalog_zoo(),
+        "the README's zoo table and the catalog disagree (left: README, right: catalog)"
+    );
+    for zoo in checks::catalog::zoo() {
+        let name = zoo.entry.name.trim_start_matches("zoo::");
+        let (caught_as, every) = &rows[name];
+        assert!(
+            caught_as.starts_with(&zoo.caught_as.to_string()),
+            "README says {name} is caught as {caught_as:?}; the catalog says {}",
+            zoo.caught_as
+        );
+        let expected = if zoo.deterministic { "yes" } else { "no" };
+        assert_eq!(
+            every, expected,
+            "README's 'on every schedule?' for {name} disagrees with Mistake::DETERMINISTIC"
+        );
+    }
+}
+
+/// Rule: nothing in the repository cites a document outside it; users cannot see it.
+#[test]
+fn no_reference_leaves_the_repository() {
+    const OUTSIDE: [&str; 4] = ["../shared", "DESIGN section", "DESIGN.md", "STYLE.md"];
+    let offending: Vec<String> = files(&root(), &[".rs", ".md", ".toml", ".go", "run"])
+        .into_iter()
+        .filter(|path| !path.ends_with("xtask/tests/tidy.rs"))
+        .filter_map(|path| {
+            let text = read(&path);
+            let cited: Vec<&str> = OUTSIDE
+                .iter()
+                .copied()
+                .filter(|needle| text.contains(needle))
+                .collect();
+            (!cited.is_empty()).then(|| format!("{} cites {cited:?}", relative(&path)))
+        })
+        .collect();
+    assert!(
+        offending.is_empty(),
+        "point to ARCHITECTURE.md or docs/ instead: {offending:?}"
+    );
+}
+
+/// Rule: every source path that ARCHITECTURE.md and the README name exists, so the code map
+/// moves when the code does. A path under a `### \`crate/\`` heading may be written relative to
+/// that crate (`src/chan/`).
+#[test]
+fn paths_named_in_the_docs_exist() {
+    const CRATES: [&str; 5] = ["patterns/", "checks/", "benches/", "xtask/", "docs/"];
+    let mut missing = Vec::new();
+    let mut checked = 0;
+    for doc in ["ARCHITECTURE.md", "README.md"] {
+        let mut crate_dir = String::new();
+        for line in read(&root().join(doc)).lines() {
+            if let Some(heading) = line.strip_prefix("### `") {
+                crate_dir = heading.split('`').next().unwrap_or("").to_owned();
+            } else if line.starts_with("## ") {
+                crate_dir.clear();
+            }
+            for quoted in line.split('`').skip(1).step_by(2) {
+                let looks_like_path = (quoted.ends_with(".rs") || quoted.ends_with('/'))
+                    && quoted.contains('/')
+                    && !quoted.contains(['<', '*', ' ', ':']);
+                let path = if CRATES.iter().any(|dir| quoted.starts_with(dir)) {
+                    quoted.to_owned()
+                } else if quoted.starts_with("src/") || quoted.starts_with("tests/") {
+                    format!("{crate_dir}{quoted}")
+                } else {
+                    continue;
+                };
+                if looks_like_path {
+                    checked += 1;
+                    if !root().join(&path).exists() {
+                        missing.push(format!("{doc}: {path}"));
+                    }
+                }
+            }
+        }
+    }
+    assert!(
+        checked > 10,
+        "only {checked} paths found: is the parsing broken?"
+    );
+    assert!(missing.is_empty(), "named but not there: {missing:?}");
+}
