@@ -61,6 +61,7 @@ macro_rules! for_each_scenario {
             wait_group_wait_returns_after_every_done => $crate::scenario::wait_group::WaitReturnsAfterEveryDone,
             context_cancel_reaches_every_descendant => $crate::scenario::context::CancelReachesEveryDescendant,
             context_deadline_or_cancel_set_once => $crate::scenario::context::DeadlineOrCancelSetOnce,
+            context_cancel_is_synchronous => $crate::scenario::context::CancelIsSynchronous,
             semaphore_holders_never_exceed_capacity => $crate::scenario::semaphore::HoldersNeverExceedCapacity,
             semaphore_cancelled_waiter_takes_no_permit => $crate::scenario::semaphore::CancelledWaiterTakesNoPermit,
             errgroup_first_error_cancels_group => $crate::scenario::errgroup::FirstErrorCancelsGroup,

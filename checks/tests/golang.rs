@@ -500,3 +500,44 @@ go_case!(
         }
     }
 );
+
+// runtime/chan_test.go, TestSelectFairness: with two arms always ready behind two that never are,
+// each ready arm must win about half of the selects. Go's spec: a ready case "is chosen via a
+// uniform pseudo-random selection". Statistical, so `Std` only, with Go's own tolerance: the count
+// must lie within 10 standard deviations of the mean (10,000 trials: 4,500 to 5,500), which a fair
+// select misses with a probability below 10^-20.
+#[test]
+fn select_fairness() {
+    const TRIALS: usize = 10_000;
+    let (c1_tx, c1) = chan::bounded::<u8>(TRIALS + 1);
+    let (c2_tx, c2) = chan::bounded::<u8>(TRIALS + 1);
+    for _ in 0..=TRIALS {
+        c1_tx.send(1).unwrap();
+        c2_tx.send(2).unwrap();
+    }
+    let (_c3_tx, c3) = chan::bounded::<u8>(0);
+    let (_c4_tx, c4) = chan::bounded::<u8>(0);
+    let mut first = 0;
+    for _ in 0..TRIALS {
+        let (mut a3, mut a4) = (RecvArm::new(&c3), RecvArm::new(&c4));
+        let (mut a1, mut a2) = (RecvArm::new(&c1), RecvArm::new(&c2));
+        let selected = Select::new()
+            .recv(&mut a3)
+            .recv(&mut a4)
+            .recv(&mut a1)
+            .recv(&mut a2)
+            .wait();
+        match selected {
+            Selected::Arm(2) => first += 1,
+            Selected::Arm(3) => {}
+            other => panic!("an arm that was never ready won: {other:?}"),
+        }
+    }
+    let mean = TRIALS as f64 / 2.0;
+    let sigma = (TRIALS as f64).sqrt() / 2.0;
+    assert!(
+        (first as f64 - mean).abs() <= 10.0 * sigma,
+        "unfair select: the first ready arm won {first} of {TRIALS} (expected {mean} ± {})",
+        10.0 * sigma
+    );
+}

@@ -87,8 +87,8 @@ struct NodeState<B: Backend> {
     err: Option<CtxError>,
     /// The live cancellable children. Taken whole on cancel; a child that cancels itself removes
     /// its own entry, so the slab never holds more entries than there are live children. Keys are
-    /// reused, so a child removes its key at most once: only the cancel that set its `err` does
-    /// (see [`Node::cancel`]).
+    /// reused, so a child removes its key only while it still points at the child (see
+    /// [`Node::unlink`]).
     children: Slab<Weak<Node<B>>>,
     /// The only sender of `done`, never cloned: dropping it on cancel closes `done` (the
     /// background keeps it forever).
@@ -248,47 +248,64 @@ impl<B: Backend> Node<B> {
         self.cancel_subtree(err, true);
     }
 
-    /// Sets `err` (first cancel wins), unlinks this node from its parent if asked, closes `done`,
-    /// stops the timer, cancels every child. A parent's lock is taken only while holding its
-    /// child's, never the reverse (a parent lets go of its own before cancelling its children), so
-    /// cancelling from both ends of a tree cannot deadlock.
+    /// Sets `err` (first cancel wins), closes `done`, stops the timer and cancels every child, all
+    /// under this node's lock, as Go's `cancelCtx.cancel` does: so once *any* cancel of this node
+    /// returns (a later one waits for the lock, then finds `err` set), `done` is closed and every
+    /// descendant is cancelled, and `err()` is never seen before `done` is closed.
+    ///
+    /// Lock order: a parent's lock before its children's, never the reverse. Unlinking from the
+    /// parent therefore happens after this node's lock is released, by every cancel of this node
+    /// (see [`Node::unlink`]), so whichever cancel returns, the node is unlinked by then.
     fn cancel_subtree(&self, err: CtxError, unlink_from_parent: bool) {
         let mut state = B::lock(&self.state);
         if state.err.is_some() {
+            drop(state);
+            if unlink_from_parent {
+                self.unlink();
+            }
             return;
         }
         state.err = Some(err);
-        self.cancelled.store(true, Ordering::Release);
-        if let (true, Some(parent), Some(key)) = (unlink_from_parent, &self.parent, self.key) {
-            // Only the cancel that set `err` unlinks, so a key the parent may since have reused is
-            // never removed twice; and it unlinks before releasing this node's lock, so any other
-            // cancel of this node returns only once the node is unlinked. If the parent's own
-            // cancel took `children` first, the parent is done and links nothing new: the removal
-            // finds nothing.
-            B::lock(&parent.state).children.try_remove(key);
-        }
-        let children = std::mem::take(&mut state.children);
-        let done_tx = state.done_tx.take();
-        let timer = state.timer.take();
-        drop(state);
         // Dropping the only sender closes `done` (one channel lock, where `close` and then the drop
         // took two), which wakes every thread parked on it, in a select or not. A model backend's
-        // drop does nothing while the thread unwinds, and a destructor may cancel during a panic
-        // that is caught: then close it explicitly.
-        if let Some(done_tx) = done_tx {
+        // drop does nothing while the checker abandons the execution: then close it explicitly.
+        if let Some(done_tx) = state.done_tx.take() {
             if B::in_teardown() {
                 let _ = done_tx.close();
             }
         }
-        if let Some(timer) = timer {
+        if let Some(timer) = state.timer.take() {
             timer.stop();
         }
-        for child in children
-            .into_iter()
-            .filter_map(|(_, child)| child.upgrade())
-        {
-            // The child's entry went with `children`: no unlink needed.
-            child.cancel_subtree(err, false);
+        for (_, child) in std::mem::take(&mut state.children) {
+            if let Some(child) = child.upgrade() {
+                // The child's entry went with `children`: no unlink needed.
+                child.cancel_subtree(err, false);
+            }
+        }
+        // Release pairs with the Acquire in `is_done`: whoever sees `true` sees the whole subtree
+        // cancelled and `err` set.
+        self.cancelled.store(true, Ordering::Release);
+        drop(state);
+        if unlink_from_parent {
+            self.unlink();
+        }
+    }
+
+    /// Removes this node from its parent's children, if it is still there. Idempotent: the entry
+    /// is removed only while its key still points at this node, since a key freed by an earlier
+    /// unlink may since hold a sibling; and if the parent's own cancel took `children` first,
+    /// there is nothing to remove.
+    fn unlink(&self) {
+        if let (Some(parent), Some(key)) = (&self.parent, self.key) {
+            let mut parent_state = B::lock(&parent.state);
+            let is_me = parent_state
+                .children
+                .get(key)
+                .is_some_and(|child| std::ptr::eq(child.as_ptr(), self));
+            if is_me {
+                parent_state.children.remove(key);
+            }
         }
     }
 }

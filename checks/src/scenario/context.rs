@@ -127,3 +127,68 @@ impl Scenario for DeadlineOrCancelSetOnce {
         );
     }
 }
+
+/// Cancel is synchronous for every caller, as in Go (`cancelCtx.cancel` holds the context's lock
+/// while it sets the error, closes Done and cancels every child): once any `cancel()` returns, the
+/// context's Done is closed and every descendant is cancelled, even when another cancel of the
+/// same context (its parent's, here) is under way; and `err()` is never set while Done is open.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct CancelIsSynchronous {
+    /// Children under the context that two threads cancel at once.
+    pub grandchildren: usize,
+}
+
+/// Whether `ctx`'s Done channel is closed now.
+fn done_closed<B: Backend>(ctx: &Context<B>) -> bool {
+    ctx.done().try_recv() == Err(patterns::chan::TryRecvError::Closed)
+}
+
+impl Scenario for CancelIsSynchronous {
+    const NAME: &'static str = "context::cancel_is_synchronous";
+    fn small() -> Self {
+        Self { grandchildren: 1 }
+    }
+    fn large() -> Self {
+        Self { grandchildren: 8 }
+    }
+    fn run<B: Backend>(&self) {
+        let (parent, cancel_parent) = Context::<B>::background_in().with_cancel();
+        let (child, cancel_child) = parent.with_cancel();
+        let grandchildren: Vec<_> = (0..self.grandchildren)
+            .map(|_| child.with_cancel())
+            .collect();
+        let watched: Vec<Context<B>> = grandchildren.iter().map(|(g, _)| g.clone()).collect();
+        let all_done = move |who: &str| {
+            invariant!(
+                done_closed(&child),
+                "{who}'s cancel() returned while the child's Done was still open (err: {:?})",
+                child.err()
+            );
+            for (i, grandchild) in watched.iter().enumerate() {
+                invariant!(
+                    done_closed(grandchild) && grandchild.err().is_some(),
+                    "{who}'s cancel() returned while grandchild {i} was not done"
+                );
+            }
+        };
+        let check_parent = all_done.clone();
+        let by_parent = B::spawn("parent-canceller", move || {
+            cancel_parent.cancel();
+            check_parent("the parent");
+        });
+        let by_child = B::spawn("child-canceller", move || {
+            cancel_child.cancel();
+            all_done("the child");
+        });
+        // Go: `Err() != nil` implies Done is closed.
+        if parent.err().is_some() {
+            invariant!(
+                done_closed(&parent),
+                "err() was set while Done was still open"
+            );
+        }
+        B::join(by_parent).expect("parent canceller panicked");
+        B::join(by_child).expect("child canceller panicked");
+        drop(grandchildren);
+    }
+}

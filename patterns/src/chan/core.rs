@@ -69,7 +69,13 @@ impl<T: Send, B: Backend> Chan<T, B> {
     pub(crate) fn new(cap: usize) -> Self {
         Self {
             state: B::mutex(State {
-                buf: VecDeque::with_capacity(cap.min(1024)),
+                // A bounded buffer is allocated up front (up to 1,024 slots), so a full
+                // channel never regrows on the hot path; an unbounded one grows as it fills.
+                buf: if cap == usize::MAX {
+                    VecDeque::new()
+                } else {
+                    VecDeque::with_capacity(cap.min(1024))
+                },
                 closed: false,
                 senders: 1,
                 receivers: 1,

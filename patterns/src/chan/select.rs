@@ -18,8 +18,9 @@
 //! assert_eq!(job.into_unsent(), Some(7)); // the value of an arm not taken comes back
 //! ```
 //!
-//! With several arms ready, any one may be taken: [`Backend::choose`] picks where polling starts,
-//! which under shuttle is a scheduling choice that gets explored.
+//! With several arms ready, each is taken with the same probability, as Go's spec promises ("a
+//! uniform pseudo-random selection"): the arms are polled in a random permutation drawn with
+//! [`Backend::choose`], which under shuttle is a choice that gets explored.
 
 use super::core::Registered;
 use super::selector::{busy_rounds_for, Claim, Outcome, Selector, Slot};
@@ -214,7 +215,7 @@ impl<T: Send, B: Backend> ArmOps<B> for SendArm<'_, T, B> {
 
 /// A select over receive and send arms, with an optional timeout or default.
 ///
-/// Arms are polled once without blocking, starting at a position chosen by [`Backend::choose`];
+/// Arms are polled once without blocking, in a uniformly random order drawn by [`Backend::choose`];
 /// if none is ready (and there is no default) the select parks on every arm's channel until one
 /// completes or the timeout fires. Exactly one arm ever completes.
 pub struct Select<'s, B: Backend = Std> {
@@ -286,12 +287,17 @@ impl<'s, B: Backend> Select<'s, B> {
     pub fn wait(mut self) -> Selected {
         let deadline = self.timeout.map(|t| B::now().saturating_add(t));
         let count = self.arms.len();
-        let start = if count > 1 { B::choose(count) } else { 0 };
-        let order = (0..count).map(|k| (start + k) % count);
-
-        for index in order.clone() {
-            if self.arms[index].try_now() {
-                return Selected::Arm(index);
+        // Go polls its cases in a uniformly random permutation and takes the first ready one. The
+        // permutation is drawn lazily (Fisher–Yates, one choice per arm polled), so a select whose
+        // first polled arm is ready draws one number, and a select of one arm draws none.
+        let mut order: SmallVec<[usize; INLINE_ARMS]> = (0..count).collect();
+        for polled in 0..count {
+            let left = count - polled;
+            if left > 1 {
+                order.swap(polled, polled + B::choose(left));
+            }
+            if self.arms[order[polled]].try_now() {
+                return Selected::Arm(order[polled]);
             }
         }
 
@@ -324,8 +330,9 @@ impl<'s, B: Backend> Select<'s, B> {
         }
         let claim = completed.unwrap_or_else(|| {
             // Armed only now: a claim by the timer during registration would be harmless, but
-            // arming after keeps the common no-timeout path free of timer traffic.
-            let timer = deadline.map(|deadline| {
+            // arming after keeps the common no-timeout path free of timer traffic. A selector a
+            // peer claimed meanwhile needs no timer at all.
+            let timer = deadline.filter(|_| !selector.is_claimed()).map(|deadline| {
                 let selector = Arc::clone(&selector);
                 B::timers().at(deadline, move || {
                     selector.try_claim(TIMEOUT_ARM, Outcome::TimedOut);

@@ -52,8 +52,9 @@ pub(crate) struct Selector<B: Backend> {
     claim: B::Mutex<ClaimState>,
     /// The selecting thread sleeps here until `claim` is set.
     woken: B::Condvar,
-    /// Set once `claim` is: what a thread spinning before it parks watches. A std atomic, not the
-    /// backend's: only real-core backends spin, and under a model it is written, never read.
+    /// Set once `claim` is: what a thread spinning before it parks watches, and what a select
+    /// reads to skip arming a timeout it cannot need. A std atomic, not the backend's: it is only
+    /// ever a hint (the claim itself is read under the lock), so a model need not explore it.
     claimed: AtomicBool,
 }
 
@@ -107,6 +108,11 @@ impl<B: Backend> Selector<B> {
             woken: B::condvar(),
             claimed: AtomicBool::new(false),
         }
+    }
+
+    /// Whether some arm has claimed the selector: a hint, exact only once it says yes.
+    pub(crate) fn is_claimed(&self) -> bool {
+        self.claimed.load(Ordering::Acquire)
     }
 
     /// Claims the selector for `arm` unless it is already claimed; returns whether this call won.
