@@ -75,6 +75,7 @@ macro_rules! for_each_scenario {
             pipeline_downstream_stop_ends_every_stage => $crate::scenario::pipeline::DownstreamStopEndsEveryStage,
             limiter_calls_never_exceed_limit => $crate::scenario::limiter::CallsNeverExceedLimit,
             request_root_cancel_stops_every_part => $crate::scenario::request::RootCancelStopsEveryPart,
+            panic_safety_caught_panic_releases_everything => $crate::scenario::panic_safety::CaughtPanicReleasesEverything,
         }
     };
 }

@@ -57,3 +57,11 @@ macro_rules! loom_zoo_tests {
 }
 
 checks::for_each_mistake!(loom_zoo_tests);
+
+/// A thread that spins forever runs into loom's branch bound: reported as a livelock naming it.
+#[test]
+fn spinning_thread_is_a_livelock() {
+    let stats = check(&checks::support::fixtures::SpinsForever, &Checker::loom());
+    let report = stats.assert_fails_with(checks::harness::FailureKind::Livelock);
+    assert!(report.message.contains("'spinner'"), "{stats}");
+}

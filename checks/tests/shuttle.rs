@@ -199,3 +199,21 @@ fn raw_shuttle_spawn_is_reported() {
         "{stats}"
     );
 }
+
+/// A thread that spins forever is reported as a livelock naming it, not as a leak.
+#[test]
+fn spinning_thread_is_a_livelock() {
+    let stats = check(
+        &checks::support::fixtures::SpinsForever,
+        &Checker::random(1, SEED),
+    );
+    let report = stats.assert_fails_with(FailureKind::Livelock);
+    assert!(report.message.contains("'spinner'"), "{stats}");
+}
+
+/// A budget of zero schedules explores nothing, so it is refused rather than reported as a pass.
+#[test]
+#[should_panic(expected = "explores nothing")]
+fn zero_budget_is_refused() {
+    check(&chan::FifoPerSender::large(), &Checker::random(0, SEED));
+}

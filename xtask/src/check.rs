@@ -172,6 +172,9 @@ impl Args {
 
 /// Runs the selected scenarios and returns their stats; an unknown pattern is an error.
 pub fn collect(args: &Args) -> anyhow::Result<Vec<Stats>> {
+    if let Some(error) = args.checker(None).budget_error() {
+        bail!("{error}");
+    }
     let size = args.size();
     let matches = |name: &str| args.pattern.as_deref().is_none_or(|p| name.starts_with(p));
     let mine = |position: usize| match args.shard {

@@ -2,6 +2,59 @@
 //! mock of std, and the wrapper that lets the kit's atomic traits cover a checker's atomics.
 
 use super::registry::ThreadKey;
+use std::cell::Cell;
+
+std::thread_local! {
+    /// Whether the checker is abandoning the model execution running on this OS thread (its model
+    /// threads all run here): set when the checker itself panics (a deadlock, a step bound) or a
+    /// panic escapes a model thread, cleared as each execution begins.
+    static ABANDONED: Cell<bool> = const { Cell::new(false) };
+}
+
+/// Clears the abandoned mark as a model execution begins.
+pub(crate) fn begin_execution() {
+    ABANDONED.with(|abandoned| abandoned.set(false));
+}
+
+/// Marks the current model execution as abandoned: from now on its destructors leave the kit's
+/// primitives alone (see `Backend::in_teardown`).
+pub(crate) fn abandon() {
+    ABANDONED.with(|abandoned| abandoned.set(true));
+}
+
+/// Whether the checker is abandoning the current execution and this thread unwinds out of it.
+/// A panic that user code will catch unwinds too, but the execution goes on: destructors must
+/// then keep their promises, as on `Std`.
+pub(crate) fn in_teardown() -> bool {
+    std::thread::panicking() && ABANDONED.with(Cell::get)
+}
+
+/// Runs a model thread's body; a panic that escapes it ends the execution.
+pub(crate) fn run_thread<T>(body: impl FnOnce() -> T) -> T {
+    match std::panic::catch_unwind(std::panic::AssertUnwindSafe(body)) {
+        Ok(value) => value,
+        Err(panic) => {
+            abandon();
+            std::panic::resume_unwind(panic)
+        }
+    }
+}
+
+/// Whether a panic was raised inside a model checker's own code (its deadlock and bound reports),
+/// which means the checker is abandoning the execution.
+pub(crate) fn raised_by_checker(location: Option<&std::panic::Location<'_>>) -> bool {
+    const CHECKER_CRATES: [&str; 5] = [
+        "/loom-",
+        "/shuttle-",
+        "/shuttle/",
+        "/generator-",
+        "/corosensei-",
+    ];
+    location.is_some_and(|location| {
+        let file = location.file();
+        CHECKER_CRATES.iter().any(|dir| file.contains(dir))
+    })
+}
 
 /// A checker's atomic type, wrapped so this crate may implement the kit's atomic traits for it.
 #[derive(Debug)]
@@ -77,6 +130,7 @@ macro_rules! model_backend {
 
         impl $crate::backend::Harnessed for $backend {
             fn begin_run() {
+                $crate::backend::model::begin_execution();
                 NOW.with(|now| now.set(std::time::Duration::ZERO));
                 TIMERS.with(|timers| timers.borrow_mut().take());
             }
@@ -114,7 +168,7 @@ macro_rules! model_backend {
                     // schedule.
                     $m::thread::spawn(move || {
                         (THREAD_INDEX.enter)(index);
-                        let value = f();
+                        let value = $crate::backend::model::run_thread(f);
                         $crate::backend::tracking::finish_tracked(&thread_registry, index, &shared, value);
                     })
                 });
@@ -229,7 +283,7 @@ macro_rules! model_backend {
             }
 
             fn in_teardown() -> bool {
-                std::thread::panicking()
+                $crate::backend::model::in_teardown()
             }
         }
     };

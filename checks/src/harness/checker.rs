@@ -92,6 +92,28 @@ impl Checker {
         Checker::Stress { runs }
     }
 
+    /// Why this checker's budget cannot explore anything, if so: a run of zero schedules would
+    /// prove nothing, so it must never be reported as a pass.
+    pub fn budget_error(&self) -> Option<String> {
+        let empty = match self {
+            Checker::Loom { max_schedules, .. } => *max_schedules == Some(0),
+            Checker::ShuttleRandom { iterations, .. } => *iterations == 0,
+            Checker::ShuttlePct {
+                iterations, depth, ..
+            } => {
+                if *depth == 0 {
+                    return Some(format!(
+                        "{self}: PCT depth must be at least 1 (2 finds a lost update)"
+                    ));
+                }
+                *iterations == 0
+            }
+            Checker::ShuttleDfs { max_iterations } => *max_iterations == Some(0),
+            Checker::Stress { runs } => *runs == 0,
+        };
+        empty.then(|| format!("{self}: a budget of 0 schedules explores nothing; give at least 1"))
+    }
+
     /// Which checker this is.
     pub fn kind(&self) -> CheckerKind {
         match self {

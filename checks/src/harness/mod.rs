@@ -115,8 +115,15 @@ pub const INVARIANT_PREFIX: &str = "invariant violated: ";
 pub(crate) const BUDGET_SPENT: &str = "checks harness: budget spent";
 
 /// Runs `scenario` under `checker`.
+///
+/// # Panics
+/// If the checker's budget is zero (see [`Checker::budget_error`]): such a run would explore
+/// nothing and prove nothing.
 pub fn check<S: Scenario>(scenario: &S, checker: &Checker) -> Stats {
-    quiet_budget_stops();
+    if let Some(error) = checker.budget_error() {
+        panic!("{error}");
+    }
+    install_panic_hook();
     let stats = match checker {
         Checker::Loom { .. } => run_loom::run(scenario, checker),
         Checker::ShuttleRandom { .. } | Checker::ShuttlePct { .. } | Checker::ShuttleDfs { .. } => {
@@ -127,12 +134,17 @@ pub fn check<S: Scenario>(scenario: &S, checker: &Checker) -> Stats {
     replay::persist(stats)
 }
 
-/// Keeps the panic hook from printing the harness's own budget stops, which are not failures.
-fn quiet_budget_stops() {
+/// Installs the harness's panic hook once per process: a panic raised by a model checker itself
+/// marks the execution abandoned before anything unwinds (so destructors leave the kit's
+/// primitives alone), and the harness's own budget stops, which are not failures, stay quiet.
+fn install_panic_hook() {
     static INSTALL: std::sync::Once = std::sync::Once::new();
     INSTALL.call_once(|| {
         let previous = std::panic::take_hook();
         std::panic::set_hook(Box::new(move |info| {
+            if crate::backend::model::raised_by_checker(info.location()) {
+                crate::backend::model::abandon();
+            }
             if !is_budget_stop(info.payload()) {
                 previous(info);
             }
@@ -147,7 +159,7 @@ pub(crate) fn execute<B: Harnessed, S: Scenario>(scenario: &S, registry: &Arc<Re
     registry.reset();
     registry.install();
     B::begin_run();
-    scenario.run::<B>();
+    crate::backend::model::run_thread(|| scenario.run::<B>());
     registry.join_leftovers();
     B::end_run();
 }
@@ -169,9 +181,11 @@ pub(crate) fn classify(
     let deadlock = message.starts_with("deadlock") || message.contains("deadlock! blocked tasks");
     let livelock =
         message.contains("maximum number of branches") || message.contains("max_steps bound");
-    // In the leak check, a thread that never ends — blocked, or spinning past the step bound — is
-    // a thread the scenario left behind.
-    let kind = if (deadlock || livelock) && in_leak_check {
+    // A thread spinning past the step bound is a livelock wherever it spins; a thread blocked
+    // forever in the leak check is a thread the scenario left behind.
+    let kind = if livelock {
+        FailureKind::Livelock
+    } else if deadlock && in_leak_check {
         FailureKind::Leak
     } else if deadlock {
         FailureKind::Deadlock
@@ -184,6 +198,7 @@ pub(crate) fn classify(
     };
     let message = match kind {
         FailureKind::Leak => leak_message(&leaked_threads(&snapshot)),
+        FailureKind::Livelock => livelock_message(&snapshot, &message),
         FailureKind::Deadlock => format!(
             "every thread is blocked, the scenario's main thread included\nchecker: {message}"
         ),
@@ -207,6 +222,25 @@ pub(crate) fn leaked_threads(snapshot: &[ThreadSnapshot]) -> Vec<ThreadSnapshot>
         .filter(|t| !t.service && t.state != ThreadState::Finished)
         .cloned()
         .collect()
+}
+
+/// The message of a livelock: which threads were still running (not blocked, not finished) when
+/// the schedule ran past the checker's bound.
+pub(crate) fn livelock_message(snapshot: &[ThreadSnapshot], checker: &str) -> String {
+    let spinning: Vec<String> = snapshot
+        .iter()
+        .filter(|t| !t.service && t.state == ThreadState::Running)
+        .map(|t| format!("'{}'", t.name))
+        .collect();
+    format!(
+        "a schedule ran past the checker's step bound with {} still running and never blocking: \
+         a spin or retry loop that never ends (a livelock)\nchecker: {checker}",
+        if spinning.is_empty() {
+            "no thread".to_owned()
+        } else {
+            spinning.join(", ")
+        }
+    )
 }
 
 /// The message of a leak: which threads the scenario left blocked forever, and where.

@@ -1,10 +1,10 @@
 //! Running a scenario on real threads, many times, with leak detection and a hang watchdog.
 
 use super::{
-    classify, leak_message, panic_message, Checker, Coverage, FailureKind, FailureReport,
-    ReplayHandle, Scenario, Stats, ThreadReport, Verdict,
+    classify, leak_message, livelock_message, panic_message, Checker, Coverage, FailureKind,
+    FailureReport, ReplayHandle, Scenario, Stats, ThreadReport, Verdict,
 };
-use crate::backend::registry::Registry;
+use crate::backend::registry::{Registry, ThreadState};
 use crate::backend::{Harnessed, Real};
 use std::sync::mpsc;
 use std::sync::Arc;
@@ -129,6 +129,18 @@ pub(crate) fn run<S: Scenario>(scenario: &S, runs: usize) -> Stats {
                     None => message,
                 };
                 Some(classify(message, Some(&registry), run, ReplayHandle::None))
+            }
+            // Left running rather than blocked: spinning, a livelock.
+            Ok(RunEnd::Leaked(leaked))
+                if leaked.iter().all(|t| t.state == ThreadState::Running) =>
+            {
+                let snapshot = registry.snapshot();
+                Some(report(
+                    &registry,
+                    run,
+                    FailureKind::Livelock,
+                    livelock_message(&snapshot, "still running after the leak grace"),
+                ))
             }
             Ok(RunEnd::Leaked(leaked)) => Some(report(
                 &registry,

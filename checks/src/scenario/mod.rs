@@ -9,6 +9,7 @@ pub mod context;
 pub mod errgroup;
 pub mod fan;
 pub mod limiter;
+pub mod panic_safety;
 pub mod pipeline;
 pub mod request;
 pub mod semaphore;

@@ -1,5 +1,6 @@
 //! Helpers the scenarios and zoo entries share: measuring instruments, not properties.
 
+pub mod fixtures;
 pub mod gauge;
 
 /// Sorts a copy of `values`, for comparing multisets.

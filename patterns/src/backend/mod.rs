@@ -123,8 +123,11 @@ pub trait Backend: Copy + Default + Debug + Send + Sync + 'static {
     /// choices are explored; loom has no such hook and always picks 0.
     fn choose(n: usize) -> usize;
 
-    /// True while the current thread unwinds out of a failed model run. `Drop` impls that touch a
-    /// primitive return early then: a second panic inside a destructor would abort the test
-    /// binary. Always false on [`Std`], where destructors must run to keep their promises.
+    /// True while the current thread unwinds out of a model execution that the checker is
+    /// abandoning (it found a deadlock or hit a bound, or a panic escaped a thread). `Drop` impls
+    /// that touch a primitive return early then: the execution is over, and a second panic inside
+    /// a destructor would abort the test binary. A panic that the program catches does not count:
+    /// the execution goes on, and destructors keep their promises exactly as on [`Std`], where
+    /// this is always false.
     fn in_teardown() -> bool;
 }
