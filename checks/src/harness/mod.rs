@@ -189,8 +189,6 @@ pub(crate) fn classify(
         FailureKind::Leak
     } else if deadlock {
         FailureKind::Deadlock
-    } else if livelock {
-        FailureKind::Livelock
     } else if message.starts_with(INVARIANT_PREFIX) || message.starts_with("assertion") {
         FailureKind::Assertion
     } else {
