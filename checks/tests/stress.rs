@@ -109,3 +109,66 @@ fn real_threads_report_a_deadlock_with_where_each_thread_waits() {
         "{stats}"
     );
 }
+
+/// The main thread waits on a timer longer than the deadlock grace: every thread is blocked, but
+/// a pending timer will move them, so this is no deadlock.
+#[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
+struct WaitsOnALongTimer;
+
+impl Scenario for WaitsOnALongTimer {
+    const NAME: &'static str = "harness::waits_on_a_long_timer";
+    fn small() -> Self {
+        Self
+    }
+    fn large() -> Self {
+        Self
+    }
+    fn run<B: patterns::Backend>(&self) {
+        // Longer than the 2 s deadlock grace of real-thread runs.
+        let fired = patterns::chan::after_in::<B>(std::time::Duration::from_secs(3)).recv();
+        checks::invariant!(fired.is_some(), "the timer must fire once");
+    }
+}
+
+#[test]
+fn a_thread_waiting_on_a_timer_is_not_deadlocked() {
+    let stats = check(&WaitsOnALongTimer, &Checker::stress(1));
+    println!("{stats}");
+    stats.assert_pass();
+}
+
+/// A timer callback spawns a thread that blocks forever, and the scenario returns: that thread
+/// belongs to the run that armed the timer, so the leak check finds it.
+#[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
+struct TimerCallbackSpawnsALeak;
+
+impl Scenario for TimerCallbackSpawnsALeak {
+    const NAME: &'static str = "harness::timer_callback_spawns_a_leak";
+    fn small() -> Self {
+        Self
+    }
+    fn large() -> Self {
+        Self
+    }
+    fn run<B: patterns::Backend>(&self) {
+        let (spawned_tx, spawned) = patterns::chan::bounded_in::<B, ()>(1);
+        let _timer =
+            patterns::time::after_func::<B>(std::time::Duration::from_millis(1), move || {
+                let (keep_open, never_sent) = patterns::chan::bounded_in::<B, ()>(0);
+                drop(B::spawn("from-timer", move || {
+                    let _keep_open = keep_open;
+                    never_sent.recv();
+                }));
+                let _ = spawned_tx.try_send(());
+            });
+        spawned.recv();
+    }
+}
+
+#[test]
+fn a_thread_spawned_by_a_timer_callback_is_leak_checked() {
+    let stats = check(&TimerCallbackSpawnsALeak, &Checker::stress(1));
+    println!("{stats}");
+    let report = stats.assert_fails_with(FailureKind::Leak);
+    assert!(report.message.contains("'from-timer'"), "{report}");
+}

@@ -19,11 +19,11 @@
 use crate::backend::Backend;
 use std::cmp::Reverse;
 use std::collections::{BTreeMap, BinaryHeap};
-use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::Arc;
 use std::time::Duration;
 
-type Callback = Box<dyn FnOnce() + Send>;
+/// A timer's callback, as the timer service keeps it.
+pub type TimerCallback = Box<dyn FnOnce() + Send>;
 
 /// The pending timers of one backend (one model execution), fired in deadline order.
 pub struct TimerService<B: Backend> {
@@ -40,7 +40,7 @@ struct TimerState {
     /// (deadline, id) of every armed timer, earliest first. Ids break ties in arming order.
     queue: BinaryHeap<Reverse<(Duration, u64)>>,
     /// The callback of each armed timer; a stopped timer is removed here and skipped in `queue`.
-    pending: BTreeMap<u64, Callback>,
+    pending: BTreeMap<u64, TimerCallback>,
     next_id: u64,
     /// Entries of `queue` whose timer was stopped; the heap is compacted when they pile up.
     stopped: usize,
@@ -102,7 +102,7 @@ impl<B: Backend> TimerService<B> {
         let id = state.next_id;
         state.next_id += 1;
         state.queue.push(Reverse((deadline, id)));
-        state.pending.insert(id, Box::new(f));
+        state.pending.insert(id, B::bind_callback(Box::new(f)));
         if !state.started {
             state.started = true;
             let service = Arc::clone(self);
@@ -168,8 +168,7 @@ impl<B: Backend> TimerService<B> {
             let callback = state.pending.remove(&id);
             drop(state);
             // A panicking callback must not take every other timer down with this thread.
-            let panic =
-                callback.and_then(|callback| catch_unwind(AssertUnwindSafe(callback)).err());
+            let panic = callback.and_then(|callback| B::catch_unwind(callback).err());
             state = B::lock(&self.state);
             if let Some(panic) = panic {
                 state.panic.get_or_insert(panic);

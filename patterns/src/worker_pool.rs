@@ -48,7 +48,6 @@ use crate::chan::{self, Receiver, Sender, TryRecvError, TrySendError};
 use crate::context::{Canceller, Context};
 use crate::or_done;
 use std::fmt;
-use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -437,7 +436,7 @@ impl<J: Send + 'static, R: Send + 'static, B: Backend> Worker<J, R, B> {
         let mut retries = 0;
         let outcome = loop {
             let started = self.timed.then(B::now);
-            let attempt = catch_unwind(AssertUnwindSafe(|| (self.work)(&job)));
+            let attempt = B::catch_unwind(|| (self.work)(&job));
             if let Some(started) = started {
                 summary.time(B::now().saturating_sub(started));
             }

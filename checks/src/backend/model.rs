@@ -1,7 +1,7 @@
 //! What the loom and shuttle backends share: one macro implementing `Backend` over a checker's
 //! mock of std, and the wrapper that lets the kit's atomic traits cover a checker's atomics.
 
-use super::registry::ThreadKey;
+use super::registry::{Registry, ThreadKey};
 use std::cell::Cell;
 
 std::thread_local! {
@@ -27,6 +27,20 @@ pub(crate) fn abandon() {
 /// then keep their promises, as on `Std`.
 pub(crate) fn in_teardown() -> bool {
     std::thread::panicking() && ABANDONED.with(Cell::get)
+}
+
+/// Whether the current execution is marked abandoned.
+pub(crate) fn abandoned() -> bool {
+    ABANDONED.with(Cell::get)
+}
+
+/// `Backend::catch_unwind` of the model backends: the registry counts the catch, so the panic
+/// hook knows a panic raised inside it is caught and the execution goes on.
+pub(crate) fn catching<R>(me: ThreadKey, f: impl FnOnce() -> R) -> std::thread::Result<R> {
+    Registry::with_current(|registry| registry.adjust_catching(me, true));
+    let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(f));
+    Registry::with_current(|registry| registry.adjust_catching(me, false));
+    result
 }
 
 /// Runs a model thread's body; a panic that escapes it ends the execution.
@@ -131,6 +145,9 @@ macro_rules! model_backend {
         impl $crate::backend::Harnessed for $backend {
             fn begin_run() {
                 $crate::backend::model::begin_execution();
+                $crate::backend::registry::Registry::with_current(|registry| {
+                    registry.set_model_me(THREAD_INDEX.me)
+                });
                 NOW.with(|now| now.set(std::time::Duration::ZERO));
                 TIMERS.with(|timers| timers.borrow_mut().take());
             }
@@ -280,6 +297,10 @@ macro_rules! model_backend {
             fn choose(n: usize) -> usize {
                 let choose: fn(usize) -> usize = $choose;
                 choose(n)
+            }
+
+            fn catch_unwind<R>(f: impl FnOnce() -> R) -> std::thread::Result<R> {
+                $crate::backend::model::catching(Self::me(), f)
             }
 
             fn in_teardown() -> bool {

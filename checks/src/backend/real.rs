@@ -3,7 +3,7 @@
 use super::registry::{Registry, ThreadKey};
 use super::tracking::{blocking, finish_tracked, join_tracked, ThreadHandle, Tracked, TrackedJoin};
 use super::Harnessed;
-use patterns::time::TimerService;
+use patterns::time::{TimerCallback, TimerService};
 use patterns::{Backend, Std};
 use std::cell::Cell;
 use std::panic::Location;
@@ -39,6 +39,38 @@ impl Harnessed for Real {
         INDEX.with(|index| index.set(0));
     }
     fn end_run() {}
+}
+
+/// The registry index of a thread that runs in a run but is not one of its threads (a timer
+/// callback): the registry ignores its state changes.
+const UNTRACKED: usize = usize::MAX;
+
+/// While alive, the current OS thread works for another run's registry as an untracked thread;
+/// dropping it (also when the callback panics) puts the thread's own run back.
+struct RunInstalled {
+    previous: Option<Arc<Registry>>,
+    previous_index: usize,
+}
+
+impl RunInstalled {
+    fn enter(run: &Arc<Registry>) -> Self {
+        let previous = Registry::current();
+        run.install();
+        Self {
+            previous,
+            previous_index: INDEX.with(|index| index.replace(UNTRACKED)),
+        }
+    }
+}
+
+impl Drop for RunInstalled {
+    fn drop(&mut self) {
+        INDEX.with(|index| index.set(self.previous_index));
+        match &self.previous {
+            Some(previous) => previous.install(),
+            None => Registry::uninstall(),
+        }
+    }
 }
 
 /// Spawns a registered real thread running `f`, which stores its result in the shared part.
@@ -150,6 +182,18 @@ impl Backend for Real {
     fn timers() -> Arc<TimerService<Self>> {
         static TIMERS: OnceLock<Arc<TimerService<Real>>> = OnceLock::new();
         TIMERS.get_or_init(|| Arc::new(TimerService::new())).clone()
+    }
+    fn bind_callback(callback: TimerCallback) -> TimerCallback {
+        // The process-wide timer thread has a registry of its own; a callback runs with the
+        // arming thread's run installed instead, as an untracked thread of it (its state changes
+        // go nowhere), so what it spawns joins that run's leak check.
+        let Some(run) = Registry::current() else {
+            return callback;
+        };
+        Box::new(move || {
+            let _restore = RunInstalled::enter(&run);
+            callback();
+        })
     }
     fn choose(n: usize) -> usize {
         Std::choose(n)

@@ -48,6 +48,9 @@ struct Record {
     /// The backend's own thread (the timer): never a leak, joined by its owner.
     service: bool,
     state: ThreadState,
+    /// How many `Backend::catch_unwind` calls the thread is inside: a panic raised there is
+    /// caught, so it does not end a model execution.
+    catching: u32,
     /// Present until the scenario (or the leak check) joins the thread.
     joiner: Option<Arc<dyn Joiner>>,
 }
@@ -81,6 +84,9 @@ struct Inner {
     transitions: u64,
     /// Name buffers of the threads of earlier executions, reused by [`Registry::add`].
     spare_names: Vec<String>,
+    /// How a model backend names the running thread (set as each model execution begins; `None`
+    /// on real threads).
+    model_me: Option<fn() -> ThreadKey>,
     /// Under shuttle, the registered thread of each task id (shuttle numbers its tasks itself, and
     /// two threads spawning at once may register in one order and get their ids in the other).
     task_index: Vec<Option<usize>>,
@@ -118,8 +124,10 @@ impl Registry {
             name: Cow::Borrowed("main"),
             service: false,
             state: ThreadState::Running,
+            catching: 0,
             joiner: None,
         });
+        inner.model_me = None;
         inner.task_index.clear();
         inner.task_index.reserve(ROOM);
         // Task 0 is the scenario's main thread.
@@ -173,6 +181,7 @@ impl Registry {
             name: Cow::Owned(owned),
             service,
             state: ThreadState::Running,
+            catching: 0,
             joiner: None,
         });
         inner.threads.len() - 1
@@ -185,6 +194,51 @@ impl Registry {
             inner.task_index.resize(task + 1, None);
         }
         inner.task_index[task] = Some(index);
+    }
+
+    /// Records how a model backend names the running thread, for [`Registry::panic_escapes`].
+    pub(crate) fn set_model_me(&self, me: fn() -> ThreadKey) {
+        self.lock().model_me = Some(me);
+    }
+
+    /// Thread `key` enters (`+1`) or leaves (`-1`) a `Backend::catch_unwind`.
+    pub(crate) fn adjust_catching(&self, key: ThreadKey, entering: bool) {
+        let mut inner = self.lock();
+        let index = Self::index_of(&inner, key);
+        if let Some(record) = inner.threads.get_mut(index) {
+            if entering {
+                record.catching += 1;
+            } else {
+                record.catching -= 1;
+            }
+        }
+    }
+
+    /// Whether a model execution is under way (never blocks: `true` if the lock is busy).
+    pub(crate) fn in_model_run(&self) -> bool {
+        self.inner
+            .try_lock()
+            .map_or(true, |inner| inner.model_me.is_some())
+    }
+
+    /// Called by the panic hook in a model execution: whether the panic starting on the running
+    /// model thread will escape it (no `Backend::catch_unwind` around it), which ends the
+    /// execution. Never blocks: a panic raised while this thread holds the registry's lock counts
+    /// as escaping.
+    pub(crate) fn panic_escapes(&self) -> bool {
+        let Ok(inner) = self.inner.try_lock() else {
+            return true;
+        };
+        let Some(me) = inner.model_me else {
+            return false;
+        };
+        let index = match me() {
+            ThreadKey::Index(index) => Some(index),
+            ThreadKey::ShuttleTask(task) => inner.task_index.get(task).copied().flatten(),
+        };
+        index
+            .and_then(|index| inner.threads.get(index))
+            .is_none_or(|record| record.catching == 0)
     }
 
     /// The registry index of the thread `key` names.

@@ -142,8 +142,19 @@ fn install_panic_hook() {
     INSTALL.call_once(|| {
         let previous = std::panic::take_hook();
         std::panic::set_hook(Box::new(move |info| {
-            if crate::backend::model::raised_by_checker(info.location()) {
-                crate::backend::model::abandon();
+            // Once abandoned, the execution is over: later panics (a checker re-raising the
+            // failure outside the model) must not ask the model which thread runs.
+            let in_model = !crate::backend::model::abandoned()
+                && Registry::with_current(Registry::in_model_run).unwrap_or(false);
+            if in_model {
+                if crate::backend::model::raised_by_checker(info.location())
+                    || Registry::with_current(Registry::panic_escapes).unwrap_or(true)
+                {
+                    crate::backend::model::abandon();
+                } else {
+                    // Caught by `Backend::catch_unwind`: part of the scenario, not a failure.
+                    return;
+                }
             }
             if !is_budget_stop(info.payload()) {
                 previous(info);

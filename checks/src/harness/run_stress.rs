@@ -15,8 +15,9 @@ use std::time::{Duration, Instant};
 /// the same); it only delays a failing run, never a passing one.
 const LEAK_GRACE: Duration = Duration::from_secs(2);
 
-/// How long every thread may sit blocked, none of them moving, before the run counts as a
-/// deadlock. Real threads give no "all asleep" signal; the registry's blocked states stand in.
+/// How long every thread may sit blocked, none of them moving and no timer pending, before the run
+/// counts as a deadlock. Real threads give no "all asleep" signal; the registry's blocked states
+/// stand in.
 const DEADLOCK_GRACE: Duration = Duration::from_secs(2);
 
 /// How long one run may take in all before it counts as hung: the backstop for threads blocked
@@ -61,7 +62,12 @@ fn watch(ends: &mpsc::Receiver<RunEnd>, registry: &Registry) -> Result<RunEnd, S
             }
             Err(mpsc::RecvTimeoutError::Timeout) => {}
         }
-        stuck = match (registry.all_blocked(), stuck) {
+        // Every thread blocked is no deadlock while a timer is pending: it may be the very timer
+        // they wait for (a long timeout), and its firing will move them.
+        let all_blocked = registry
+            .all_blocked()
+            .filter(|_| <Real as patterns::Backend>::timers().pending() == 0);
+        stuck = match (all_blocked, stuck) {
             (Some(now), Some((then, since))) if now == then => {
                 if since.elapsed() >= DEADLOCK_GRACE {
                     return Err(format!(

@@ -137,7 +137,7 @@ impl Scenario for EveryValueReceivedOnce {
         let expected: Vec<usize> = (0..self.producers * n).collect();
         invariant!(
             sorted(&received) == expected,
-            "received {received:?}, sent {expected:?}"
+            "every value must be received exactly once: received {received:?}, sent {expected:?}"
         );
     }
 }
@@ -223,7 +223,7 @@ impl Scenario for CloseWakesEveryone {
         }
         invariant!(
             sorted(&seen) == vec![1, 2],
-            "values received or handed back: {seen:?}"
+            "every value must be received or handed back, once: {seen:?}"
         );
     }
 }
@@ -277,11 +277,11 @@ impl Scenario for SelectTakesExactlyOneArm {
         B::join(b).expect("producer panicked");
         invariant!(
             from_a == (0..rounds).collect::<Vec<_>>(),
-            "channel a delivered {from_a:?}"
+            "a select must take exactly one arm per call, in FIFO order: channel a delivered {from_a:?}"
         );
         invariant!(
             from_b == (100..100 + rounds).collect::<Vec<_>>(),
-            "channel b delivered {from_b:?}"
+            "a select must take exactly one arm per call, in FIFO order: channel b delivered {from_b:?}"
         );
     }
 }
@@ -344,7 +344,7 @@ impl Scenario for TimedSendNeverLosesValue {
         all.extend(returned);
         invariant!(
             sorted(&all) == (0..values).collect::<Vec<_>>(),
-            "values neither delivered nor handed back: {all:?}"
+            "a timed send must deliver its value or hand it back, never lose it: {all:?}"
         );
     }
 }

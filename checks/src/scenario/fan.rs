@@ -64,11 +64,11 @@ impl Scenario for MergeKeepsEveryValueInInputOrder {
                 .filter(|v| v / 1000 == input)
                 .collect();
             let sent: Vec<usize> = (0..self.per_input).map(|i| input * 1000 + i).collect();
-            invariant!(mine == sent, "input {input} sent {sent:?}, merged {mine:?}");
+            invariant!(mine == sent, "the merge must keep each input's order: input {input} sent {sent:?}, merged {mine:?}");
         }
         invariant!(
             merged.len() == self.inputs * self.per_input,
-            "merged {} values of {}",
+            "the merge must carry every value of every input: merged {} values of {}",
             merged.len(),
             self.inputs * self.per_input
         );
@@ -163,6 +163,9 @@ impl Scenario for FanOutProcessesEachValueOnce {
             .iter()
             .collect();
         let expected: Vec<usize> = (0..self.values).map(|v| v * 3).collect();
-        invariant!(sorted(&out) == expected, "fan-out produced {out:?}");
+        invariant!(
+            sorted(&out) == expected,
+            "fan-out must process each value exactly once: produced {out:?}"
+        );
     }
 }

@@ -1,19 +1,14 @@
-//! Panic safety: a panic that the program catches leaves every primitive it unwound through as a
-//! normal drop would, under every backend. A permit comes back, a limiter's place comes back, the
-//! last sender's drop closes its channel and a dropped canceller cancels.
+//! Panic safety: a panic that the program catches (with `Backend::catch_unwind`) leaves every
+//! primitive it unwound through as a normal drop would, under every backend. A permit comes back,
+//! a limiter's place comes back, the last sender's drop closes its channel and a dropped canceller
+//! cancels.
 
 use crate::harness::Scenario;
 use crate::invariant;
 use patterns::limiter::{Idiom, Limiter};
 use patterns::{chan, Backend, Context, Semaphore};
 use serde::{Deserialize, Serialize};
-use std::panic::{catch_unwind, resume_unwind, AssertUnwindSafe};
 use std::sync::Arc;
-
-/// Raises a panic without the panic hook (no message printed for a deliberate panic).
-fn deliberate_panic() -> ! {
-    resume_unwind(Box::new("deliberate panic"))
-}
 
 /// Threads that each panic while holding a semaphore permit, a limiter's place, the last sender of
 /// a channel and a canceller, and catch the panic: afterwards every permit and place is back, the
@@ -45,12 +40,13 @@ impl Scenario for CaughtPanicReleasesEverything {
                 let (semaphore, limiter, background) =
                     (Arc::clone(&semaphore), limiter.clone(), background.clone());
                 B::spawn(&format!("panicker-{t}"), move || {
-                    let caught = catch_unwind(AssertUnwindSafe(move || {
+                    // A real `panic!`, through the panic hook, as user code raises it.
+                    let caught = B::catch_unwind(move || {
                         let _permit = semaphore.acquire();
                         let _cancel = cancel;
                         let _last_sender = tx;
-                        let _ = limiter.call(&background, || deliberate_panic());
-                    }));
+                        let _ = limiter.call(&background, || -> () { panic!("deliberate panic") });
+                    });
                     caught.is_err()
                 })
             })

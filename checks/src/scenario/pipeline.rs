@@ -56,7 +56,7 @@ impl Scenario for OutputIsCompositionInOrder {
         let expected: Vec<usize> = (0..self.values).map(|v| apply(self.stages, v)).collect();
         invariant!(
             out == expected,
-            "pipeline produced {out:?}, expected {expected:?}"
+            "the output must be the stages composed, in order: got {out:?}, expected {expected:?}"
         );
     }
 }
@@ -105,7 +105,7 @@ impl Scenario for DownstreamStopEndsEveryStage {
         drop(stream);
         invariant!(
             taken == (0..self.take).collect::<Vec<_>>(),
-            "the sink got {taken:?}"
+            "a stop downstream must end every stage; the sink got {taken:?}"
         );
     }
 }

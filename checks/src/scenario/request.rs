@@ -67,7 +67,10 @@ impl Scenario for RootCancelStopsEveryPart {
         let root_err = root.err();
         for (i, result) in results.iter().enumerate() {
             match result {
-                Ok(value) => invariant!(*value == i, "part {i} returned {value}"),
+                Ok(value) => invariant!(
+                    *value == i,
+                    "each part must return its own result: part {i} returned {value}"
+                ),
                 Err(err) => invariant!(
                     Some(*err) == root_err || *err == CtxError::DeadlineExceeded,
                     "part {i} stopped with {err:?} but the root ended with {root_err:?}"

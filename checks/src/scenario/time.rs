@@ -50,7 +50,7 @@ impl Scenario for TimersFireInDeadlineOrder {
         let fired = B::lock(&fired).clone();
         invariant!(
             fired.len() == self.timers,
-            "{} of {} timers fired",
+            "every armed timer must fire once: {} of {} fired",
             fired.len(),
             self.timers
         );

@@ -121,7 +121,10 @@ impl Scenario for EveryJobAccountedOnce {
         for outcome in results.iter() {
             match outcome {
                 Outcome::Done { job, result, .. } => {
-                    invariant!(result == job * 10, "job {job} produced {result}");
+                    invariant!(
+                        result == job * 10,
+                        "a job's result must be its own: job {job} produced {result}"
+                    );
                     invariant!(
                         !self.failing.contains(&job) && !self.panicking.contains(&job),
                         "job {job} should have failed"
@@ -155,12 +158,13 @@ impl Scenario for EveryJobAccountedOnce {
             let expected = usize::from(job < offered);
             invariant!(
                 count == expected,
-                "job {job} accounted for {count} times, expected {expected}: {seen:?}"
+                "every job must be accounted for exactly once: job {job} was reported {count} times (expected {expected}): {seen:?}"
             );
         }
         invariant!(
             (summary.succeeded, summary.failed, summary.unprocessed) == (done, failed, unprocessed),
-            "summary {summary:?} disagrees with the outcomes ({done} done, {failed} failed, {unprocessed} unprocessed)"
+            "the summary must count what the outcomes say: {summary:?} against {done} done, \
+             {failed} failed, {unprocessed} unprocessed"
         );
         invariant!(
             matches!((summary.busy, summary.slowest), (Some(busy), Some(slowest)) if slowest <= busy),
@@ -236,8 +240,10 @@ impl Scenario for InFlightNeverExceedsWorkers {
             .count();
         invariant!(
             ran == self.jobs && summary.succeeded == self.jobs,
-            "{ran} of {} jobs ran",
-            self.jobs
+            "every job runs once and succeeds: {ran} of {} jobs reported done, the summary \
+             counts {} succeeded",
+            self.jobs,
+            summary.succeeded
         );
         let peak = gauge.peak();
         invariant!(

@@ -12,7 +12,7 @@ mod std_backend;
 
 pub use std_backend::Std;
 
-use crate::time::TimerService;
+use crate::time::{TimerCallback, TimerService};
 use std::fmt::Debug;
 use std::ops::DerefMut;
 use std::sync::atomic::Ordering;
@@ -117,17 +117,33 @@ pub trait Backend: Copy + Default + Debug + Send + Sync + 'static {
     ) -> Self::Guard<'a, T>;
     /// The timer service of this backend (of the current model execution, for the model backends).
     fn timers() -> Arc<TimerService<Self>>;
+    /// Wraps a timer callback armed by the calling thread, so that it runs on the timer thread in
+    /// the caller's context. Identity on [`Std`]; the harness's `Real` backend uses it so that a
+    /// thread a callback spawns belongs to the caller's run and is leak-checked with it.
+    #[inline]
+    fn bind_callback(callback: TimerCallback) -> TimerCallback {
+        callback
+    }
 
     /// A choice among `n` equally valid alternatives (which ready `select` arm to take). [`Std`]
     /// draws it from a cheap thread-local generator; shuttle lets its scheduler choose, so both
     /// choices are explored; loom has no such hook and always picks 0.
     fn choose(n: usize) -> usize;
 
+    /// Runs `f`, catching a panic that unwinds out of it, like [`std::panic::catch_unwind`]. The
+    /// kit catches panics only through this (a worker's job, a timer's callback), and a scenario
+    /// that catches one should too: a model backend then knows the panic will be caught, so the
+    /// destructors it unwinds through keep their promises (see [`Backend::in_teardown`]).
+    fn catch_unwind<R>(f: impl FnOnce() -> R) -> std::thread::Result<R> {
+        std::panic::catch_unwind(std::panic::AssertUnwindSafe(f))
+    }
+
     /// True while the current thread unwinds out of a model execution that the checker is
     /// abandoning (it found a deadlock or hit a bound, or a panic escaped a thread). `Drop` impls
     /// that touch a primitive return early then: the execution is over, and a second panic inside
-    /// a destructor would abort the test binary. A panic that the program catches does not count:
-    /// the execution goes on, and destructors keep their promises exactly as on [`Std`], where
-    /// this is always false.
+    /// a destructor would abort the test binary. A panic caught by [`Backend::catch_unwind`] does
+    /// not count: the execution goes on, and destructors keep their promises exactly as on
+    /// [`Std`], where this is always false. (A panic raised with `panic!` outside any
+    /// `Backend::catch_unwind` is taken to escape its thread, which ends the execution.)
     fn in_teardown() -> bool;
 }
