@@ -1,11 +1,12 @@
 //! The `Real` backend: `Std`'s locks, atomics and clock on real threads, plus thread tracking.
 
 use super::registry::{Registry, ThreadKey};
-use super::tracking::{blocking, finish_tracked, join_tracked, ThreadHandle, Tracked, TrackedJoin};
+use super::registry::{StateCell, ThreadState};
+use super::tracking::{finish_tracked, join_tracked, ThreadHandle, Tracked, TrackedJoin};
 use super::Harnessed;
 use patterns::time::{TimerCallback, TimerService};
 use patterns::{Backend, Std};
-use std::cell::Cell;
+use std::cell::{Cell, RefCell};
 use std::panic::Location;
 use std::sync::{Arc, OnceLock};
 use std::time::Duration;
@@ -19,10 +20,32 @@ pub struct Real;
 thread_local! {
     /// This OS thread's index in the run's registry.
     static INDEX: Cell<usize> = const { Cell::new(0) };
+    /// Where this OS thread records its state: its own cell, so the kit's locks and waits never
+    /// take the registry's run-wide lock. `None` outside a run and in timer callbacks.
+    static CELL: RefCell<Option<Arc<StateCell>>> = const { RefCell::new(None) };
 }
 
 fn me() -> ThreadKey {
     ThreadKey::Index(INDEX.with(Cell::get))
+}
+
+/// Runs the blocking call `f`, recording in this thread's own cell that it blocks at `location`
+/// meanwhile.
+fn blocking<R>(location: &'static Location<'static>, f: impl FnOnce() -> R) -> R {
+    CELL.with(|cell| match cell.borrow().as_deref() {
+        Some(cell) => {
+            cell.set(ThreadState::Blocked(location));
+            let result = f();
+            cell.set(ThreadState::Running);
+            result
+        }
+        None => f(),
+    })
+}
+
+/// Makes `cell` this OS thread's state cell (or none), returning the previous one.
+fn install_cell(cell: Option<Arc<StateCell>>) -> Option<Arc<StateCell>> {
+    CELL.with(|current| current.replace(cell))
 }
 
 impl ThreadHandle for std::thread::JoinHandle<()> {
@@ -37,6 +60,7 @@ impl ThreadHandle for std::thread::JoinHandle<()> {
 impl Harnessed for Real {
     fn begin_run() {
         INDEX.with(|index| index.set(0));
+        install_cell(Registry::current().map(|run| run.attach_cell(0)));
     }
     fn end_run() {}
 }
@@ -50,6 +74,7 @@ const UNTRACKED: usize = usize::MAX;
 struct RunInstalled {
     previous: Option<Arc<Registry>>,
     previous_index: usize,
+    previous_cell: Option<Arc<StateCell>>,
 }
 
 impl RunInstalled {
@@ -59,6 +84,7 @@ impl RunInstalled {
         Self {
             previous,
             previous_index: INDEX.with(|index| index.replace(UNTRACKED)),
+            previous_cell: install_cell(None),
         }
     }
 }
@@ -66,6 +92,7 @@ impl RunInstalled {
 impl Drop for RunInstalled {
     fn drop(&mut self) {
         INDEX.with(|index| index.set(self.previous_index));
+        install_cell(self.previous_cell.take());
         match &self.previous {
             Some(previous) => previous.install(),
             None => Registry::uninstall(),
@@ -80,6 +107,7 @@ where
     T: Send + 'static,
 {
     let index = registry.add(name, service);
+    let cell = registry.attach_cell(index);
     let thread_registry = Arc::clone(&registry);
     let thread = Tracked::spawn(&registry, index, |shared| {
         std::thread::Builder::new()
@@ -87,6 +115,7 @@ where
             .spawn(move || {
                 thread_registry.install();
                 INDEX.with(|me| me.set(index));
+                install_cell(Some(cell));
                 let run = std::panic::AssertUnwindSafe(|| {
                     let value = f();
                     finish_tracked(&thread_registry, index, &shared, value);
@@ -128,7 +157,7 @@ impl Backend for Real {
     #[track_caller]
     fn lock<T: Send>(mutex: &Self::Mutex<T>) -> Self::Guard<'_, T> {
         let location = Location::caller();
-        blocking(me(), location, || Std::lock(mutex))
+        blocking(location, || Std::lock(mutex))
     }
     fn condvar() -> Self::Condvar {
         Std::condvar()
@@ -139,7 +168,7 @@ impl Backend for Real {
         guard: Self::Guard<'a, T>,
     ) -> Self::Guard<'a, T> {
         let location = Location::caller();
-        blocking(me(), location, || Std::wait(condvar, guard))
+        blocking(location, || Std::wait(condvar, guard))
     }
     fn notify_one(condvar: &Self::Condvar) {
         Std::notify_one(condvar)

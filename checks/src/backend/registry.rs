@@ -41,6 +41,36 @@ pub(crate) trait Joiner: Send + Sync {
     fn is_finished(&self) -> bool;
 }
 
+/// The state of one real thread, apart from the registry's lock: a blocking call on real threads
+/// records itself here, in a lock no other thread takes but the watchdog's poll, so tracking adds
+/// no run-wide lock (and no ordering real `Std` code lacks) to the kit's hot paths.
+#[derive(Debug)]
+pub(crate) struct StateCell(Mutex<CellState>);
+
+#[derive(Debug)]
+struct CellState {
+    state: ThreadState,
+    /// State changes so far (see `Inner::transitions`).
+    changes: u64,
+}
+
+impl StateCell {
+    fn new(state: ThreadState) -> Self {
+        Self(Mutex::new(CellState { state, changes: 0 }))
+    }
+
+    fn lock(&self) -> MutexGuard<'_, CellState> {
+        self.0.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Records what the thread is doing now.
+    pub(crate) fn set(&self, state: ThreadState) {
+        let mut cell = self.lock();
+        cell.state = state;
+        cell.changes += 1;
+    }
+}
+
 /// One registered thread.
 struct Record {
     /// Borrowed for `main`, so a model execution's reset allocates nothing for it.
@@ -48,11 +78,21 @@ struct Record {
     /// The backend's own thread (the timer): never a leak, joined by its owner.
     service: bool,
     state: ThreadState,
+    /// Where a real thread keeps its state instead of `state` (see [`StateCell`]).
+    cell: Option<Arc<StateCell>>,
     /// How many `Backend::catch_unwind` calls the thread is inside: a panic raised there is
     /// caught, so it does not end a model execution.
     catching: u32,
     /// Present until the scenario (or the leak check) joins the thread.
     joiner: Option<Arc<dyn Joiner>>,
+}
+
+impl Record {
+    fn current_state(&self) -> ThreadState {
+        self.cell
+            .as_ref()
+            .map_or(self.state, |cell| cell.lock().state)
+    }
 }
 
 /// A snapshot of one thread for a failure report.
@@ -124,6 +164,7 @@ impl Registry {
             name: Cow::Borrowed("main"),
             service: false,
             state: ThreadState::Running,
+            cell: None,
             catching: 0,
             joiner: None,
         });
@@ -181,10 +222,20 @@ impl Registry {
             name: Cow::Owned(owned),
             service,
             state: ThreadState::Running,
+            cell: None,
             catching: 0,
             joiner: None,
         });
         inner.threads.len() - 1
+    }
+
+    /// Gives thread `index` a [`StateCell`] of its own (real threads), and returns it.
+    pub(crate) fn attach_cell(&self, index: usize) -> Arc<StateCell> {
+        let mut inner = self.lock();
+        let record = &mut inner.threads[index];
+        let cell = Arc::new(StateCell::new(record.state));
+        record.cell = Some(Arc::clone(&cell));
+        cell
     }
 
     /// Records that checker task `task` runs registered thread `index`.
@@ -272,7 +323,10 @@ impl Registry {
         let index = Self::index_of(&inner, key);
         inner.transitions += 1;
         if let Some(record) = inner.threads.get_mut(index) {
-            record.state = state;
+            match &record.cell {
+                Some(cell) => cell.set(state),
+                None => record.state = state,
+            }
         }
     }
 
@@ -280,14 +334,24 @@ impl Registry {
     /// of state changes so far: the same count a while later means none of them moved.
     pub(crate) fn all_blocked(&self) -> Option<u64> {
         let inner = self.lock();
-        let mut live = inner
-            .threads
-            .iter()
-            .filter(|record| !record.service && record.state != ThreadState::Finished)
-            .peekable();
-        let any_live = live.peek().is_some();
-        let blocked = live.all(|record| matches!(record.state, ThreadState::Blocked(_)));
-        (any_live && blocked).then_some(inner.transitions)
+        let mut changes = inner.transitions;
+        let mut any_live = false;
+        let mut blocked = true;
+        for record in inner.threads.iter().filter(|record| !record.service) {
+            let state = match &record.cell {
+                Some(cell) => {
+                    let cell = cell.lock();
+                    changes += cell.changes;
+                    cell.state
+                }
+                None => record.state,
+            };
+            if state != ThreadState::Finished {
+                any_live = true;
+                blocked &= matches!(state, ThreadState::Blocked(_));
+            }
+        }
+        (any_live && blocked).then_some(changes)
     }
 
     /// Records the panic of thread `index`, unless an earlier one was recorded.
@@ -314,7 +378,7 @@ impl Registry {
             .iter()
             .map(|record| ThreadSnapshot {
                 name: record.name.to_string(),
-                state: record.state,
+                state: record.current_state(),
                 service: record.service,
             })
             .collect()
@@ -361,7 +425,7 @@ impl Registry {
                 let record = &inner.threads[index];
                 leaked.push(ThreadSnapshot {
                     name: record.name.to_string(),
-                    state: record.state,
+                    state: record.current_state(),
                     service: false,
                 });
                 // The handle is dropped: the thread is detached and left to its fate.
