@@ -103,6 +103,7 @@ macro_rules! for_each_mistake {
             stage_forgets_close => $crate::zoo::stage_forgets_close::StageForgetsClose,
             consumer_holds_sender => $crate::zoo::consumer_holds_sender::ConsumerHoldsSender,
             semaphore_permit_leak => $crate::zoo::semaphore_permit_leak::SemaphorePermitLeak,
+            wait_without_loop => $crate::zoo::wait_without_loop::WaitWithoutLoop,
         }
     };
 }
@@ -125,6 +126,8 @@ pub struct ZooEntry {
     pub caught_as: FailureKind,
     /// Whether it fails on every schedule ([`Mistake::DETERMINISTIC`]).
     pub deterministic: bool,
+    /// The checkers that cannot see it ([`Mistake::MISSED_BY`]).
+    pub missed_by: &'static [crate::harness::CheckerKind],
     /// Runs an instance with the given variant under a checker.
     pub run_variant: fn(Size, Variant, &Checker) -> Stats,
 }
@@ -134,6 +137,7 @@ fn zoo_entry<M: Mistake>() -> ZooEntry {
         entry: entry::<M>(),
         caught_as: M::CAUGHT_AS,
         deterministic: M::DETERMINISTIC,
+        missed_by: M::MISSED_BY,
         run_variant: |size, variant, checker| {
             let instance = match size {
                 Size::Small => M::small(),

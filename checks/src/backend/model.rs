@@ -9,6 +9,20 @@ std::thread_local! {
     /// threads all run here): set when the checker itself panics (a deadlock, a step bound) or a
     /// panic escapes a model thread, cleared as each execution begins.
     static ABANDONED: Cell<bool> = const { Cell::new(false) };
+    /// Whether condvar waits may wake spuriously in the runs on this OS thread (set per run).
+    static SPURIOUS_WAKEUPS: Cell<bool> = const { Cell::new(true) };
+}
+
+/// Turns spurious wake-ups on or off for the model runs on this OS thread. Off under shuttle's
+/// DFS, which enumerates interleavings with its random choices fixed: a wait that may loop on
+/// spurious wake-ups would make its schedule tree far larger without exploring the choice.
+pub(crate) fn set_spurious_wakeups(on: bool) {
+    SPURIOUS_WAKEUPS.with(|spurious| spurious.set(on));
+}
+
+/// Whether condvar waits may wake spuriously in the current run.
+pub(crate) fn spurious_wakeups() -> bool {
+    SPURIOUS_WAKEUPS.with(Cell::get)
 }
 
 /// Clears the abandoned mark as a model execution begins.
@@ -116,6 +130,36 @@ macro_rules! model_atomic {
     };
 }
 
+/// A checker's mutex guard together with the mutex it locks, so that a model backend's `wait` can
+/// wake spuriously: unlock and lock again with no notify, as a real condition variable may.
+pub struct ModelGuard<'a, M, G> {
+    mutex: &'a M,
+    guard: G,
+}
+
+impl<'a, M, G> ModelGuard<'a, M, G> {
+    pub(crate) fn new(mutex: &'a M, guard: G) -> Self {
+        Self { mutex, guard }
+    }
+
+    pub(crate) fn into_parts(self) -> (&'a M, G) {
+        (self.mutex, self.guard)
+    }
+}
+
+impl<M, G: std::ops::Deref> std::ops::Deref for ModelGuard<'_, M, G> {
+    type Target = G::Target;
+    fn deref(&self) -> &G::Target {
+        &self.guard
+    }
+}
+
+impl<M, G: std::ops::DerefMut> std::ops::DerefMut for ModelGuard<'_, M, G> {
+    fn deref_mut(&mut self) -> &mut G::Target {
+        &mut self.guard
+    }
+}
+
 /// How a model backend tells which registered thread is running: `me` names the running thread,
 /// `enter` runs first in every spawned thread, with the registry index it got.
 pub(crate) struct ThreadIndex {
@@ -125,9 +169,9 @@ pub(crate) struct ThreadIndex {
 
 /// Implements `Backend` for `$backend` over the checker crate `$m` (loom or shuttle), whose
 /// `sync` and `thread` modules mirror std's. `$choose` picks among `n` alternatives; `$index` is
-/// the backend's [`ThreadIndex`].
+/// the backend's [`ThreadIndex`]; `$spurious` says whether a condvar wait wakes spuriously.
 macro_rules! model_backend {
-    ($backend:ident, $m:ident, $name:literal, $choose:expr, $index:expr) => {
+    ($backend:ident, $m:ident, $name:literal, $choose:expr, $index:expr, $spurious:expr) => {
         model_atomic!($m::sync::atomic::AtomicUsize, usize, int);
         model_atomic!($m::sync::atomic::AtomicBool, bool);
 
@@ -208,7 +252,11 @@ macro_rules! model_backend {
 
         impl patterns::Backend for $backend {
             type Mutex<T: Send> = $m::sync::Mutex<T>;
-            type Guard<'a, T: Send + 'a> = $m::sync::MutexGuard<'a, T>;
+            type Guard<'a, T: Send + 'a> = $crate::backend::model::ModelGuard<
+                'a,
+                $m::sync::Mutex<T>,
+                $m::sync::MutexGuard<'a, T>,
+            >;
             type Condvar = $m::sync::Condvar;
             type AtomicUsize = $crate::backend::model::ModelAtomic<$m::sync::atomic::AtomicUsize>;
             type AtomicBool = $crate::backend::model::ModelAtomic<$m::sync::atomic::AtomicBool>;
@@ -223,9 +271,10 @@ macro_rules! model_backend {
             #[track_caller]
             fn lock<T: Send>(mutex: &Self::Mutex<T>) -> Self::Guard<'_, T> {
                 let location = std::panic::Location::caller();
-                $crate::backend::tracking::blocking(Self::me(), location, || {
+                let guard = $crate::backend::tracking::blocking(Self::me(), location, || {
                     mutex.lock().unwrap_or_else(|p| p.into_inner())
-                })
+                });
+                $crate::backend::model::ModelGuard::new(mutex, guard)
             }
             fn condvar() -> Self::Condvar {
                 $m::sync::Condvar::new()
@@ -236,9 +285,19 @@ macro_rules! model_backend {
                 guard: Self::Guard<'a, T>,
             ) -> Self::Guard<'a, T> {
                 let location = std::panic::Location::caller();
-                $crate::backend::tracking::blocking(Self::me(), location, || {
-                    condvar.wait(guard).unwrap_or_else(|p| p.into_inner())
-                })
+                let (mutex, guard) = guard.into_parts();
+                let spurious: fn() -> bool = $spurious;
+                let guard = $crate::backend::tracking::blocking(Self::me(), location, || {
+                    if spurious() {
+                        // A spurious wake-up: unlocked and locked again, no notify needed. Code
+                        // that waits without re-checking its condition in a loop fails here.
+                        drop(guard);
+                        mutex.lock().unwrap_or_else(|p| p.into_inner())
+                    } else {
+                        condvar.wait(guard).unwrap_or_else(|p| p.into_inner())
+                    }
+                });
+                $crate::backend::model::ModelGuard::new(mutex, guard)
             }
             fn notify_one(condvar: &Self::Condvar) {
                 condvar.notify_one()

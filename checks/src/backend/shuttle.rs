@@ -6,7 +6,8 @@ use super::registry::{Registry, ThreadKey};
 /// shuttle's mock of std: schedules are sampled (random, PCT) or enumerated without
 /// partial-order reduction (DFS). `choose` asks the scheduler's random source, so random and PCT
 /// sample each ready arm of a `select`; DFS fixes that source per schedule and, like loom,
-/// enumerates interleavings, not coin flips.
+/// enumerates interleavings, not coin flips. Under random and PCT, a condvar wait may also wake
+/// spuriously (one in four), as a real condition variable may.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
 pub struct Shuttle;
 
@@ -27,5 +28,11 @@ model_backend!(
             let task = usize::from(shuttle::current::me());
             Registry::with_current(|registry| registry.map_task(task, index));
         },
+    },
+    // One wait in four wakes spuriously, a choice of shuttle's random source: explored by the
+    // random and PCT schedulers, recorded in the schedule, replayed exactly.
+    || {
+        use shuttle::rand::RngCore;
+        super::model::spurious_wakeups() && shuttle::rand::thread_rng().next_u64() & 3 == 0
     }
 );
