@@ -561,6 +561,7 @@ fn machine() -> Machine {
 
 fn verdict_text(stats: &Stats) -> String {
     match &stats.verdict {
+        Verdict::Pass(_) if stats.schedules == 0 => "NOT A PASS: nothing explored".to_owned(),
         Verdict::Pass(Coverage::Sampled) => format!("pass ({} sampled)", stats.schedules),
         Verdict::Pass(coverage) => format!("pass, {coverage}"),
         Verdict::Fail(report) => format!("FAIL: {} at schedule #{}", report.kind, report.schedule),

@@ -163,9 +163,10 @@ impl Stats {
         }
     }
 
-    /// Whether the run passed.
+    /// Whether the run passed: no schedule failed, and at least one was explored (a run that
+    /// explored nothing proves nothing, so it never counts as a pass).
     pub fn passed(&self) -> bool {
-        matches!(self.verdict, Verdict::Pass(_))
+        matches!(self.verdict, Verdict::Pass(_)) && self.schedules > 0
     }
 
     /// Panics with the full report unless the run passed: the assertion of a scenario test.
@@ -212,6 +213,9 @@ impl fmt::Display for Coverage {
 impl fmt::Display for Stats {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let verdict = match &self.verdict {
+            Verdict::Pass(_) if self.schedules == 0 => {
+                "NOT A PASS: no schedule was explored".to_owned()
+            }
             Verdict::Pass(coverage) => format!("pass, {coverage}"),
             Verdict::Fail(report) => format!("FAIL ({})", report.kind),
         };
@@ -260,5 +264,26 @@ impl fmt::Display for FailureReport {
             writeln!(f, "  replay: {command}")?;
         }
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A run that explored no schedule never reads as a pass, whatever its verdict says.
+    #[test]
+    fn nothing_explored_is_not_a_pass() {
+        let stats = Stats {
+            scenario: "example::nothing".to_owned(),
+            invariant: String::new(),
+            instance: serde_json::Value::Null,
+            checker: Checker::random(1, 0),
+            schedules: 0,
+            elapsed: Duration::ZERO,
+            verdict: Verdict::Pass(Coverage::Sampled),
+        };
+        assert!(!stats.passed());
+        assert!(stats.to_string().contains("NOT A PASS"), "{stats}");
     }
 }
