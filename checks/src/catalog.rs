@@ -76,6 +76,15 @@ macro_rules! for_each_scenario {
             limiter_calls_never_exceed_limit => $crate::scenario::limiter::CallsNeverExceedLimit,
             request_root_cancel_stops_every_part => $crate::scenario::request::RootCancelStopsEveryPart,
             panic_safety_caught_panic_releases_everything => $crate::scenario::panic_safety::CaughtPanicReleasesEverything,
+            rw_mutex_readers_share_writers_exclude => $crate::scenario::rw_mutex::ReadersShareWritersExclude,
+            memory_model_send_before_receive => $crate::scenario::memory_model::SendBeforeReceive,
+            memory_model_close_before_closed_receive => $crate::scenario::memory_model::CloseBeforeClosedReceive,
+            memory_model_unlock_before_lock => $crate::scenario::memory_model::UnlockBeforeLock,
+            memory_model_done_before_wait => $crate::scenario::memory_model::DoneBeforeWait,
+            memory_model_cancel_before_done_observed => $crate::scenario::memory_model::CancelBeforeDoneObserved,
+            memory_model_release_before_acquire => $crate::scenario::memory_model::ReleaseBeforeAcquire,
+            memory_model_go_before_wait => $crate::scenario::memory_model::GoBeforeWait,
+            memory_model_arm_before_callback => $crate::scenario::memory_model::ArmBeforeCallback,
         }
     };
 }
@@ -104,6 +113,9 @@ macro_rules! for_each_mistake {
             consumer_holds_sender => $crate::zoo::consumer_holds_sender::ConsumerHoldsSender,
             semaphore_permit_leak => $crate::zoo::semaphore_permit_leak::SemaphorePermitLeak,
             wait_without_loop => $crate::zoo::wait_without_loop::WaitWithoutLoop,
+            relaxed_publication => $crate::zoo::relaxed_publication::RelaxedPublication,
+            recursive_read_lock => $crate::zoo::recursive_read_lock::RecursiveReadLock,
+            read_lock_upgrade => $crate::zoo::read_lock_upgrade::ReadLockUpgrade,
         }
     };
 }

@@ -1,0 +1,198 @@
+//! The Go memory model's happens-before edges, one scenario each: data written with `Relaxed`
+//! atomics before the edge must be seen after it. loom explores weak-memory outcomes, so each of
+//! these fails under loom if the kit's primitive does not synchronize; `zoo::relaxed_publication`
+//! is the broken hand-off (a `Relaxed` flag in place of the primitive), caught by loom alone.
+
+use crate::harness::Scenario;
+use crate::invariant;
+use patterns::{chan, time, Atomic, Backend, Context, ErrGroup, RwMutex, Semaphore, WaitGroup};
+use serde::{Deserialize, Serialize};
+use std::sync::atomic::Ordering;
+use std::sync::Arc;
+use std::time::Duration;
+
+/// The value published before each edge.
+const PUBLISHED: usize = 42;
+
+/// A cell written before the edge and read after it, both `Relaxed`: only the edge orders them.
+fn data<B: Backend>() -> Arc<B::AtomicUsize> {
+    Arc::new(B::AtomicUsize::new(0))
+}
+
+/// Asserts the reader saw what was written before the edge.
+fn seen<B: Backend>(data: &B::AtomicUsize, edge: &str) {
+    let value = data.load(Ordering::Relaxed);
+    invariant!(
+        value == PUBLISHED,
+        "{edge} must happen before what follows it: read {value}, not {PUBLISHED}"
+    );
+}
+
+/// Declares one happens-before scenario named `$name`, whose body writes `data` before the edge
+/// and checks it with `seen` after.
+macro_rules! edge {
+    ($(#[$doc:meta])* $ty:ident, $name:literal, |$data:ident| $body:block) => {
+        $(#[$doc])*
+        #[derive(Clone, Debug, Serialize, Deserialize)]
+        pub struct $ty;
+
+        impl Scenario for $ty {
+            const NAME: &'static str = $name;
+            fn small() -> Self {
+                Self
+            }
+            fn large() -> Self {
+                Self
+            }
+            fn run<B: Backend>(&self) {
+                let $data = data::<B>();
+                $body
+            }
+        }
+    };
+}
+
+edge!(
+    /// "A send on a channel is synchronized before the completion of the corresponding receive."
+    SendBeforeReceive,
+    "memory_model::send_before_receive",
+    |data| {
+        let (tx, rx) = chan::bounded_in::<B, ()>(1);
+        let writer = Arc::clone(&data);
+        let sender = B::spawn("sender", move || {
+            writer.store(PUBLISHED, Ordering::Relaxed);
+            tx.send(()).expect("the receiver is alive");
+        });
+        rx.recv();
+        seen::<B>(&data, "a send");
+        B::join(sender).expect("sender panicked");
+    }
+);
+
+edge!(
+    /// "The closing of a channel is synchronized before a receive that returns because the
+    /// channel is closed."
+    CloseBeforeClosedReceive,
+    "memory_model::close_before_closed_receive",
+    |data| {
+        let (tx, rx) = chan::bounded_in::<B, ()>(0);
+        let writer = Arc::clone(&data);
+        let closer = B::spawn("closer", move || {
+            writer.store(PUBLISHED, Ordering::Relaxed);
+            tx.close().expect("closed once");
+        });
+        invariant!(rx.recv().is_none(), "nothing was sent, so recv returns on close");
+        seen::<B>(&data, "a close");
+        B::join(closer).expect("closer panicked");
+    }
+);
+
+edge!(
+    /// "For any sync.Mutex or sync.RWMutex variable l and n < m, call n of l.Unlock() is
+    /// synchronized before call m of l.Lock() returns" (and a write unlock before a later RLock).
+    UnlockBeforeLock,
+    "memory_model::unlock_before_lock",
+    |data| {
+        let lock = Arc::new(RwMutex::<bool, B>::new_in(false));
+        let (writer_lock, writer) = (Arc::clone(&lock), Arc::clone(&data));
+        let writer_thread = B::spawn("writer", move || {
+            let mut published = writer_lock.write();
+            writer.store(PUBLISHED, Ordering::Relaxed);
+            *published = true;
+        });
+        // One look, no spin: a reader that sees the flag the writer set sees the data too.
+        if *lock.read() {
+            seen::<B>(&data, "a write unlock");
+        }
+        B::join(writer_thread).expect("writer panicked");
+    }
+);
+
+edge!(
+    /// WaitGroup: a `Done` is synchronized before the return of the `Wait` it unblocks.
+    DoneBeforeWait,
+    "memory_model::done_before_wait",
+    |data| {
+        let wg = WaitGroup::<B>::new_in();
+        wg.add(1);
+        let (done_wg, writer) = (wg.clone(), Arc::clone(&data));
+        let worker = B::spawn("worker", move || {
+            writer.store(PUBLISHED, Ordering::Relaxed);
+            done_wg.done();
+        });
+        wg.wait();
+        seen::<B>(&data, "a WaitGroup's done");
+        B::join(worker).expect("worker panicked");
+    }
+);
+
+edge!(
+    /// Context: a cancel happens before a receive that observes the closed Done channel.
+    CancelBeforeDoneObserved,
+    "memory_model::cancel_before_done_observed",
+    |data| {
+        let (ctx, cancel) = Context::<B>::background_in().with_cancel();
+        let writer = Arc::clone(&data);
+        let canceller = B::spawn("canceller", move || {
+            writer.store(PUBLISHED, Ordering::Relaxed);
+            cancel.cancel();
+        });
+        ctx.done().recv();
+        seen::<B>(&data, "a cancel");
+        B::join(canceller).expect("canceller panicked");
+    }
+);
+
+edge!(
+    /// Semaphore: a release happens before the acquire it lets through.
+    ReleaseBeforeAcquire,
+    "memory_model::release_before_acquire",
+    |data| {
+        let sem = Arc::new(Semaphore::<B>::new_in(1));
+        let held = sem.acquire();
+        let (waiter_sem, reader) = (Arc::clone(&sem), Arc::clone(&data));
+        let waiter = B::spawn("waiter", move || {
+            let _permit = waiter_sem.acquire();
+            seen::<B>(&reader, "a semaphore release");
+        });
+        data.store(PUBLISHED, Ordering::Relaxed);
+        drop(held);
+        B::join(waiter).expect("waiter panicked");
+    }
+);
+
+edge!(
+    /// errgroup: a function passed to `go` happens before the `wait` that returns after it.
+    GoBeforeWait,
+    "memory_model::go_before_wait",
+    |data| {
+        let group = ErrGroup::<(), B>::new_in();
+        let writer = Arc::clone(&data);
+        group.go(move || {
+            writer.store(PUBLISHED, Ordering::Relaxed);
+            Ok(())
+        });
+        invariant!(group.wait().is_ok(), "the function returned Ok");
+        seen::<B>(&data, "an errgroup function");
+    }
+);
+
+edge!(
+    /// Timers: arming `after_func` happens before its callback runs.
+    ArmBeforeCallback,
+    "memory_model::arm_before_callback",
+    |data| {
+        let (read_tx, read) = chan::bounded_in::<B, usize>(1);
+        data.store(PUBLISHED, Ordering::Relaxed);
+        let reader = Arc::clone(&data);
+        let _timer = time::after_func::<B>(Duration::from_millis(1), move || {
+            // Capacity 1, one send: never full.
+            let _ = read_tx.try_send(reader.load(Ordering::Relaxed));
+        });
+        let value = read.recv().expect("the timer fires once");
+        invariant!(
+            value == PUBLISHED,
+            "arming a timer must happen before its callback: the callback read {value}"
+        );
+    }
+);

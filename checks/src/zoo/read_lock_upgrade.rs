@@ -1,0 +1,92 @@
+//! A read lock "upgraded" to a write lock: the writer waits for every reader, itself included.
+//!
+//! Go:
+//!
+//! ```go
+//! mu.RLock()
+//! if _, ok := cache[key]; !ok {
+//!     mu.Lock() // waits for all readers to leave, and this goroutine is one: deadlock
+//!     cache[key] = compute(key)
+//!     mu.Unlock()
+//! }
+//! mu.RUnlock()
+//! ```
+//!
+//! Correct: release the read lock, take the write lock, and check again (another writer may have
+//! filled the entry in between).
+
+use super::{Mistake, Variant};
+use crate::harness::{FailureKind, Scenario};
+use crate::invariant;
+use patterns::{Backend, RwMutex};
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+/// Threads look a key up in a cache and fill it if it is missing: each key is computed once.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct ReadLockUpgrade {
+    /// Threads filling the same key.
+    pub threads: usize,
+    /// Correct (unlock, lock, re-check) or broken (write lock under the read lock).
+    pub variant: Variant,
+}
+
+impl Scenario for ReadLockUpgrade {
+    const NAME: &'static str = "zoo::read_lock_upgrade";
+    const INVARIANT: &'static str = "the cache is filled once and nobody waits forever";
+    fn small() -> Self {
+        Self {
+            threads: 2,
+            variant: Variant::Broken,
+        }
+    }
+    fn large() -> Self {
+        Self {
+            threads: 4,
+            variant: Variant::Broken,
+        }
+    }
+    fn run<B: Backend>(&self) {
+        let cache = Arc::new(RwMutex::<BTreeMap<u32, u32>, B>::new_in(BTreeMap::new()));
+        let variant = self.variant;
+        let threads: Vec<_> = (0..self.threads)
+            .map(|t| {
+                let cache = Arc::clone(&cache);
+                B::spawn(&format!("filler-{t}"), move || {
+                    let read = cache.read();
+                    if read.contains_key(&7) {
+                        return;
+                    }
+                    match variant {
+                        Variant::Broken => {
+                            // The read guard is still alive: the writer waits for it forever.
+                            let mut write = cache.write();
+                            write.entry(7).or_insert(49);
+                            drop(read);
+                        }
+                        Variant::Correct => {
+                            drop(read);
+                            cache.write().entry(7).or_insert(49);
+                        }
+                    }
+                })
+            })
+            .collect();
+        for thread in threads {
+            B::join(thread).expect("filler panicked");
+        }
+        invariant!(
+            cache.read().get(&7) == Some(&49),
+            "the missing entry must be filled"
+        );
+    }
+}
+
+impl Mistake for ReadLockUpgrade {
+    const CAUGHT_AS: FailureKind = FailureKind::Deadlock;
+    const DETERMINISTIC: bool = true;
+    fn with_variant(self, variant: Variant) -> Self {
+        Self { variant, ..self }
+    }
+}
