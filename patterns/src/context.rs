@@ -162,7 +162,9 @@ impl<B: Backend> Context<B> {
         B::lock(&self.node.state).err
     }
 
-    /// Whether the context is done.
+    /// Whether the context is done: true from the moment a cancel sets its error, and always by
+    /// the time `done()` is closed. Reads no lock (one atomic load), so hot paths poll it; `err()`
+    /// takes the context's lock and so also waits for a cancel under way to finish.
     pub fn is_done(&self) -> bool {
         // Acquire pairs with the Release in `cancel_subtree`: a caller that sees `true` then finds
         // `err()` set.
@@ -266,6 +268,9 @@ impl<B: Backend> Node<B> {
             return;
         }
         state.err = Some(err);
+        // Release pairs with the Acquire in `is_done`: whoever sees `true` finds `err` set. Set
+        // before `done` closes, so a thread woken by the close sees it too.
+        self.cancelled.store(true, Ordering::Release);
         // Dropping the only sender closes `done` (one channel lock, where `close` and then the drop
         // took two), which wakes every thread parked on it, in a select or not. A model backend's
         // drop does nothing while the checker abandons the execution: then close it explicitly.
@@ -283,9 +288,6 @@ impl<B: Backend> Node<B> {
                 child.cancel_subtree(err, false);
             }
         }
-        // Release pairs with the Acquire in `is_done`: whoever sees `true` sees the whole subtree
-        // cancelled and `err` set.
-        self.cancelled.store(true, Ordering::Release);
         drop(state);
         if unlink_from_parent {
             self.unlink();

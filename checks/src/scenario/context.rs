@@ -34,7 +34,10 @@ impl Scenario for CancelReachesEveryDescendant {
                 let grandchild = grandchild.clone();
                 B::spawn(&format!("waiter-{w}"), move || {
                     let woke = grandchild.done().recv();
-                    (woke, grandchild.err(), grandchild.is_done())
+                    // `is_done` first: it reads no lock, so nothing orders it after the cancel
+                    // but the close of Done itself.
+                    let is_done = grandchild.is_done();
+                    (woke, grandchild.err(), is_done)
                 })
             })
             .collect();
