@@ -15,6 +15,7 @@ pub mod pipeline;
 pub mod request;
 pub mod rw_mutex;
 pub mod semaphore;
+pub mod shared_state;
 pub mod time;
 pub mod wait_group;
 pub mod worker_pool;
