@@ -119,6 +119,7 @@ macro_rules! for_each_mistake {
             relaxed_publication => $crate::zoo::relaxed_publication::RelaxedPublication,
             recursive_read_lock => $crate::zoo::recursive_read_lock::RecursiveReadLock,
             read_lock_upgrade => $crate::zoo::read_lock_upgrade::ReadLockUpgrade,
+            manager_loses_updates => $crate::zoo::manager_loses_updates::ManagerLosesUpdates,
         }
     };
 }

@@ -65,3 +65,14 @@ fn spinning_thread_is_a_livelock() {
     let report = stats.assert_fails_with(checks::harness::FailureKind::Livelock);
     assert!(report.message.contains("'spinner'"), "{stats}");
 }
+
+/// loom's deadlock panic, raised inside a `Backend::catch_unwind`, still fails the run as a
+/// deadlock: the catch re-raises the checker's own panic.
+#[test]
+fn a_deadlock_inside_a_catch_is_a_deadlock() {
+    let stats = check(
+        &checks::support::fixtures::DeadlocksInsideCatch,
+        &Checker::loom(),
+    );
+    stats.assert_fails_with(checks::harness::FailureKind::Deadlock);
+}

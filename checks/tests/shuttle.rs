@@ -217,3 +217,14 @@ fn spinning_thread_is_a_livelock() {
 fn zero_budget_is_refused() {
     check(&chan::FifoPerSender::large(), &Checker::random(0, SEED));
 }
+
+/// shuttle's deadlock report, raised inside a `Backend::catch_unwind`, still fails the run as a
+/// deadlock.
+#[test]
+fn a_deadlock_inside_a_catch_is_a_deadlock() {
+    let stats = check(
+        &checks::support::fixtures::DeadlocksInsideCatch,
+        &Checker::random(1, SEED),
+    );
+    stats.assert_fails_with(FailureKind::Deadlock);
+}

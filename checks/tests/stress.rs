@@ -172,3 +172,17 @@ fn a_thread_spawned_by_a_timer_callback_is_leak_checked() {
     let report = stats.assert_fails_with(FailureKind::Leak);
     assert!(report.message.contains("'from-timer'"), "{report}");
 }
+
+/// A timer armed outside this run (here: by the test itself, an hour long) does not hide the
+/// run's deadlock: only the run's own pending timers may be what its blocked threads wait for.
+#[test]
+fn a_timer_of_another_run_does_not_hide_a_deadlock() {
+    let _elsewhere = patterns::time::after_func::<checks::backend::Real>(
+        std::time::Duration::from_secs(3600),
+        || {},
+    );
+    let instance = zoo::send_without_receiver::SendWithoutReceiver::small();
+    let stats = check(&instance, &Checker::stress(1));
+    let report = stats.assert_fails_with(FailureKind::Deadlock);
+    assert!(report.message.contains("none moved"), "{report}");
+}

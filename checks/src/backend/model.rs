@@ -54,7 +54,12 @@ pub(crate) fn catching<R>(me: ThreadKey, f: impl FnOnce() -> R) -> std::thread::
     Registry::with_current(|registry| registry.adjust_catching(me, true));
     let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(f));
     Registry::with_current(|registry| registry.adjust_catching(me, false));
-    result
+    match result {
+        // The checker's own panic (a deadlock found while this thread blocked, a bound) is not
+        // the program's to catch: the execution is over, so it goes on unwinding.
+        Err(panic) if abandoned() => std::panic::resume_unwind(panic),
+        result => result,
+    }
 }
 
 /// Runs a model thread's body; a panic that escapes it ends the execution.

@@ -69,6 +69,23 @@ impl Harnessed for Real {
 /// callback): the registry ignores its state changes.
 const UNTRACKED: usize = usize::MAX;
 
+/// A timer a run armed, counted in its registry until it fires or is stopped (dropping the
+/// callback unrun drops this too).
+struct PendingTimer(Arc<Registry>);
+
+impl PendingTimer {
+    fn new(run: Arc<Registry>) -> Self {
+        run.count_timer(true);
+        Self(run)
+    }
+}
+
+impl Drop for PendingTimer {
+    fn drop(&mut self) {
+        self.0.count_timer(false);
+    }
+}
+
 /// While alive, the current OS thread works for another run's registry as an untracked thread;
 /// dropping it (also when the callback panics) puts the thread's own run back.
 struct RunInstalled {
@@ -219,7 +236,9 @@ impl Backend for Real {
         let Some(run) = Registry::current() else {
             return callback;
         };
+        let pending = PendingTimer::new(Arc::clone(&run));
         Box::new(move || {
+            let _pending = pending;
             let _restore = RunInstalled::enter(&run);
             callback();
         })

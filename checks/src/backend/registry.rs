@@ -110,6 +110,9 @@ pub struct ThreadSnapshot {
 #[derive(Default)]
 pub struct Registry {
     inner: Mutex<Inner>,
+    /// Timers armed by this run's threads that have neither fired nor been stopped (real threads:
+    /// while one is pending, threads all blocked may be waiting for it).
+    pending_timers: std::sync::atomic::AtomicUsize,
 }
 
 #[derive(Default)]
@@ -250,6 +253,27 @@ impl Registry {
     /// Records how a model backend names the running thread, for [`Registry::panic_escapes`].
     pub(crate) fn set_model_me(&self, me: fn() -> ThreadKey) {
         self.lock().model_me = Some(me);
+    }
+
+    /// Counts a timer armed by this run (`true`) or settled: fired or stopped (`false`).
+    pub(crate) fn count_timer(&self, armed: bool) {
+        use std::sync::atomic::Ordering::Relaxed;
+        if armed {
+            self.pending_timers.fetch_add(1, Relaxed);
+        } else {
+            self.pending_timers.fetch_sub(1, Relaxed);
+        }
+    }
+
+    /// Timers this run armed that have neither fired nor been stopped.
+    pub(crate) fn pending_timers(&self) -> usize {
+        self.pending_timers
+            .load(std::sync::atomic::Ordering::Relaxed)
+    }
+
+    /// Forgets how the model names its threads, once an execution has ended.
+    pub(crate) fn leave_model(&self) {
+        self.lock().model_me = None;
     }
 
     /// Thread `key` enters (`+1`) or leaves (`-1`) a `Backend::catch_unwind`.

@@ -123,7 +123,6 @@ pub fn check<S: Scenario>(scenario: &S, checker: &Checker) -> Stats {
     if let Some(error) = checker.budget_error() {
         panic!("{error}");
     }
-    install_panic_hook();
     let stats = match checker {
         Checker::Loom { .. } => run_loom::run(scenario, checker),
         Checker::ShuttleRandom { .. } | Checker::ShuttlePct { .. } | Checker::ShuttleDfs { .. } => {
@@ -137,7 +136,7 @@ pub fn check<S: Scenario>(scenario: &S, checker: &Checker) -> Stats {
 /// Installs the harness's panic hook once per process: a panic raised by a model checker itself
 /// marks the execution abandoned before anything unwinds (so destructors leave the kit's
 /// primitives alone), and the harness's own budget stops, which are not failures, stay quiet.
-fn install_panic_hook() {
+pub(crate) fn install_panic_hook() {
     static INSTALL: std::sync::Once = std::sync::Once::new();
     INSTALL.call_once(|| {
         let previous = std::panic::take_hook();
@@ -173,6 +172,9 @@ pub(crate) fn execute<B: Harnessed, S: Scenario>(scenario: &S, registry: &Arc<Re
     crate::backend::model::run_thread(|| scenario.run::<B>());
     registry.join_leftovers();
     B::end_run();
+    // The execution is over: a later panic on this OS thread must not ask the model which
+    // thread runs.
+    registry.leave_model();
 }
 
 /// Whether a panic is the harness's own budget stop.

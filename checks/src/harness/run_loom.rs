@@ -56,6 +56,7 @@ fn explore<S: Scenario>(
     max_time: Option<Duration>,
     checkpoint: Option<Checkpoint<'_>>,
 ) -> Explored {
+    super::install_panic_hook();
     let mut builder = loom_builder(preemption_bound);
     if let Some(checkpoint) = &checkpoint {
         builder.checkpoint_file = Some(checkpoint.file.to_path_buf());

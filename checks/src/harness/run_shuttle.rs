@@ -61,6 +61,7 @@ pub(crate) fn run<S: Scenario>(scenario: &S, checker: &Checker, schedule: Option
         _ => None,
     };
 
+    super::install_panic_hook();
     crate::backend::model::set_spurious_wakeups(!matches!(checker, Checker::ShuttleDfs { .. }));
     let count = Arc::new(AtomicUsize::new(0));
     let registry = Registry::new();

@@ -62,11 +62,11 @@ fn watch(ends: &mpsc::Receiver<RunEnd>, registry: &Registry) -> Result<RunEnd, S
             }
             Err(mpsc::RecvTimeoutError::Timeout) => {}
         }
-        // Every thread blocked is no deadlock while a timer is pending: it may be the very timer
-        // they wait for (a long timeout), and its firing will move them.
+        // Every thread blocked is no deadlock while a timer this run armed is pending: it may be
+        // the very timer they wait for (a long timeout), and its firing will move them.
         let all_blocked = registry
             .all_blocked()
-            .filter(|_| <Real as patterns::Backend>::timers().pending() == 0);
+            .filter(|_| registry.pending_timers() == 0);
         stuck = match (all_blocked, stuck) {
             (Some(now), Some((then, since))) if now == then => {
                 if since.elapsed() >= DEADLOCK_GRACE {

@@ -29,3 +29,25 @@ impl Scenario for SpinsForever {
         }));
     }
 }
+
+/// The scenario's thread blocks forever inside `Backend::catch_unwind`, and ignores what the
+/// catch returns: a deadlock, which the checker reports by panicking in that very thread. The
+/// catch must not swallow the checker's own panic.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct DeadlocksInsideCatch;
+
+impl Scenario for DeadlocksInsideCatch {
+    const NAME: &'static str = "harness::deadlocks_inside_catch";
+    fn small() -> Self {
+        Self
+    }
+    fn large() -> Self {
+        Self
+    }
+    fn run<B: Backend>(&self) {
+        let _ignored = B::catch_unwind(|| {
+            let (_keep_open, never_sent) = patterns::chan::bounded_in::<B, ()>(0);
+            never_sent.recv();
+        });
+    }
+}

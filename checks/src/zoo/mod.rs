@@ -12,6 +12,7 @@ pub mod forgotten_cancel;
 pub mod lock_order_inversion;
 pub mod lost_update;
 pub mod lost_wakeup;
+pub mod manager_loses_updates;
 pub mod read_lock_upgrade;
 pub mod recursive_read_lock;
 pub mod relaxed_publication;
