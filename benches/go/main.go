@@ -65,6 +65,7 @@ func allBenchmarks(quick bool) []benchmark {
 	all = append(all, pipelineBenchmarks(quick)...)
 	all = append(all, semaphoreBenchmarks()...)
 	all = append(all, contextBenchmarks()...)
+	all = append(all, sharedStateBenchmarks()...)
 	return all
 }
 
