@@ -123,6 +123,7 @@ impl<T, B: Backend> RwMutex<T, B> {
     #[track_caller]
     pub fn read(&self) -> ReadGuard<'_, T, B> {
         let mut state = B::lock(&self.state);
+        state = self.spin_until(state, State::reader_may_enter);
         if !state.reader_may_enter() {
             state.readers_waiting += 1;
             while !state.reader_may_enter() {
@@ -154,6 +155,7 @@ impl<T, B: Backend> RwMutex<T, B> {
     #[track_caller]
     pub fn write(&self) -> WriteGuard<'_, T, B> {
         let mut state = B::lock(&self.state);
+        state = self.spin_until(state, State::writer_may_enter);
         if !state.writer_may_enter() {
             state.writers_waiting += 1;
             while !state.writer_may_enter() {
@@ -181,6 +183,29 @@ impl<T, B: Backend> RwMutex<T, B> {
     /// Consumes the lock, returning the value.
     pub fn into_inner(self) -> T {
         self.value.into_inner().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// On real cores, spins (then yields) a few rounds for `may_enter` before the caller parks:
+    /// holders keep the lock for a short while, and parking costs microseconds. Under the model
+    /// checkers `SPINS_BEFORE_PARK` is 0, so this returns at once and adds no schedules.
+    fn spin_until<'a>(
+        &'a self,
+        mut state: B::Guard<'a, State>,
+        may_enter: fn(&State) -> bool,
+    ) -> B::Guard<'a, State> {
+        for round in 0..B::SPINS_BEFORE_PARK {
+            if may_enter(&state) {
+                break;
+            }
+            drop(state);
+            if round < 6 {
+                (0..1u32 << round).for_each(|_| std::hint::spin_loop());
+            } else {
+                B::yield_now();
+            }
+            state = B::lock(&self.state);
+        }
+        state
     }
 
     fn read_guard(&self) -> ReadGuard<'_, T, B> {
