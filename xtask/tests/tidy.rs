@@ -155,10 +155,15 @@ fn readme_zoo_table_matches_the_catalog() {
 /// Rule: nothing in the repository cites a document outside it; users cannot see it.
 #[test]
 fn no_reference_leaves_the_repository() {
-    const OUTSIDE: [&str; 4] = ["../shared", "DESIGN section", "DESIGN.md", "STYLE.md"];
+    // Spelled in pieces, so this file does not cite them itself.
+    const OUTSIDE: [&str; 4] = [
+        concat!("../", "shared"),
+        concat!("DESIGN", " section"),
+        concat!("DESIGN", ".md"),
+        concat!("STYLE", ".md"),
+    ];
     let offending: Vec<String> = files(&root(), &[".rs", ".md", ".toml", ".go", "run"])
         .into_iter()
-        .filter(|path| !path.ends_with("xtask/tests/tidy.rs"))
         .filter_map(|path| {
             let text = read(&path);
             let cited: Vec<&str> = OUTSIDE
