@@ -44,7 +44,7 @@
 use crate::backend::{Backend, Std};
 use std::fmt;
 use std::ops::{Deref, DerefMut};
-use std::sync::{RwLock, RwLockReadGuard, RwLockWriteGuard};
+use std::sync::{RwLock, RwLockReadGuard, RwLockWriteGuard, TryLockError};
 
 /// A reader-writer lock with Go's writer preference. See the [module docs](self).
 pub struct RwMutex<T, B: Backend = Std> {
@@ -54,8 +54,9 @@ pub struct RwMutex<T, B: Backend = Std> {
     readers_go: B::Condvar,
     /// Writers wait here for the lock to be free.
     writer_goes: B::Condvar,
-    /// The value. The protocol admits only readers together or one writer alone, so this lock
-    /// never blocks (and never hides a blocked thread from a model checker).
+    /// The value. The protocol admits only readers together or one writer alone, so this lock is
+    /// only ever try-locked, and never blocks (a blocked std lock would hide a thread from a model
+    /// checker).
     value: RwLock<T>,
 }
 
@@ -209,8 +210,13 @@ impl<T, B: Backend> RwMutex<T, B> {
     }
 
     fn read_guard(&self) -> ReadGuard<'_, T, B> {
-        // The protocol admitted a reader, so no writer holds the value: this never blocks.
-        let value = self.value.read().unwrap_or_else(|p| p.into_inner());
+        // The protocol admitted a reader, so no writer holds the value: `try_read` succeeds. It
+        // never blocks (a blocked std lock would hang a model checker with no report).
+        let value = match self.value.try_read() {
+            Ok(value) => value,
+            Err(TryLockError::Poisoned(poisoned)) => poisoned.into_inner(),
+            Err(TryLockError::WouldBlock) => protocol_broken("a reader", "a writer"),
+        };
         ReadGuard {
             lock: self,
             value: Some(value),
@@ -218,8 +224,12 @@ impl<T, B: Backend> RwMutex<T, B> {
     }
 
     fn write_guard(&self) -> WriteGuard<'_, T, B> {
-        // The protocol admitted this writer alone: this never blocks.
-        let value = self.value.write().unwrap_or_else(|p| p.into_inner());
+        // The protocol admitted this writer alone: `try_write` succeeds, and never blocks.
+        let value = match self.value.try_write() {
+            Ok(value) => value,
+            Err(TryLockError::Poisoned(poisoned)) => poisoned.into_inner(),
+            Err(TryLockError::WouldBlock) => protocol_broken("a writer", "another holder"),
+        };
         WriteGuard {
             lock: self,
             value: Some(value),
@@ -251,6 +261,13 @@ impl<T, B: Backend> RwMutex<T, B> {
             B::notify_one(&self.writer_goes);
         }
     }
+}
+
+/// The protocol let `who` in while `holder` held the value: a bug in this module, reported as a
+/// panic rather than a wait that no checker could see.
+#[cold]
+fn protocol_broken(who: &str, holder: &str) -> ! {
+    panic!("RwMutex admitted {who} while {holder} held the lock: its protocol is broken")
 }
 
 impl<T, B: Backend> Deref for ReadGuard<'_, T, B> {
