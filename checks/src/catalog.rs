@@ -20,8 +20,8 @@ pub struct Entry {
     pub loom_bound: Option<usize>,
     /// Runs an instance under a checker.
     pub run: fn(Size, &Checker) -> Stats,
-    /// Replays a replay file of this scenario.
-    pub replay: fn(&ReplayFile) -> Result<Stats, String>,
+    /// Replays a replay file of this scenario; `true`: with the failure's trace.
+    pub replay: fn(&ReplayFile, bool) -> Result<Stats, String>,
 }
 
 impl Entry {

@@ -27,6 +27,7 @@
 use crate::backend::{Atomic, Backend, Std};
 use crate::chan::{self, Receiver, Sender};
 use crate::time::Timer;
+use crate::trace::{self, Object};
 use slab::Slab;
 use std::fmt;
 use std::sync::atomic::Ordering;
@@ -132,6 +133,7 @@ impl<B: Backend> Context<B> {
         let weak = Arc::downgrade(&child.node);
         let timer = B::timers().at(deadline, move || {
             if let Some(node) = weak.upgrade() {
+                let _step = trace::enter::<B>("deadline passes", node.object());
                 node.cancel(CtxError::DeadlineExceeded);
             }
         });
@@ -158,17 +160,28 @@ impl<B: Backend> Context<B> {
     }
 
     /// `None` while live; why it is done once it is. Never changes once set.
+    #[track_caller]
     pub fn err(&self) -> Option<CtxError> {
-        B::lock(&self.node.state).err
+        let step = trace::enter::<B>("err", self.node.object());
+        let err = B::lock(&self.node.state).err;
+        match err {
+            Some(err) => step.outcome(format_args!("{err}")),
+            None => step.outcome(format_args!("none")),
+        }
+        err
     }
 
     /// Whether the context is done: true from the moment a cancel sets its error, and always by
     /// the time `done()` is closed. Reads no lock (one atomic load), so hot paths poll it; `err()`
     /// takes the context's lock and so also waits for a cancel under way to finish.
+    #[track_caller]
     pub fn is_done(&self) -> bool {
+        let step = trace::enter::<B>("is done", self.node.object());
         // Acquire pairs with the Release in `cancel_subtree`: a caller that sees `true` then finds
         // `err()` set.
-        self.node.cancelled.load(Ordering::Acquire)
+        let done = self.node.cancelled.load(Ordering::Acquire);
+        step.outcome(format_args!("{done}"));
+        done
     }
 
     /// The deadline, if this context or an ancestor has one.
@@ -224,7 +237,7 @@ impl<B: Backend> Node<B> {
         cancellable: bool,
         deadline: Option<Duration>,
     ) -> Arc<Self> {
-        let (done_tx, done) = chan::bounded_in::<B, ()>(0);
+        let (done_tx, done) = chan::bounded_kind_in::<B, ()>(0, "done");
         let (parent, key) = match parent {
             Some((parent, key)) => (Some(parent), key),
             None => (None, None),
@@ -243,6 +256,11 @@ impl<B: Backend> Node<B> {
                 timer: None,
             }),
         })
+    }
+
+    /// The context as a traced object.
+    fn object(&self) -> Object {
+        Object::at("context", self, None)
     }
 
     /// Cancels this node and its subtree with `err`, and unlinks it from its parent.
@@ -315,7 +333,9 @@ impl<B: Backend> Node<B> {
 impl<B: Backend> Canceller<B> {
     /// Cancels the context (and every descendant) with [`CtxError::Canceled`]; a no-op if it is
     /// already done.
+    #[track_caller]
     pub fn cancel(&self) {
+        let _step = trace::enter::<B>("cancel", self.node.object());
         self.node.cancel(CtxError::Canceled);
     }
 }
@@ -323,7 +343,8 @@ impl<B: Backend> Canceller<B> {
 impl<B: Backend> Drop for Canceller<B> {
     fn drop(&mut self) {
         if !B::in_teardown() {
-            self.cancel();
+            let _step = trace::enter::<B>("drop canceller", self.node.object());
+            self.node.cancel(CtxError::Canceled);
         }
     }
 }

@@ -36,6 +36,7 @@ pub mod rw_mutex;
 pub mod semaphore;
 pub mod shared_state;
 pub mod time;
+pub mod trace;
 pub mod wait_group;
 pub mod worker_pool;
 

@@ -42,6 +42,7 @@
 //! ```
 
 use crate::backend::{Backend, Std};
+use crate::trace::{self, Object};
 use std::fmt;
 use std::ops::{Deref, DerefMut};
 use std::sync::{RwLock, RwLockReadGuard, RwLockWriteGuard, TryLockError};
@@ -123,6 +124,7 @@ impl<T, B: Backend> RwMutex<T, B> {
     /// Locks for reading (Go's `RLock`), blocking while a writer holds the lock or waits for it.
     #[track_caller]
     pub fn read(&self) -> ReadGuard<'_, T, B> {
+        let _step = trace::enter::<B>("read lock", self.object());
         let mut state = B::lock(&self.state);
         state = self.spin_until(state, State::reader_may_enter);
         if !state.reader_may_enter() {
@@ -142,8 +144,10 @@ impl<T, B: Backend> RwMutex<T, B> {
     /// Locks for reading if that needs no wait (Go's `TryRLock`).
     #[track_caller]
     pub fn try_read(&self) -> Option<ReadGuard<'_, T, B>> {
+        let step = trace::enter::<B>("try read lock", self.object());
         let mut state = B::lock(&self.state);
         if !state.reader_may_enter() {
+            step.outcome(format_args!("held"));
             return None;
         }
         state.readers += 1;
@@ -155,6 +159,7 @@ impl<T, B: Backend> RwMutex<T, B> {
     /// it waits, new readers wait behind it.
     #[track_caller]
     pub fn write(&self) -> WriteGuard<'_, T, B> {
+        let _step = trace::enter::<B>("lock", self.object());
         let mut state = B::lock(&self.state);
         state = self.spin_until(state, State::writer_may_enter);
         if !state.writer_may_enter() {
@@ -172,13 +177,20 @@ impl<T, B: Backend> RwMutex<T, B> {
     /// Locks for writing if that needs no wait (Go's `TryLock`).
     #[track_caller]
     pub fn try_write(&self) -> Option<WriteGuard<'_, T, B>> {
+        let step = trace::enter::<B>("try lock", self.object());
         let mut state = B::lock(&self.state);
         if !state.writer_may_enter() {
+            step.outcome(format_args!("held"));
             return None;
         }
         state.writer = true;
         drop(state);
         Some(self.write_guard())
+    }
+
+    /// The lock as a traced object.
+    fn object(&self) -> Object {
+        Object::at("rwmutex", self, None)
     }
 
     /// Consumes the lock, returning the value.
@@ -282,6 +294,7 @@ impl<T, B: Backend> Drop for ReadGuard<'_, T, B> {
         // The value's own guard goes first, so the next writer finds it free.
         drop(self.value.take());
         if !B::in_teardown() {
+            let _step = trace::enter::<B>("read unlock", self.lock.object());
             self.lock.read_unlock();
         }
     }
@@ -304,6 +317,7 @@ impl<T, B: Backend> Drop for WriteGuard<'_, T, B> {
     fn drop(&mut self) {
         drop(self.value.take());
         if !B::in_teardown() {
+            let _step = trace::enter::<B>("unlock", self.lock.object());
             self.lock.write_unlock();
         }
     }

@@ -22,6 +22,7 @@
 use crate::backend::{Backend, Std};
 use crate::chan::{self, Receiver, RecvArm, Select, Selected, SendArm, Sender};
 use crate::context::{Context, CtxError};
+use crate::trace::{self, Object};
 use std::fmt;
 use std::sync::Arc;
 
@@ -72,6 +73,7 @@ impl<B: Backend> Semaphore<B> {
     /// Takes a permit, blocking until one is free.
     #[track_caller]
     pub fn acquire(&self) -> Permit<B> {
+        let _step = trace::enter::<B>("acquire", self.object());
         self.inner
             .tx
             .send(())
@@ -80,14 +82,31 @@ impl<B: Backend> Semaphore<B> {
     }
 
     /// Takes a permit if one is free now.
+    #[track_caller]
     pub fn try_acquire(&self) -> Option<Permit<B>> {
-        self.inner.tx.try_send(()).ok().map(|()| self.permit())
+        let step = trace::enter::<B>("try acquire", self.object());
+        let permit = self.inner.tx.try_send(()).ok().map(|()| self.permit());
+        step.outcome(format_args!(
+            "{}",
+            if permit.is_some() { "got" } else { "none free" }
+        ));
+        permit
     }
 
     /// Takes a permit, or gives up with the context's error once `ctx` is done. A cancelled
     /// waiter takes nothing.
     #[track_caller]
     pub fn acquire_ctx(&self, ctx: &Context<B>) -> Result<Permit<B>, CtxError> {
+        let step = trace::enter::<B>("acquire or done", self.object());
+        let permit = self.acquire_or_done(ctx);
+        if let Err(error) = &permit {
+            step.outcome(format_args!("{error}"));
+        }
+        permit
+    }
+
+    #[track_caller]
+    fn acquire_or_done(&self, ctx: &Context<B>) -> Result<Permit<B>, CtxError> {
         let mut take = SendArm::new(&self.inner.tx, ());
         let mut done = RecvArm::new(ctx.done());
         match Select::new().send(&mut take).recv(&mut done).wait() {
@@ -108,6 +127,11 @@ impl<B: Backend> Semaphore<B> {
         self.inner.capacity
     }
 
+    /// The semaphore as a traced object.
+    fn object(&self) -> Object {
+        Object::at("semaphore", &*self.inner, None)
+    }
+
     fn permit(&self) -> Permit<B> {
         Permit {
             tokens: Arc::clone(&self.inner),
@@ -120,6 +144,7 @@ impl<B: Backend> Drop for Permit<B> {
         if B::in_teardown() {
             return;
         }
+        let _step = trace::enter::<B>("release", Object::at("semaphore", &*self.tokens, None));
         // Our token is buffered (or a parked acquirer's token moves in as we take one out), so
         // this never blocks and never finds the channel empty.
         self.tokens

@@ -17,6 +17,7 @@
 //! ```
 
 use crate::backend::Backend;
+use crate::trace::{self, Object};
 use std::cmp::Reverse;
 use std::collections::{BTreeMap, BinaryHeap};
 use std::sync::Arc;
@@ -94,6 +95,7 @@ impl<B: Backend> TimerService<B> {
     where
         F: FnOnce() + Send + 'static,
     {
+        let step = trace::enter::<B>("arm timer", Object::at("timers", &**self, None));
         let mut state = B::lock(&self.state);
         assert!(
             !state.shutdown,
@@ -101,6 +103,7 @@ impl<B: Backend> TimerService<B> {
         );
         let id = state.next_id;
         state.next_id += 1;
+        step.outcome(format_args!("timer {id} at {deadline:?}"));
         state.queue.push(Reverse((deadline, id)));
         state.pending.insert(id, B::bind_callback(Box::new(f)));
         if !state.started {
@@ -167,6 +170,10 @@ impl<B: Backend> TimerService<B> {
             state.queue.pop();
             let callback = state.pending.remove(&id);
             drop(state);
+            let step = trace::enter::<B>("timer fires", Object::at("timers", self, None));
+            step.outcome(format_args!("timer {id}"));
+            // A point step: what the callback does is traced as its own steps.
+            drop(step);
             // A panicking callback must not take every other timer down with this thread.
             let panic = callback.and_then(|callback| B::catch_unwind(callback).err());
             state = B::lock(&self.state);
@@ -181,6 +188,7 @@ impl<B: Backend> Timer<B> {
     /// Stops the timer. Returns true if that kept it from firing, false if it had already fired or
     /// been stopped (Go's `Timer.Stop`).
     pub fn stop(&self) -> bool {
+        let step = trace::enter::<B>("stop timer", Object::at("timers", &*self.service, None));
         let mut state = B::lock(&self.service.state);
         let callback = state.pending.remove(&self.id);
         if callback.is_some() {
@@ -197,6 +205,11 @@ impl<B: Backend> Timer<B> {
         // Dropped after unlocking: the callback may own a canceller whose drop stops a timer.
         let stopped = callback.is_some();
         drop(callback);
+        step.outcome(format_args!(
+            "timer {}: {}",
+            self.id,
+            if stopped { "stopped" } else { "had fired" }
+        ));
         stopped
     }
 }

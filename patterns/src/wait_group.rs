@@ -20,6 +20,7 @@
 //! ```
 
 use crate::backend::{Backend, Std};
+use crate::trace::{self, Object};
 use std::fmt;
 use std::sync::Arc;
 
@@ -67,6 +68,13 @@ impl<B: Backend> WaitGroup<B> {
     /// message, `sync: negative WaitGroup counter`.
     #[track_caller]
     pub fn add(&self, delta: i64) {
+        let step = trace::enter::<B>("add", self.object());
+        step.outcome(format_args!("{delta:+}, now {}", self.count_after(delta)));
+    }
+
+    /// Adds `delta` and returns the new count.
+    #[track_caller]
+    fn count_after(&self, delta: i64) -> i64 {
         let mut count = B::lock(&self.inner.count);
         let new = *count + delta;
         if new < 0 {
@@ -81,17 +89,20 @@ impl<B: Backend> WaitGroup<B> {
         if new == 0 {
             B::notify_all(&self.inner.zero);
         }
+        new
     }
 
     /// Marks one unit of work done: `add(-1)`.
     #[track_caller]
     pub fn done(&self) {
-        self.add(-1);
+        let step = trace::enter::<B>("done", self.object());
+        step.outcome(format_args!("now {}", self.count_after(-1)));
     }
 
     /// Blocks until the counter is zero.
     #[track_caller]
     pub fn wait(&self) {
+        let _step = trace::enter::<B>("wait", self.object());
         let mut count = B::lock(&self.inner.count);
         while *count > 0 {
             count = B::wait(&self.inner.zero, count);
@@ -101,6 +112,11 @@ impl<B: Backend> WaitGroup<B> {
     /// The current counter.
     pub fn count(&self) -> i64 {
         *B::lock(&self.inner.count)
+    }
+
+    /// The wait group as a traced object.
+    fn object(&self) -> Object {
+        Object::at("WaitGroup", &*self.inner, None)
     }
 }
 

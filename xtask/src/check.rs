@@ -47,6 +47,10 @@ pub struct Args {
     /// `cargo xtask report --merge DIR…` combines the shards' JSON files.
     #[arg(long, value_parser = parse_shard)]
     pub shard: Option<Shard>,
+    /// Show the checkers' own output (panic messages and backtraces, shuttle's text) as well as
+    /// the harness's reports.
+    #[arg(long)]
+    pub verbose: bool,
 }
 
 /// One share of a sharded run: the `index`-th (1-based) of `count`.
@@ -175,6 +179,7 @@ pub fn collect(args: &Args) -> anyhow::Result<Vec<Stats>> {
     if let Some(error) = args.checker(None).budget_error() {
         bail!("{error}");
     }
+    checks::harness::set_verbose(args.verbose);
     let size = args.size();
     let matches = |name: &str| args.pattern.as_deref().is_none_or(|p| name.starts_with(p));
     let mine = |position: usize| match args.shard {
@@ -203,7 +208,7 @@ pub fn collect(args: &Args) -> anyhow::Result<Vec<Stats>> {
             let selected = catalog::scenarios().into_iter().filter(|e| matches(e.name));
             for (_, entry) in selected.enumerate().filter(|(i, _)| mine(*i)) {
                 let one = (entry.run)(size, &args.checker(entry.loom_bound));
-                print!("{one}");
+                show(&one, &stats);
                 stats.push(one);
             }
         }
@@ -215,7 +220,7 @@ pub fn collect(args: &Args) -> anyhow::Result<Vec<Stats>> {
             let selected = catalog::zoo().into_iter().filter(|z| matches(z.entry.name));
             for (_, zoo) in selected.enumerate().filter(|(i, _)| mine(*i)) {
                 let one = (zoo.run_variant)(size, variant, &args.checker(zoo.entry.loom_bound));
-                print!("{one}");
+                show(&one, &stats);
                 stats.push(one);
             }
         }
@@ -239,6 +244,16 @@ pub fn collect(args: &Args) -> anyhow::Result<Vec<Stats>> {
         println!("stats: {}", path.display());
     }
     Ok(stats)
+}
+
+/// Prints one run's stats: the first failure with its trace, later ones without (their replay
+/// command with `--trace` shows it).
+fn show(one: &Stats, before: &[Stats]) {
+    if before.iter().any(|s| s.failure().is_some()) {
+        print!("{}", one.without_trace());
+    } else {
+        print!("{one}");
+    }
 }
 
 /// Runs `check`: exit 0 if everything passed, 1 if anything failed.

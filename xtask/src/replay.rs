@@ -9,13 +9,20 @@ use std::process::ExitCode;
 pub struct Args {
     /// A replay file, as printed by a failing check (`target/replays/….replay.json`).
     file: PathBuf,
+    /// Also print the failure's step-by-step trace.
+    #[arg(long)]
+    trace: bool,
+    /// Show the checkers' own output (panic messages and backtraces, shuttle's text) as well.
+    #[arg(long)]
+    verbose: bool,
 }
 
 /// Replays the file: exit 0 if the failure was reproduced, 1 if the schedule passed this time.
 pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     let expected =
         checks::harness::replay::read_replay_file(&args.file).map_err(anyhow::Error::msg)?;
-    let stats = checks::harness::replay_file(&args.file).map_err(anyhow::Error::msg)?;
+    checks::harness::set_verbose(args.verbose);
+    let stats = checks::harness::replay_file(&args.file, args.trace).map_err(anyhow::Error::msg)?;
     print!("{stats}");
     match stats.failure() {
         Some(report) if report.kind == expected.kind => {

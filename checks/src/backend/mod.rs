@@ -7,6 +7,7 @@
 mod loom;
 pub(crate) mod model;
 mod real;
+pub(crate) mod recorder;
 pub mod registry;
 mod shuttle;
 pub(crate) mod tracking;

@@ -2,7 +2,9 @@
 //! mock of std, and the wrapper that lets the kit's atomic traits cover a checker's atomics.
 
 use super::registry::{Registry, ThreadKey};
+use patterns::trace::Object;
 use std::cell::Cell;
+use std::panic::Location;
 
 std::thread_local! {
     /// Whether the checker is abandoning the model execution running on this OS thread (its model
@@ -89,9 +91,43 @@ pub(crate) fn raised_by_checker(location: Option<&std::panic::Location<'_>>) -> 
     })
 }
 
+/// A thread as a traced object (the step of a spawn or a join): its registry index.
+pub(crate) fn thread_object(index: usize) -> Object {
+    Object {
+        kind: "thread",
+        addr: index,
+        site: None,
+    }
+}
+
+/// Records a notify of `condvar` (nothing while exploring).
+#[track_caller]
+pub(crate) fn record_notify<C>(condvar: &C, op: &'static str) {
+    if super::recorder::recording() {
+        let object = Object::at("condvar", condvar, None);
+        super::recorder::step(Location::caller(), || op.into(), Some(object), || None);
+    }
+}
+
 /// A checker's atomic type, wrapped so this crate may implement the kit's atomic traits for it.
 #[derive(Debug)]
 pub struct ModelAtomic<A>(pub(crate) A);
+
+impl<A> ModelAtomic<A> {
+    /// Records an access to this atomic for a failure trace (nothing while exploring).
+    #[track_caller]
+    #[inline]
+    pub(crate) fn record(
+        &self,
+        op: impl FnOnce() -> std::borrow::Cow<'static, str>,
+        outcome: impl FnOnce() -> Option<String>,
+    ) {
+        if super::recorder::recording() {
+            let object = Object::at("atomic", self, None);
+            super::recorder::step(Location::caller(), op, Some(object), outcome);
+        }
+    }
+}
 
 /// Implements the kit's atomic traits for a checker's atomic type wrapped in [`ModelAtomic`].
 macro_rules! model_atomic {
@@ -102,11 +138,14 @@ macro_rules! model_atomic {
             }
             #[track_caller]
             fn load(&self, order: std::sync::atomic::Ordering) -> $value {
-                self.0.load(order)
+                let value = self.0.load(order);
+                self.record(|| "load".into(), || Some(format!("{value:?}")));
+                value
             }
             #[track_caller]
             fn store(&self, value: $value, order: std::sync::atomic::Ordering) {
-                self.0.store(value, order)
+                self.0.store(value, order);
+                self.record(|| "store".into(), || Some(format!("← {value:?}")));
             }
             #[track_caller]
             fn compare_exchange(
@@ -116,7 +155,17 @@ macro_rules! model_atomic {
                 success: std::sync::atomic::Ordering,
                 failure: std::sync::atomic::Ordering,
             ) -> Result<$value, $value> {
-                self.0.compare_exchange(current, new, success, failure)
+                let result = self.0.compare_exchange(current, new, success, failure);
+                self.record(
+                    || format!("compare-exchange {current:?} → {new:?}").into(),
+                    || {
+                        Some(match result {
+                            Ok(_) => "swapped".to_owned(),
+                            Err(seen) => format!("saw {seen:?}"),
+                        })
+                    },
+                );
+                result
             }
         }
     };
@@ -125,43 +174,77 @@ macro_rules! model_atomic {
         impl patterns::AtomicInt<$value> for $crate::backend::model::ModelAtomic<$atomic> {
             #[track_caller]
             fn fetch_add(&self, value: $value, order: std::sync::atomic::Ordering) -> $value {
-                self.0.fetch_add(value, order)
+                let previous = self.0.fetch_add(value, order);
+                self.record(
+                    || format!("add {value:?}").into(),
+                    || Some(format!("was {previous:?}")),
+                );
+                previous
             }
             #[track_caller]
             fn fetch_sub(&self, value: $value, order: std::sync::atomic::Ordering) -> $value {
-                self.0.fetch_sub(value, order)
+                let previous = self.0.fetch_sub(value, order);
+                self.record(
+                    || format!("subtract {value:?}").into(),
+                    || Some(format!("was {previous:?}")),
+                );
+                previous
             }
         }
     };
 }
 
 /// A checker's mutex guard together with the mutex it locks, so that a model backend's `wait` can
-/// wake spuriously: unlock and lock again with no notify, as a real condition variable may.
+/// wake spuriously (unlock and lock again with no notify, as a real condition variable may), and
+/// the line that locked it, so that a trace shows the unlock.
 pub struct ModelGuard<'a, M, G> {
     mutex: &'a M,
-    guard: G,
+    /// `None` only inside `into_parts` and `drop`.
+    guard: Option<G>,
+    locked_at: &'static Location<'static>,
 }
 
 impl<'a, M, G> ModelGuard<'a, M, G> {
-    pub(crate) fn new(mutex: &'a M, guard: G) -> Self {
-        Self { mutex, guard }
+    pub(crate) fn new(mutex: &'a M, guard: G, locked_at: &'static Location<'static>) -> Self {
+        Self {
+            mutex,
+            guard: Some(guard),
+            locked_at,
+        }
     }
 
-    pub(crate) fn into_parts(self) -> (&'a M, G) {
-        (self.mutex, self.guard)
+    pub(crate) fn into_parts(mut self) -> (&'a M, G, &'static Location<'static>) {
+        let guard = self
+            .guard
+            .take()
+            .expect("a guard holds its lock until dropped");
+        (self.mutex, guard, self.locked_at)
+    }
+}
+
+impl<M, G> Drop for ModelGuard<'_, M, G> {
+    fn drop(&mut self) {
+        if self.guard.take().is_some() && super::recorder::recording() {
+            let object = Object::at("mutex", self.mutex, None);
+            super::recorder::step(self.locked_at, || "unlock".into(), Some(object), || None);
+        }
     }
 }
 
 impl<M, G: std::ops::Deref> std::ops::Deref for ModelGuard<'_, M, G> {
     type Target = G::Target;
     fn deref(&self) -> &G::Target {
-        &self.guard
+        self.guard
+            .as_ref()
+            .expect("a guard holds its lock until dropped")
     }
 }
 
 impl<M, G: std::ops::DerefMut> std::ops::DerefMut for ModelGuard<'_, M, G> {
     fn deref_mut(&mut self) -> &mut G::Target {
-        &mut self.guard
+        self.guard
+            .as_mut()
+            .expect("a guard holds its lock until dropped")
     }
 }
 
@@ -194,6 +277,7 @@ macro_rules! model_backend {
         impl $crate::backend::Harnessed for $backend {
             fn begin_run() {
                 $crate::backend::model::begin_execution();
+                $crate::backend::recorder::begin_execution();
                 $crate::backend::registry::Registry::with_current(|registry| {
                     registry.set_model_me(THREAD_INDEX.me)
                 });
@@ -227,6 +311,15 @@ macro_rules! model_backend {
                 let registry = $crate::backend::registry::Registry::expect_current($name);
                 let index = registry.add(name, service);
                 let thread_registry = registry.clone();
+                let spawned_at = std::panic::Location::caller();
+                if !service {
+                    $crate::backend::recorder::step(
+                        spawned_at,
+                        || "spawn".into(),
+                        Some($crate::backend::model::thread_object(index)),
+                        || None,
+                    );
+                }
                 let thread = $crate::backend::tracking::Tracked::spawn(&registry, index, |shared| {
                     // Unnamed for the checker: the registry keeps the name, and the failure
                     // report's thread table shows it. A named shuttle thread costs several
@@ -235,6 +328,9 @@ macro_rules! model_backend {
                     $m::thread::spawn(move || {
                         (THREAD_INDEX.enter)(index);
                         let value = $crate::backend::model::run_thread(f);
+                        if !service {
+                            $crate::backend::recorder::always(spawned_at, "finish", String::new());
+                        }
                         $crate::backend::tracking::finish_tracked(&thread_registry, index, &shared, value);
                     })
                 });
@@ -276,10 +372,13 @@ macro_rules! model_backend {
             #[track_caller]
             fn lock<T: Send>(mutex: &Self::Mutex<T>) -> Self::Guard<'_, T> {
                 let location = std::panic::Location::caller();
+                let object = patterns::trace::Object::at("mutex", mutex, None);
+                $crate::backend::recorder::enter(location, "lock", Some(object));
                 let guard = $crate::backend::tracking::blocking(Self::me(), location, || {
                     mutex.lock().unwrap_or_else(|p| p.into_inner())
                 });
-                $crate::backend::model::ModelGuard::new(mutex, guard)
+                $crate::backend::recorder::exit();
+                $crate::backend::model::ModelGuard::new(mutex, guard, location)
             }
             fn condvar() -> Self::Condvar {
                 $m::sync::Condvar::new()
@@ -290,7 +389,9 @@ macro_rules! model_backend {
                 guard: Self::Guard<'a, T>,
             ) -> Self::Guard<'a, T> {
                 let location = std::panic::Location::caller();
-                let (mutex, guard) = guard.into_parts();
+                let (mutex, guard, locked_at) = guard.into_parts();
+                let object = patterns::trace::Object::at("condvar", condvar, None);
+                $crate::backend::recorder::enter(location, "wait", Some(object));
                 let spurious: fn() -> bool = $spurious;
                 let guard = $crate::backend::tracking::blocking(Self::me(), location, || {
                     if spurious() {
@@ -302,12 +403,17 @@ macro_rules! model_backend {
                         condvar.wait(guard).unwrap_or_else(|p| p.into_inner())
                     }
                 });
-                $crate::backend::model::ModelGuard::new(mutex, guard)
+                $crate::backend::recorder::exit();
+                $crate::backend::model::ModelGuard::new(mutex, guard, locked_at)
             }
+            #[track_caller]
             fn notify_one(condvar: &Self::Condvar) {
+                $crate::backend::model::record_notify(condvar, "notify one");
                 condvar.notify_one()
             }
+            #[track_caller]
             fn notify_all(condvar: &Self::Condvar) {
+                $crate::backend::model::record_notify(condvar, "notify all");
                 condvar.notify_all()
             }
 
@@ -322,7 +428,16 @@ macro_rules! model_backend {
             #[track_caller]
             fn join<T: Send + 'static>(handle: Self::JoinHandle<T>) -> std::thread::Result<T> {
                 let location = std::panic::Location::caller();
-                $crate::backend::tracking::join_tracked(handle, Self::me(), location, Self::yield_now)
+                let object = $crate::backend::model::thread_object(handle.index);
+                $crate::backend::recorder::enter(location, "join", Some(object));
+                let joined = $crate::backend::tracking::join_tracked(
+                    handle,
+                    Self::me(),
+                    location,
+                    Self::yield_now,
+                );
+                $crate::backend::recorder::exit();
+                joined
             }
             fn spawn_service<F>(name: &str, f: F) -> Self::JoinHandle<()>
             where
@@ -344,7 +459,19 @@ macro_rules! model_backend {
             ) -> Self::Guard<'a, T> {
                 // Virtual time: the timer thread runs only when the checker schedules it, so
                 // jumping straight to the deadline loses no behaviour and never waits.
-                NOW.with(|now| now.set(now.get().max(deadline)));
+                let jumped = NOW.with(|now| {
+                    let jumped = now.get() < deadline;
+                    now.set(now.get().max(deadline));
+                    jumped
+                });
+                if jumped {
+                    $crate::backend::recorder::step(
+                        std::panic::Location::caller(),
+                        || "clock".into(),
+                        None,
+                        || Some(format!("→ {deadline:?}")),
+                    );
+                }
                 guard
             }
             fn timers() -> std::sync::Arc<patterns::time::TimerService<Self>> {
@@ -369,6 +496,17 @@ macro_rules! model_backend {
 
             fn in_teardown() -> bool {
                 $crate::backend::model::in_teardown()
+            }
+
+            #[track_caller]
+            fn trace_enter(op: &'static str, object: patterns::trace::Object) {
+                $crate::backend::recorder::enter(std::panic::Location::caller(), op, Some(object))
+            }
+            fn trace_outcome(outcome: std::fmt::Arguments<'_>) {
+                $crate::backend::recorder::outcome(outcome)
+            }
+            fn trace_exit() {
+                $crate::backend::recorder::exit()
             }
         }
     };

@@ -316,6 +316,15 @@ impl Registry {
             .is_none_or(|record| record.catching == 0)
     }
 
+    /// The registry index of the running model thread, if it is known (for the trace recorder).
+    pub(crate) fn current_index(&self) -> Option<usize> {
+        let inner = self.inner.try_lock().ok()?;
+        match (inner.model_me?)() {
+            ThreadKey::Index(index) => Some(index),
+            ThreadKey::ShuttleTask(task) => inner.task_index.get(task).copied().flatten(),
+        }
+    }
+
     /// The registry index of the thread `key` names.
     fn index_of(inner: &Inner, key: ThreadKey) -> usize {
         match key {

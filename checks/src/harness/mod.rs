@@ -35,25 +35,32 @@
 //! ```
 
 mod checker;
+mod explain;
 pub mod replay;
 mod run_loom;
 mod run_shuttle;
 mod run_stress;
+mod shrink;
+pub mod trace;
 mod verdict;
 
 pub use checker::{Checker, CheckerKind};
 pub use replay::{replay_file, ReplayFile};
 pub use run_loom::loom_builder;
+pub use trace::{Mark, Trace, TraceStep};
 pub use verdict::{
-    Coverage, FailureKind, FailureReport, ReplayHandle, Stats, ThreadReport, Verdict,
+    Coverage, FailureKind, FailureReport, MinimalFailure, ReplayHandle, Stats, ThreadReport,
+    Verdict,
 };
 
+use crate::backend::recorder;
 use crate::backend::registry::{Registry, ThreadSnapshot, ThreadState};
 use crate::backend::Harnessed;
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 use std::any::Any;
 use std::fmt::Debug;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 
 pub(crate) use patterns::panic_message;
@@ -119,18 +126,42 @@ pub(crate) const BUDGET_SPENT: &str = "checks harness: budget spent";
 /// # Panics
 /// If the checker's budget is zero (see [`Checker::budget_error`]): such a run would explore
 /// nothing and prove nothing.
+///
+/// A failure found by a model checker is then shrunk (see [`FailureReport::minimal`]): the
+/// scenario's small instance if it fails the same way, then the schedule; the minimal schedule is
+/// replayed with the recorder on for its step-by-step trace, and its replay file written.
 pub fn check<S: Scenario>(scenario: &S, checker: &Checker) -> Stats {
+    replay::persist(explain::explain(scenario, check_only(scenario, checker)))
+}
+
+/// Runs `scenario` under `checker`, no more: a failure is neither shrunk nor traced nor saved.
+pub(crate) fn check_only<S: Scenario>(scenario: &S, checker: &Checker) -> Stats {
     if let Some(error) = checker.budget_error() {
         panic!("{error}");
     }
-    let stats = match checker {
+    match checker {
         Checker::Loom { .. } => run_loom::run(scenario, checker),
         Checker::ShuttleRandom { .. } | Checker::ShuttlePct { .. } | Checker::ShuttleDfs { .. } => {
             run_shuttle::run(scenario, checker, None)
         }
         Checker::Stress { runs } => run_stress::run(scenario, *runs),
-    };
-    replay::persist(stats)
+    }
+}
+
+/// Whether the checkers' own failure output (shuttle's text, panic messages and backtraces of the
+/// scenario's threads) is shown as it happens, besides the harness's report.
+static VERBOSE: AtomicBool = AtomicBool::new(false);
+
+/// Shows (`true`) or hides (`false`, the default) the checkers' own failure output: the panic
+/// messages and backtraces raised inside a run (whatever `RUST_BACKTRACE` says) and shuttle's
+/// text. Hidden, a failure shows only the harness's report, which carries the message.
+pub fn set_verbose(verbose: bool) {
+    VERBOSE.store(verbose, Ordering::Relaxed);
+}
+
+/// Whether the checkers' own failure output is shown (see [`set_verbose`]).
+pub(crate) fn verbose() -> bool {
+    VERBOSE.load(Ordering::Relaxed)
 }
 
 /// Installs the harness's panic hook once per process: a panic raised by a model checker itself
@@ -146,16 +177,24 @@ pub(crate) fn install_panic_hook() {
             let in_model = !crate::backend::model::abandoned()
                 && Registry::with_current(Registry::in_model_run).unwrap_or(false);
             if in_model {
-                if crate::backend::model::raised_by_checker(info.location())
-                    || Registry::with_current(Registry::panic_escapes).unwrap_or(true)
-                {
+                let by_checker = crate::backend::model::raised_by_checker(info.location());
+                let escapes =
+                    by_checker || Registry::with_current(Registry::panic_escapes).unwrap_or(true);
+                if let (false, Some(location)) = (by_checker, info.location()) {
+                    let op = if escapes { "panics" } else { "panics (caught)" };
+                    recorder::always(location, op, panic_message(info.payload()));
+                }
+                if escapes {
                     crate::backend::model::abandon();
                 } else {
                     // Caught by `Backend::catch_unwind`: part of the scenario, not a failure.
                     return;
                 }
             }
-            if !is_budget_stop(info.payload()) {
+            // A panic inside a run is the harness's to report; outside one, or verbose, the
+            // previous hook reports it as usual.
+            let in_run = in_model || Registry::current().is_some();
+            if !is_budget_stop(info.payload()) && (verbose() || !in_run) {
                 previous(info);
             }
         }));
@@ -222,6 +261,7 @@ pub(crate) fn classify(
         threads: snapshot.iter().map(ThreadReport::from_snapshot).collect(),
         handle,
         replay_file: None,
+        minimal: None,
     }
 }
 

@@ -1,6 +1,9 @@
 //! Replay files: everything needed to run one failing schedule again, written on every failure.
 
-use super::{run_loom, run_shuttle, Checker, FailureKind, ReplayHandle, Scenario, Stats, Verdict};
+use super::{
+    run_loom, run_shuttle, Checker, FailureKind, MinimalFailure, ReplayHandle, Scenario, Stats,
+    Verdict,
+};
 use serde::{Deserialize, Serialize};
 use std::collections::hash_map::DefaultHasher;
 use std::hash::{Hash, Hasher};
@@ -28,7 +31,34 @@ pub fn replay_dir() -> PathBuf {
     let target = std::env::var_os("CARGO_TARGET_DIR")
         .map(PathBuf::from)
         .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../target"));
-    target.join("replays")
+    normalize(&target.join("replays"))
+}
+
+/// `path` with its `.` and `..` resolved by name (no file system access): `a/checks/../target` →
+/// `a/target`.
+fn normalize(path: &Path) -> PathBuf {
+    use std::path::Component;
+    let mut out = PathBuf::new();
+    for component in path.components() {
+        match component {
+            Component::CurDir => {}
+            Component::ParentDir
+                if matches!(out.components().next_back(), Some(Component::Normal(_))) =>
+            {
+                out.pop();
+            }
+            other => out.push(other),
+        }
+    }
+    out
+}
+
+/// `path` relative to the current directory where it lies under it, as a user types it.
+pub(crate) fn shown(path: &Path) -> PathBuf {
+    std::env::current_dir()
+        .ok()
+        .and_then(|dir| path.strip_prefix(dir).ok().map(Path::to_path_buf))
+        .unwrap_or_else(|| path.to_path_buf())
 }
 
 /// A file name in [`replay_dir`] for this scenario instance and checker, stable across runs.
@@ -62,13 +92,24 @@ pub(crate) fn persist(mut stats: Stats) -> Stats {
     if report.handle == ReplayHandle::None {
         return stats;
     }
-    let file = ReplayFile {
-        scenario: stats.scenario.clone(),
-        instance: stats.instance.clone(),
-        checker: stats.checker.clone(),
-        handle: report.handle.clone(),
-        kind: report.kind,
-        message: report.message.clone(),
+    // The minimal failure, where there is one: the replay then shows the trace the report shows.
+    let file = match &report.minimal {
+        Some(minimal) => ReplayFile {
+            scenario: stats.scenario.clone(),
+            instance: minimal.instance.clone(),
+            checker: minimal.checker.clone(),
+            handle: minimal.handle.clone(),
+            kind: report.kind,
+            message: minimal.message.clone(),
+        },
+        None => ReplayFile {
+            scenario: stats.scenario.clone(),
+            instance: stats.instance.clone(),
+            checker: stats.checker.clone(),
+            handle: report.handle.clone(),
+            kind: report.kind,
+            message: report.message.clone(),
+        },
     };
     let path = artifact_path(
         &stats.scenario,
@@ -94,8 +135,31 @@ pub fn read_replay_file(path: &Path) -> Result<ReplayFile, String> {
     serde_json::from_str(&text).map_err(|e| format!("{} is not a replay file: {e}", path.display()))
 }
 
+/// Replays the schedule of `file` for scenario type `S`; `trace`: a failure it reproduces comes
+/// with its step-by-step trace (in [`FailureReport::minimal`](super::FailureReport::minimal)).
+pub fn replay_as<S: Scenario>(file: &ReplayFile, trace: bool) -> Result<Stats, String> {
+    let mut stats = replay_plain::<S>(file)?;
+    if let (true, Verdict::Fail(report)) = (trace, &mut stats.verdict) {
+        let scenario: S = serde_json::from_value(file.instance.clone())
+            .map_err(|e| format!("the replay file's instance does not fit: {e}"))?;
+        if let Some((replayed, trace)) =
+            super::explain::traced_replay(&scenario, &file.checker, &file.handle)
+        {
+            report.minimal = Some(Box::new(MinimalFailure {
+                instance: file.instance.clone(),
+                checker: file.checker.clone(),
+                handle: file.handle.clone(),
+                message: replayed.message,
+                shrunk: Vec::new(),
+                trace,
+            }));
+        }
+    }
+    Ok(stats)
+}
+
 /// Replays the schedule of `file` for scenario type `S`.
-pub fn replay_as<S: Scenario>(file: &ReplayFile) -> Result<Stats, String> {
+fn replay_plain<S: Scenario>(file: &ReplayFile) -> Result<Stats, String> {
     let scenario: S = serde_json::from_value(file.instance.clone()).map_err(|e| {
         format!(
             "the replay file's instance does not fit scenario {}: {e}",
@@ -121,10 +185,11 @@ pub fn replay_as<S: Scenario>(file: &ReplayFile) -> Result<Stats, String> {
     }
 }
 
-/// Replays the failure saved in the replay file at `path` (the scenario is looked up by name).
-pub fn replay_file(path: &Path) -> Result<Stats, String> {
+/// Replays the failure saved in the replay file at `path` (the scenario is looked up by name);
+/// `trace`: with its step-by-step trace.
+pub fn replay_file(path: &Path, trace: bool) -> Result<Stats, String> {
     let file = read_replay_file(path)?;
     let entry = crate::catalog::find(&file.scenario)
         .ok_or_else(|| format!("unknown scenario {:?} in {}", file.scenario, path.display()))?;
-    (entry.replay)(&file)
+    (entry.replay)(&file, trace)
 }

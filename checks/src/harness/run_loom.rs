@@ -1,9 +1,11 @@
 //! Running a scenario under loom, and replaying a loom failure from its checkpoint.
 
+use super::shrink::Failure;
 use super::{
     classify, execute, is_budget_stop, panic_message, replay, Checker, Coverage, ReplayHandle,
     Scenario, Stats, Verdict, BUDGET_SPENT,
 };
+use crate::backend::recorder::{self, RawStep};
 use crate::backend::registry::Registry;
 use crate::backend::Loom;
 use std::any::Any;
@@ -26,10 +28,12 @@ struct Checkpoint<'a> {
 }
 
 /// The result of one exploration.
-struct Explored {
-    schedules: usize,
-    panic: Option<Box<dyn Any + Send>>,
-    registry: Option<Arc<Registry>>,
+pub(crate) struct Explored {
+    pub(crate) schedules: usize,
+    pub(crate) panic: Option<Box<dyn Any + Send>>,
+    pub(crate) registry: Option<Arc<Registry>>,
+    /// The steps of the last execution, if it was recorded.
+    pub(crate) steps: Vec<RawStep>,
 }
 
 /// The loom builder every harness run starts from, exposed so a bench can compare the harness with
@@ -55,6 +59,7 @@ fn explore<S: Scenario>(
     max_schedules: Option<usize>,
     max_time: Option<Duration>,
     checkpoint: Option<Checkpoint<'_>>,
+    record: bool,
 ) -> Explored {
     super::install_panic_hook();
     let mut builder = loom_builder(preemption_bound);
@@ -80,14 +85,40 @@ fn explore<S: Scenario>(
             execute::<Loom, S>(&scenario, &registry);
         }
     };
+    if record {
+        recorder::start();
+    }
     let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| builder.check(body)));
+    let steps = if record { recorder::stop() } else { Vec::new() };
     Registry::uninstall();
     let registry = (count.load(Ordering::Relaxed) > 0).then_some(registry);
     Explored {
         schedules: count.load(Ordering::Relaxed),
         panic: result.err(),
         registry,
+        steps,
     }
+}
+
+/// Explores `scenario` with preemption bound `bound` for at most `time`: the schedules explored
+/// and how the run failed, if it did.
+pub(crate) fn explore_bounded<S: Scenario>(
+    scenario: &S,
+    bound: Option<usize>,
+    time: Duration,
+) -> (usize, Option<Failure>) {
+    let explored = explore(scenario, bound, None, Some(time), None, false);
+    let failure = explored
+        .panic
+        .as_ref()
+        .filter(|payload| !is_budget_stop(payload.as_ref()))
+        .map(|payload| {
+            Failure::of(
+                panic_message(payload.as_ref()),
+                explored.registry.as_deref(),
+            )
+        });
+    (explored.schedules, failure)
 }
 
 /// Runs `scenario` under the loom `checker`.
@@ -101,7 +132,14 @@ pub(crate) fn run<S: Scenario>(scenario: &S, checker: &Checker) -> Stats {
         unreachable!("run_loom runs loom checkers only")
     };
     let started = Instant::now();
-    let explored = explore(scenario, preemption_bound, max_schedules, max_time, None);
+    let explored = explore(
+        scenario,
+        preemption_bound,
+        max_schedules,
+        max_time,
+        None,
+        false,
+    );
     let verdict = match explored.panic {
         None => Verdict::Pass(match preemption_bound {
             None => Coverage::Exhaustive,
@@ -137,7 +175,7 @@ pub(crate) fn run<S: Scenario>(scenario: &S, checker: &Checker) -> Stats {
 /// Explores again up to the failing schedule, with loom saving that schedule's path to a file:
 /// loom prints no seed, so its checkpoint file is the replay handle. Exploration is deterministic,
 /// so the same schedule fails again.
-fn capture_checkpoint<S: Scenario>(
+pub(crate) fn capture_checkpoint<S: Scenario>(
     scenario: &S,
     checker: &Checker,
     preemption_bound: Option<usize>,
@@ -156,6 +194,7 @@ fn capture_checkpoint<S: Scenario>(
             interval: failing,
             stop_at: None,
         }),
+        false,
     );
     if again.panic.is_some() && again.schedules == failing && file.exists() {
         ReplayHandle::LoomCheckpoint(file)
@@ -164,8 +203,13 @@ fn capture_checkpoint<S: Scenario>(
     }
 }
 
-/// Replays the schedule saved in `checkpoint`: exactly one schedule.
-pub(crate) fn replay<S: Scenario>(scenario: &S, checker: &Checker, checkpoint: &Path) -> Stats {
+/// Runs the one schedule saved in `checkpoint` again; `record`: record its steps.
+pub(crate) fn replay_explored<S: Scenario>(
+    scenario: &S,
+    checker: &Checker,
+    checkpoint: &Path,
+    record: bool,
+) -> Explored {
     let Checker::Loom {
         preemption_bound, ..
     } = checker.clone()
@@ -174,7 +218,6 @@ pub(crate) fn replay<S: Scenario>(scenario: &S, checker: &Checker, checkpoint: &
     };
     // loom rewrites its checkpoint file as it goes: replay from a copy, keep the original.
     let copy = checkpoint.with_extension("replaying.json");
-    let started = Instant::now();
     let explored = match std::fs::copy(checkpoint, &copy) {
         Ok(_) => explore(
             scenario,
@@ -186,10 +229,18 @@ pub(crate) fn replay<S: Scenario>(scenario: &S, checker: &Checker, checkpoint: &
                 interval: 1,
                 stop_at: Some(2),
             }),
+            record,
         ),
         Err(e) => panic!("cannot read loom checkpoint {}: {e}", checkpoint.display()),
     };
     let _ = std::fs::remove_file(&copy);
+    explored
+}
+
+/// Replays the schedule saved in `checkpoint`: exactly one schedule.
+pub(crate) fn replay<S: Scenario>(scenario: &S, checker: &Checker, checkpoint: &Path) -> Stats {
+    let started = Instant::now();
+    let explored = replay_explored(scenario, checker, checkpoint, false);
     let verdict = match explored.panic {
         None => Verdict::Pass(Coverage::Capped {
             by: "replay of one schedule".to_owned(),

@@ -4,12 +4,14 @@ use super::{
     classify, execute, is_budget_stop, panic_message, Checker, Coverage, ReplayHandle, Scenario,
     Stats, Verdict, BUDGET_SPENT,
 };
+use crate::backend::recorder::{self, RawStep};
 use crate::backend::registry::Registry;
 use crate::backend::Shuttle;
 use shuttle::scheduler::{DfsScheduler, PctScheduler, RandomScheduler, ReplayScheduler, Scheduler};
 use shuttle::{Config, FailurePersistence, MaxSteps, Runner};
 use shuttle_engine::runtime::execution::CurrentSchedule;
 use shuttle_engine::scheduler::serialization::serialize_schedule;
+use std::any::Any;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::Instant;
@@ -31,6 +33,74 @@ fn config() -> Config {
     config.max_steps = MaxSteps::FailAfter(MAX_STEPS);
     config.silence_warnings = true;
     config
+}
+
+/// One shuttle exploration, as [`explore`] leaves it.
+pub(crate) struct Explored {
+    /// Executions started.
+    pub(crate) schedules: usize,
+    /// The panic that ended it, if one did.
+    pub(crate) panic: Option<Box<dyn Any + Send>>,
+    /// The schedule of the last execution (the failing one, after a failure), serialized.
+    pub(crate) schedule: String,
+    /// The run's registry, once an execution started.
+    pub(crate) registry: Option<Arc<Registry>>,
+    /// The steps of the last execution, if it was recorded.
+    pub(crate) steps: Vec<RawStep>,
+}
+
+/// Runs executions of `scenario` as `scheduler` chooses them, at most `budget` of them;
+/// `record`: record the steps of each (for a failure trace; set only for a single replay).
+pub(crate) fn explore<S: Scenario>(
+    scenario: &S,
+    scheduler: Box<dyn Scheduler + Send>,
+    budget: Option<usize>,
+    spurious_wakeups: bool,
+    record: bool,
+) -> Explored {
+    super::install_panic_hook();
+    crate::backend::model::set_spurious_wakeups(spurious_wakeups);
+    let count = Arc::new(AtomicUsize::new(0));
+    let registry = Registry::new();
+    let body = {
+        let (scenario, count, registry) =
+            (scenario.clone(), Arc::clone(&count), Arc::clone(&registry));
+        move || {
+            let schedule = count.fetch_add(1, Ordering::Relaxed) + 1;
+            if budget.is_some_and(|max| schedule > max) {
+                std::panic::panic_any(BUDGET_SPENT.to_owned());
+            }
+            execute::<Shuttle, S>(&scenario, &registry);
+        }
+    };
+    if record {
+        recorder::start();
+    }
+    let runner = Runner::new(scheduler, config());
+    // shuttle writes its failure text straight to stderr; the harness's report says it all.
+    // (Another thread's run may hold the redirect already: stderr is then quiet anyway.)
+    let quiet = (!super::verbose())
+        .then(gag::Gag::stderr)
+        .and_then(Result::ok);
+    let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| runner.run(body)));
+    drop(quiet);
+    let steps = if record { recorder::stop() } else { Vec::new() };
+    // The failing execution's schedule stays in shuttle's thread-local until the next run starts.
+    let schedule = serialize_schedule(&CurrentSchedule::get_schedule());
+    Registry::uninstall();
+    let schedules = count.load(Ordering::Relaxed);
+    Explored {
+        schedules,
+        panic: result.err(),
+        schedule,
+        registry: (schedules > 0).then_some(registry),
+        steps,
+    }
+}
+
+/// Whether condvar waits may wake spuriously under `checker` (all but DFS).
+pub(crate) fn spurious_under(checker: &Checker) -> bool {
+    !matches!(checker, Checker::ShuttleDfs { .. })
 }
 
 /// Runs `scenario` under a shuttle `checker`, or replays `schedule` if given.
@@ -60,33 +130,11 @@ pub(crate) fn run<S: Scenario>(scenario: &S, checker: &Checker, schedule: Option
         (None, Checker::ShuttleDfs { max_iterations }) => *max_iterations,
         _ => None,
     };
-
-    super::install_panic_hook();
-    crate::backend::model::set_spurious_wakeups(!matches!(checker, Checker::ShuttleDfs { .. }));
-    let count = Arc::new(AtomicUsize::new(0));
-    let registry = Registry::new();
-    let body = {
-        let (scenario, count, registry) =
-            (scenario.clone(), Arc::clone(&count), Arc::clone(&registry));
-        move || {
-            let schedule = count.fetch_add(1, Ordering::Relaxed) + 1;
-            if budget.is_some_and(|max| schedule > max) {
-                std::panic::panic_any(BUDGET_SPENT.to_owned());
-            }
-            execute::<Shuttle, S>(&scenario, &registry);
-        }
-    };
     let started = Instant::now();
-    let runner = Runner::new(scheduler, config());
-    let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| runner.run(body)));
-    // The failing execution's schedule stays in shuttle's thread-local until the next run starts.
-    let failing_schedule = serialize_schedule(&CurrentSchedule::get_schedule());
-    Registry::uninstall();
-    let registry = (count.load(Ordering::Relaxed) > 0).then_some(registry);
-    let schedules = count.load(Ordering::Relaxed);
-
-    let verdict = match result {
-        Ok(_) => Verdict::Pass(match (schedule, checker) {
+    let explored = explore(scenario, scheduler, budget, spurious_under(checker), false);
+    let schedules = explored.schedules;
+    let verdict = match explored.panic {
+        None => Verdict::Pass(match (schedule, checker) {
             (Some(_), _) => Coverage::Capped {
                 by: "replay of one schedule".to_owned(),
             },
@@ -95,17 +143,17 @@ pub(crate) fn run<S: Scenario>(scenario: &S, checker: &Checker, schedule: Option
         }),
         // PCT refuses a second schedule when the first had no scheduling point at all: such an
         // instance has exactly one schedule, and it passed.
-        Err(payload) if panic_message(payload.as_ref()) == PCT_NO_CONCURRENCY => {
+        Some(payload) if panic_message(payload.as_ref()) == PCT_NO_CONCURRENCY => {
             Verdict::Pass(Coverage::Exhaustive)
         }
-        Err(payload) if is_budget_stop(payload.as_ref()) => Verdict::Pass(Coverage::Capped {
+        Some(payload) if is_budget_stop(payload.as_ref()) => Verdict::Pass(Coverage::Capped {
             by: format!("max {} schedules", budget.unwrap_or(schedules)),
         }),
-        Err(payload) => Verdict::Fail(Box::new(classify(
+        Some(payload) => Verdict::Fail(Box::new(classify(
             panic_message(payload.as_ref()),
-            registry.as_deref(),
+            explored.registry.as_deref(),
             schedules,
-            ReplayHandle::ShuttleSchedule(failing_schedule),
+            ReplayHandle::ShuttleSchedule(explored.schedule),
         ))),
     };
     Stats::of(

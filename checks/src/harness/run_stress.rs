@@ -46,6 +46,7 @@ fn report(registry: &Registry, run: usize, kind: FailureKind, message: String) -
             .collect(),
         handle: ReplayHandle::None,
         replay_file: None,
+        minimal: None,
     }
 }
 

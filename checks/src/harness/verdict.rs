@@ -1,6 +1,7 @@
 //! What a run returns: stats, an honest verdict, and on failure a report with a replay command.
 
 use super::checker::Checker;
+use super::trace::Trace;
 use super::{invariant_of, Scenario};
 use crate::backend::registry::{ThreadSnapshot, ThreadState};
 use serde::{Deserialize, Serialize};
@@ -97,8 +98,29 @@ pub struct FailureReport {
     pub threads: Vec<ThreadReport>,
     /// How to replay the schedule.
     pub handle: ReplayHandle,
-    /// The replay file written for it, if any (see [`FailureReport::replay_command`]).
+    /// The replay file written for it, if any (see [`FailureReport::replay_command`]): it
+    /// replays the minimal failure where there is one.
     pub replay_file: Option<PathBuf>,
+    /// The same failure shrunk to its smallest form and traced step by step (model checkers).
+    #[serde(default)]
+    pub minimal: Option<Box<MinimalFailure>>,
+}
+
+/// A failure shrunk to its smallest instance and schedule, with its trace.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct MinimalFailure {
+    /// The instance it fails on (the smallest that fails the same way).
+    pub instance: serde_json::Value,
+    /// The checker that replays it (for loom, with the lowest preemption bound that fails).
+    pub checker: Checker,
+    /// Its schedule.
+    pub handle: ReplayHandle,
+    /// Its panic or checker message.
+    pub message: String,
+    /// What was shrunk, from what to what: `instance {..} → {..}`, `41 context switches → 3`.
+    pub shrunk: Vec<String>,
+    /// Its steps, thread by thread.
+    pub trace: Trace,
 }
 
 /// One thread in a failure report.
@@ -129,9 +151,12 @@ impl ThreadReport {
 impl FailureReport {
     /// The one command that replays this failure, if it can be replayed.
     pub fn replay_command(&self) -> Option<String> {
-        self.replay_file
-            .as_ref()
-            .map(|file| format!("cargo xtask replay {}", file.display()))
+        self.replay_file.as_ref().map(|file| {
+            format!(
+                "cargo xtask replay {}",
+                super::replay::shown(file).display()
+            )
+        })
     }
 }
 
@@ -210,8 +235,29 @@ impl fmt::Display for Coverage {
     }
 }
 
+/// A [`Stats`] shown without its failure's trace table (see [`Stats::without_trace`]).
+pub struct WithoutTrace<'a>(&'a Stats);
+
+impl fmt::Display for WithoutTrace<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.0.write(f, false)
+    }
+}
+
 impl fmt::Display for Stats {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.write(f, true)
+    }
+}
+
+impl Stats {
+    /// The stats shown as by `Display`, but a failure's trace table left out (its shrink figures
+    /// and replay command stay): for the failures after the first in a long listing.
+    pub fn without_trace(&self) -> WithoutTrace<'_> {
+        WithoutTrace(self)
+    }
+
+    fn write(&self, f: &mut fmt::Formatter<'_>, with_trace: bool) -> fmt::Result {
         let verdict = match &self.verdict {
             Verdict::Pass(_) if self.schedules == 0 => {
                 "NOT A PASS: no schedule was explored".to_owned()
@@ -230,7 +276,7 @@ impl fmt::Display for Stats {
         )?;
         if let Verdict::Fail(report) = &self.verdict {
             writeln!(f, "  invariant: {}", self.invariant)?;
-            write!(f, "{report}")?;
+            report.write(f, with_trace)?;
         }
         Ok(())
     }
@@ -238,6 +284,12 @@ impl fmt::Display for Stats {
 
 impl fmt::Display for FailureReport {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.write(f, true)
+    }
+}
+
+impl FailureReport {
+    fn write(&self, f: &mut fmt::Formatter<'_>, with_trace: bool) -> fmt::Result {
         writeln!(f, "  kind: {} (schedule #{})", self.kind, self.schedule)?;
         for (i, line) in self.message.lines().enumerate() {
             let label = if i == 0 { "  message: " } else { "           " };
@@ -259,6 +311,28 @@ impl fmt::Display for FailureReport {
                 f,
                 "  replay: real threads cannot be replayed; try a model checker"
             )?,
+        }
+        if let Some(minimal) = &self.minimal {
+            writeln!(
+                f,
+                "  minimal failure: {} on {}",
+                minimal.checker, minimal.instance
+            )?;
+            for shrunk in &minimal.shrunk {
+                writeln!(f, "    shrunk: {shrunk}")?;
+            }
+            if with_trace {
+                writeln!(f, "  trace ({} rows):", minimal.trace.row_count())?;
+                for line in minimal.trace.to_text().lines() {
+                    writeln!(f, "    {line}")?;
+                }
+            } else {
+                writeln!(
+                    f,
+                    "  trace: {} rows (shown by the replay command with --trace)",
+                    minimal.trace.row_count()
+                )?;
+            }
         }
         if let Some(command) = self.replay_command() {
             writeln!(f, "  replay: {command}")?;

@@ -104,7 +104,7 @@ pub fn detect<M: Mistake>(instance: M, checker: &Checker) -> Detection {
     let replay = broken
         .failure()
         .and_then(|report| report.replay_file.clone())
-        .map(|file| replay_file(&file));
+        .map(|file| replay_file(&file, false));
     let correct = check(&instance.with_variant(Variant::Correct), checker);
     Detection {
         broken,

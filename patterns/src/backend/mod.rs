@@ -13,7 +13,8 @@ mod std_backend;
 pub use std_backend::Std;
 
 use crate::time::{TimerCallback, TimerService};
-use std::fmt::Debug;
+use crate::trace::Object;
+use std::fmt::{self, Debug};
 use std::ops::DerefMut;
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
@@ -85,8 +86,10 @@ pub trait Backend: Copy + Default + Debug + Send + Sync + 'static {
         guard: Self::Guard<'a, T>,
     ) -> Self::Guard<'a, T>;
     /// Wakes one thread waiting on `condvar`.
+    #[track_caller]
     fn notify_one(condvar: &Self::Condvar);
     /// Wakes every thread waiting on `condvar`.
+    #[track_caller]
     fn notify_all(condvar: &Self::Condvar);
 
     /// Spawns a thread named `name` running `f`.
@@ -146,4 +149,21 @@ pub trait Backend: Copy + Default + Debug + Send + Sync + 'static {
     /// [`Std`], where this is always false. (A panic raised with `panic!` outside any
     /// `Backend::catch_unwind` is taken to escape its thread, which ends the execution.)
     fn in_teardown() -> bool;
+
+    /// Opens a traced step of the kit on the calling thread (see [`crate::trace`]): a checker
+    /// that records a failing schedule notes `op` on `object` at the caller's line. Nothing on
+    /// [`Std`].
+    #[track_caller]
+    #[inline]
+    fn trace_enter(op: &'static str, object: Object) {
+        let _ = (op, object);
+    }
+    /// Notes how the calling thread's open traced step ended. Nothing on [`Std`].
+    #[inline]
+    fn trace_outcome(outcome: fmt::Arguments<'_>) {
+        let _ = outcome;
+    }
+    /// Closes the calling thread's innermost traced step. Nothing on [`Std`].
+    #[inline]
+    fn trace_exit() {}
 }

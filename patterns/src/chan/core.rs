@@ -9,7 +9,9 @@
 
 use super::selector::{Outcome, PairClaim, Selector, Slot};
 use crate::backend::Backend;
+use crate::trace::Object;
 use std::collections::VecDeque;
+use std::panic::Location;
 use std::sync::Arc;
 
 /// A parked operation: which select (or single operation), which arm of it, and its value slot.
@@ -40,6 +42,10 @@ pub(crate) struct State<T: Send, B: Backend> {
 pub(crate) struct Chan<T: Send, B: Backend> {
     pub(crate) state: B::Mutex<State<T, B>>,
     pub(crate) cap: usize,
+    /// The line that created the channel, and what it is for (`chan`, or `done` for a
+    /// context's), for traces.
+    pub(crate) site: &'static Location<'static>,
+    pub(crate) kind: &'static str,
 }
 
 /// Why a non-blocking send did not happen; the value comes back in every case.
@@ -66,8 +72,11 @@ pub(crate) enum Registered {
 }
 
 impl<T: Send, B: Backend> Chan<T, B> {
-    pub(crate) fn new(cap: usize) -> Self {
+    #[track_caller]
+    pub(crate) fn new(cap: usize, kind: &'static str) -> Self {
         Self {
+            site: Location::caller(),
+            kind,
             state: B::mutex(State {
                 // A bounded buffer is allocated up front (up to 1,024 slots), so a full
                 // channel never regrows on the hot path; an unbounded one grows as it fills.
@@ -84,6 +93,11 @@ impl<T: Send, B: Backend> Chan<T, B> {
             }),
             cap,
         }
+    }
+
+    /// The channel as a traced object.
+    pub(crate) fn object(&self) -> Object {
+        Object::at(self.kind, self, Some(self.site))
     }
 }
 

@@ -34,6 +34,7 @@ pub use error::{CloseError, RecvTimeoutError, SendError, TryRecvError, TrySendEr
 pub use select::{RecvArm, Select, Selected, SendArm};
 
 use crate::backend::{Backend, Std};
+use crate::trace;
 use core::{Chan, Parked, RecvFail, SendFail};
 use selector::{busy_rounds_for, Outcome, Selector, Slot};
 use std::fmt;
@@ -41,13 +42,24 @@ use std::sync::Arc;
 use std::time::Duration;
 
 /// Creates a channel of capacity `cap` on [`Std`]; `0` makes every send a rendezvous.
+#[track_caller]
 pub fn bounded<T: Send>(cap: usize) -> (Sender<T>, Receiver<T>) {
     bounded_in::<Std, T>(cap)
 }
 
 /// Creates a channel of capacity `cap` on backend `B`.
+#[track_caller]
 pub fn bounded_in<B: Backend, T: Send>(cap: usize) -> (Sender<T, B>, Receiver<T, B>) {
-    let chan = Arc::new(Chan::new(cap));
+    bounded_kind_in(cap, "chan")
+}
+
+/// [`bounded_in`] for a channel that traces name `kind` (a context's `done`).
+#[track_caller]
+pub(crate) fn bounded_kind_in<B: Backend, T: Send>(
+    cap: usize,
+    kind: &'static str,
+) -> (Sender<T, B>, Receiver<T, B>) {
+    let chan = Arc::new(Chan::new(cap, kind));
     (
         Sender {
             chan: Arc::clone(&chan),
@@ -57,11 +69,13 @@ pub fn bounded_in<B: Backend, T: Send>(cap: usize) -> (Sender<T, B>, Receiver<T,
 }
 
 /// Creates a channel with no capacity limit on [`Std`]: sends never block.
+#[track_caller]
 pub fn unbounded<T: Send>() -> (Sender<T>, Receiver<T>) {
     unbounded_in::<Std, T>()
 }
 
 /// Creates a channel with no capacity limit on backend `B`.
+#[track_caller]
 pub fn unbounded_in<B: Backend, T: Send>() -> (Sender<T, B>, Receiver<T, B>) {
     bounded_in(usize::MAX)
 }
@@ -100,6 +114,22 @@ impl<T: Send, B: Backend> Sender<T, B> {
     /// it). Fails, handing `value` back, if the channel is closed or has no receiver left.
     #[track_caller]
     pub fn send(&self, value: T) -> Result<(), SendError<T>> {
+        let step = trace::enter::<B>("send", self.chan.object());
+        let sent = self.send_parked(value);
+        if let Err(error) = &sent {
+            step.outcome(format_args!(
+                "{}",
+                match error {
+                    SendError::Closed(_) => "closed",
+                    SendError::Disconnected(_) => "no receiver",
+                }
+            ));
+        }
+        sent
+    }
+
+    #[track_caller]
+    fn send_parked(&self, value: T) -> Result<(), SendError<T>> {
         let mut state = B::lock(&self.chan.state);
         let value = match state.try_send(self.chan.cap, value) {
             Ok(()) => return Ok(()),
@@ -126,23 +156,38 @@ impl<T: Send, B: Backend> Sender<T, B> {
     }
 
     /// Sends `value` if that can happen without blocking.
+    #[track_caller]
     pub fn try_send(&self, value: T) -> Result<(), TrySendError<T>> {
+        let step = trace::enter::<B>("try send", self.chan.object());
         let mut state = B::lock(&self.chan.state);
-        state
+        let sent = state
             .try_send(self.chan.cap, value)
             .map_err(|fail| match fail {
                 SendFail::Full(value) => TrySendError::Full(value),
                 SendFail::Closed(value) => TrySendError::Closed(value),
                 SendFail::Disconnected(value) => TrySendError::Disconnected(value),
-            })
+            });
+        step.outcome(format_args!(
+            "{}",
+            match &sent {
+                Ok(()) => "sent",
+                Err(TrySendError::Full(_)) => "full",
+                Err(TrySendError::Closed(_)) => "closed",
+                Err(TrySendError::Disconnected(_)) => "no receiver",
+            }
+        ));
+        sent
     }
 
     /// Closes the channel: receivers drain what is buffered, then get `None`; parked and later
     /// sends fail with their value handed back. Closing twice is an error, as in Go.
+    #[track_caller]
     pub fn close(&self) -> Result<(), CloseError> {
+        let step = trace::enter::<B>("close", self.chan.object());
         if B::lock(&self.chan.state).close() {
             Ok(())
         } else {
+            step.outcome(format_args!("already closed"));
             Err(CloseError)
         }
     }
@@ -178,6 +223,17 @@ impl<T: Send, B: Backend> Receiver<T, B> {
     /// and drained (Go's `v, ok := <-ch` with `ok == false`).
     #[track_caller]
     pub fn recv(&self) -> Option<T> {
+        let step = trace::enter::<B>("recv", self.chan.object());
+        let got = self.recv_parked();
+        step.outcome(format_args!(
+            "{}",
+            if got.is_some() { "a value" } else { "closed" }
+        ));
+        got
+    }
+
+    #[track_caller]
+    fn recv_parked(&self) -> Option<T> {
         let mut state = B::lock(&self.chan.state);
         match state.try_recv() {
             Ok(value) => return Some(value),
@@ -202,18 +258,44 @@ impl<T: Send, B: Backend> Receiver<T, B> {
     }
 
     /// Receives a value if one is ready now.
+    #[track_caller]
     pub fn try_recv(&self) -> Result<T, TryRecvError> {
-        B::lock(&self.chan.state)
+        let step = trace::enter::<B>("try recv", self.chan.object());
+        let got = B::lock(&self.chan.state)
             .try_recv()
             .map_err(|fail| match fail {
                 RecvFail::Empty => TryRecvError::Empty,
                 RecvFail::Closed => TryRecvError::Closed,
-            })
+            });
+        step.outcome(format_args!(
+            "{}",
+            match &got {
+                Ok(_) => "a value",
+                Err(TryRecvError::Empty) => "empty",
+                Err(TryRecvError::Closed) => "closed",
+            }
+        ));
+        got
     }
 
     /// Receives, giving up after `timeout` of the backend's time.
     #[track_caller]
     pub fn recv_timeout(&self, timeout: Duration) -> Result<T, RecvTimeoutError> {
+        let step = trace::enter::<B>("recv with timeout", self.chan.object());
+        let got = self.recv_or_time_out(timeout);
+        step.outcome(format_args!(
+            "{}",
+            match &got {
+                Ok(_) => "a value",
+                Err(RecvTimeoutError::Timeout) => "timed out",
+                Err(RecvTimeoutError::Closed) => "closed",
+            }
+        ));
+        got
+    }
+
+    #[track_caller]
+    fn recv_or_time_out(&self, timeout: Duration) -> Result<T, RecvTimeoutError> {
         let mut arm = RecvArm::new(self);
         match Select::new().recv(&mut arm).timeout(timeout).wait() {
             Selected::Arm(_) => arm.take().ok_or(RecvTimeoutError::Closed),
@@ -281,6 +363,7 @@ impl<T: Send, B: Backend> Drop for Sender<T, B> {
         let mut state = B::lock(&self.chan.state);
         state.senders -= 1;
         if state.senders == 0 {
+            let _step = trace::enter::<B>("drop last sender", self.chan.object());
             // The last sender closes the channel; an explicit close before is fine.
             state.close();
         }
@@ -295,6 +378,7 @@ impl<T: Send, B: Backend> Drop for Receiver<T, B> {
         let mut state = B::lock(&self.chan.state);
         state.receivers -= 1;
         if state.receivers == 0 {
+            let _step = trace::enter::<B>("drop last receiver", self.chan.object());
             state.disconnect_receivers();
         }
     }

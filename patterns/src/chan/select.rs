@@ -26,6 +26,7 @@ use super::core::Registered;
 use super::selector::{busy_rounds_for, Claim, Outcome, Selector, Slot};
 use super::{Receiver, SendError, Sender};
 use crate::backend::{Backend, Std};
+use crate::trace::{self, Object};
 use smallvec::SmallVec;
 use std::sync::Arc;
 use std::time::Duration;
@@ -284,7 +285,19 @@ impl<'s, B: Backend> Select<'s, B> {
 
     /// Runs the select. Without arms, timeout or default it blocks forever, like `select {}`.
     #[track_caller]
-    pub fn wait(mut self) -> Selected {
+    pub fn wait(self) -> Selected {
+        let step = trace::enter::<B>("select", Object::at("select", &(), None));
+        let selected = self.wait_any();
+        match selected {
+            Selected::Arm(arm) => step.outcome(format_args!("arm {arm}")),
+            Selected::Timeout => step.outcome(format_args!("timed out")),
+            Selected::Default => step.outcome(format_args!("default")),
+        }
+        selected
+    }
+
+    #[track_caller]
+    fn wait_any(mut self) -> Selected {
         let deadline = self.timeout.map(|t| B::now().saturating_add(t));
         let count = self.arms.len();
         // Go polls its cases in a uniformly random permutation and takes the first ready one. The

@@ -1,0 +1,146 @@
+//! Explaining a failure: shrink it (instance, then schedule), replay the minimal schedule with the
+//! recorder on, and attach the trace, so a report shows *why* it failed, step by step.
+
+use super::shrink::{self, Failure};
+use super::trace::Trace;
+use super::{
+    classify, panic_message, run_loom, run_shuttle, Checker, FailureReport, MinimalFailure,
+    ReplayHandle, Scenario, Stats, Verdict,
+};
+use crate::backend::recorder::RawStep;
+use crate::backend::registry::Registry;
+use shuttle::scheduler::ReplayScheduler;
+use std::sync::Arc;
+
+/// Shrinks the failure of `stats` (a run of `scenario`) and traces its minimal form; a run that
+/// passed, or failed on real threads (which cannot be replayed), comes back as it was.
+pub(crate) fn explain<S: Scenario>(scenario: &S, mut stats: Stats) -> Stats {
+    let Verdict::Fail(report) = &mut stats.verdict else {
+        return stats;
+    };
+    if report.handle == ReplayHandle::None {
+        return stats;
+    }
+    report.minimal = minimal(scenario, &stats.checker, report).map(Box::new);
+    stats
+}
+
+/// The minimal form of `report`'s failure, found by `checker` on `scenario`.
+fn minimal<S: Scenario>(
+    scenario: &S,
+    checker: &Checker,
+    report: &FailureReport,
+) -> Option<MinimalFailure> {
+    let expected = Failure::of_report(report);
+    let mut shrunk = Vec::new();
+
+    // The smallest instance first: the scenario's small one, if it fails the same way.
+    let small = S::small();
+    let original = serde_json::to_value(scenario).expect("scenario parameters serialize");
+    let small_value = serde_json::to_value(&small).expect("scenario parameters serialize");
+    let (instance, mut handle) = if small_value != original {
+        let small_stats = super::check_only(&small, checker);
+        match small_stats.failure() {
+            Some(small_report) if Failure::of_report(small_report) == expected => {
+                shrunk.push(format!("instance {original} → {small_value}"));
+                (small, small_report.handle.clone())
+            }
+            _ => (scenario.clone(), report.handle.clone()),
+        }
+    } else {
+        (scenario.clone(), report.handle.clone())
+    };
+
+    // Then the schedule.
+    let mut checker = checker.clone();
+    match (&handle, &checker) {
+        (ReplayHandle::ShuttleSchedule(schedule), _) => {
+            let spurious = run_shuttle::spurious_under(&checker);
+            if let Some(small) = shrink::shuttle_schedule(&instance, schedule, &expected, spurious)
+            {
+                let (b, a) = (small.before, small.after);
+                shrunk.push(format!(
+                    "schedule: {} scheduling steps → {}, {} context switches → {}, {} preemptions \
+                     → {} ({} replays)",
+                    b.steps,
+                    a.steps,
+                    b.switches,
+                    a.switches,
+                    b.preemptions,
+                    a.preemptions,
+                    small.attempts
+                ));
+                handle = ReplayHandle::ShuttleSchedule(small.schedule);
+            }
+        }
+        (
+            ReplayHandle::LoomCheckpoint(_),
+            Checker::Loom {
+                preemption_bound, ..
+            },
+        ) => {
+            if let Some((bound, schedules)) =
+                shrink::loom_bound(&instance, *preemption_bound, &expected)
+            {
+                let lower = Checker::Loom {
+                    preemption_bound: Some(bound),
+                    max_schedules: None,
+                    max_time: None,
+                };
+                if let ReplayHandle::LoomCheckpoint(path) =
+                    run_loom::capture_checkpoint(&instance, &lower, Some(bound), schedules)
+                {
+                    shrunk.push(format!(
+                        "preemption bound {} → {bound}: the fewest preemptions that fail, found \
+                         at schedule #{schedules}",
+                        preemption_bound.map_or("none".to_owned(), |b| b.to_string())
+                    ));
+                    checker = lower;
+                    handle = ReplayHandle::LoomCheckpoint(path);
+                }
+            }
+        }
+        _ => {}
+    }
+
+    let (replayed, trace) = traced_replay(&instance, &checker, &handle)?;
+    (Failure::of_report(&replayed) == expected).then(|| MinimalFailure {
+        instance: serde_json::to_value(&instance).expect("scenario parameters serialize"),
+        checker,
+        handle,
+        message: replayed.message,
+        shrunk,
+        trace,
+    })
+}
+
+/// Replays `handle` for `scenario` with the recorder on: the failure it reproduces and its
+/// trace; `None` if the schedule no longer fails.
+pub(crate) fn traced_replay<S: Scenario>(
+    scenario: &S,
+    checker: &Checker,
+    handle: &ReplayHandle,
+) -> Option<(FailureReport, Trace)> {
+    let (panic, registry, steps): (_, Option<Arc<Registry>>, Vec<RawStep>) = match handle {
+        ReplayHandle::ShuttleSchedule(schedule) => {
+            let scheduler = Box::new(ReplayScheduler::new_from_encoded(schedule));
+            let spurious = run_shuttle::spurious_under(checker);
+            let explored = run_shuttle::explore(scenario, scheduler, None, spurious, true);
+            (explored.panic, explored.registry, explored.steps)
+        }
+        ReplayHandle::LoomCheckpoint(path) => {
+            let explored = run_loom::replay_explored(scenario, checker, path, true);
+            (explored.panic, explored.registry, explored.steps)
+        }
+        ReplayHandle::None => return None,
+    };
+    let report = classify(
+        panic_message(panic?.as_ref()),
+        registry.as_deref(),
+        1,
+        handle.clone(),
+    );
+    let snapshot = registry.map(|r| r.snapshot()).unwrap_or_default();
+    let trace = Trace::build(&steps, &snapshot, report.kind);
+    Some((report, trace))
+}
