@@ -58,9 +58,39 @@ impl<B: Backend> Drop for Scope<B> {
 /// Whether `location` lies in this crate's own source: a backend step taken there (a lock of a
 /// channel's state, say) is how the kit works, not a step of the user's program.
 pub fn in_kit(location: &Location<'_>) -> bool {
+    kit_source(location.file()).is_some()
+}
+
+/// The path of source file `file` inside this crate's `src/` (`chan/mod.rs`), if it is one of
+/// this crate's.
+pub fn kit_source(file: &str) -> Option<&str> {
     let here = file!();
     let kit_src = here.strip_suffix("trace.rs").unwrap_or(here);
-    location.file().starts_with(kit_src)
+    file.strip_prefix(kit_src)
+}
+
+/// Notes a step of the user's own in a recording checker's trace: `text` is formatted only
+/// while a checker records. [`trace!`](crate::trace!) is the short form.
+#[track_caller]
+#[inline]
+pub fn note<B: Backend>(text: fmt::Arguments<'_>) {
+    let step = enter::<B>("note", Object::at("note", &(), None));
+    step.outcome(text);
+}
+
+/// Notes a step of the user's own (`trace!(B, "read {seen}")`) in the trace a model checker
+/// shows for a failing schedule; nothing on [`Std`](crate::Std).
+///
+/// ```
+/// use patterns::Std;
+/// let seen = 3;
+/// patterns::trace!(Std, "read {seen}, about to write {}", seen + 1);
+/// ```
+#[macro_export]
+macro_rules! trace {
+    ($backend:ty, $($text:tt)+) => {
+        $crate::trace::note::<$backend>(format_args!($($text)+))
+    };
 }
 
 /// Opens the traced step `op` (`send`, `cancel`, …) on `object`, at the caller's line.

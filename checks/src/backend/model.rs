@@ -328,9 +328,6 @@ macro_rules! model_backend {
                     $m::thread::spawn(move || {
                         (THREAD_INDEX.enter)(index);
                         let value = $crate::backend::model::run_thread(f);
-                        if !service {
-                            $crate::backend::recorder::always(spawned_at, "finish", String::new());
-                        }
                         $crate::backend::tracking::finish_tracked(&thread_registry, index, &shared, value);
                     })
                 });

@@ -24,8 +24,10 @@ pub(crate) struct RawStep {
     pub(crate) file: String,
     pub(crate) line: u32,
     /// Whether it returned. A step is recorded as it returns, in the order its effects took
-    /// place; one that never did (its thread blocked in it for good) comes last.
+    /// place; one that never did (its thread blocked in it for good) where it began.
     pub(crate) completed: bool,
+    /// How many steps had returned when it began.
+    pub(crate) begun_at: usize,
 }
 
 impl RawStep {
@@ -44,6 +46,7 @@ impl RawStep {
             file: location.file().to_owned(),
             line: location.line(),
             completed: true,
+            begun_at: 0,
         }
     }
 }
@@ -80,17 +83,29 @@ pub(crate) fn start() {
 }
 
 /// Stops recording and returns the steps of the last execution recorded: the steps that
-/// returned, in order, then each thread's step that never did.
+/// returned, in order, with each step that never did put in where it began.
 pub(crate) fn stop() -> Vec<RawStep> {
     RECORDING.with(|recording| recording.set(false));
     let log = LOG.with(|log| std::mem::take(&mut *log.borrow_mut()));
-    let mut steps = log.steps;
-    steps.extend(log.open.into_iter().filter_map(|open| {
-        open.pending.map(|step| RawStep {
+    let mut unfinished: Vec<RawStep> = log
+        .open
+        .into_iter()
+        .filter_map(|open| open.pending)
+        .map(|step| RawStep {
             completed: false,
             ..step
         })
-    }));
+        .collect();
+    unfinished.sort_by_key(|step| step.begun_at);
+    let mut steps = Vec::with_capacity(log.steps.len() + unfinished.len());
+    let mut unfinished = unfinished.into_iter().peekable();
+    for (index, step) in log.steps.into_iter().enumerate() {
+        while let Some(early) = unfinished.next_if(|u| u.begun_at <= index) {
+            steps.push(early);
+        }
+        steps.push(step);
+    }
+    steps.extend(unfinished);
     steps
 }
 
@@ -162,7 +177,10 @@ pub(crate) fn enter(location: &Location<'_>, op: &'static str, object: Option<Ob
     with_thread(|log, thread| {
         let open = &mut log.open[thread];
         if open.depth == 0 && !kit_internal(location, object) {
-            let step = RawStep::new(thread, location, Cow::Borrowed(op), object, None);
+            let step = RawStep {
+                begun_at: log.steps.len(),
+                ..RawStep::new(thread, location, Cow::Borrowed(op), object, None)
+            };
             open.pending = Some(step);
         }
         open.depth += 1;

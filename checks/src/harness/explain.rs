@@ -38,7 +38,15 @@ fn minimal<S: Scenario>(
     let small = S::small();
     let original = serde_json::to_value(scenario).expect("scenario parameters serialize");
     let small_value = serde_json::to_value(&small).expect("scenario parameters serialize");
-    let (instance, mut handle) = if small_value != original {
+    let (instance, mut handle) = if !super::shrinking() {
+        return traced(
+            scenario.clone(),
+            checker.clone(),
+            report.handle.clone(),
+            &expected,
+            shrunk,
+        );
+    } else if small_value != original {
         let small_stats = super::check_only(&small, checker);
         match small_stats.failure() {
             Some(small_report) if Failure::of_report(small_report) == expected => {
@@ -103,8 +111,19 @@ fn minimal<S: Scenario>(
         _ => {}
     }
 
+    traced(instance, checker, handle, &expected, shrunk)
+}
+
+/// The failure `handle` replays, traced, if it still fails as `expected`.
+fn traced<S: Scenario>(
+    instance: S,
+    checker: Checker,
+    handle: ReplayHandle,
+    expected: &Failure,
+    shrunk: Vec<String>,
+) -> Option<MinimalFailure> {
     let (replayed, trace) = traced_replay(&instance, &checker, &handle)?;
-    (Failure::of_report(&replayed) == expected).then(|| MinimalFailure {
+    (Failure::of_report(&replayed) == *expected).then(|| MinimalFailure {
         instance: serde_json::to_value(&instance).expect("scenario parameters serialize"),
         checker,
         handle,

@@ -164,13 +164,36 @@ pub(crate) fn verbose() -> bool {
     VERBOSE.load(Ordering::Relaxed)
 }
 
+std::thread_local! {
+    /// Whether failures found on this thread are shrunk before they are traced.
+    static SHRINKING: std::cell::Cell<bool> = const { std::cell::Cell::new(true) };
+}
+
+/// Turns shrinking on (the default) or off for the checks run on this thread. Off, a failure is
+/// traced as it was found: its instance and its schedule. (For comparing the two, as the trace
+/// tests do; a user has no reason to turn it off.)
+pub fn set_shrinking(on: bool) {
+    SHRINKING.with(|shrinking| shrinking.set(on));
+}
+
+/// Whether failures found on this thread are shrunk (see [`set_shrinking`]).
+pub(crate) fn shrinking() -> bool {
+    SHRINKING.with(std::cell::Cell::get)
+}
+
 /// Installs the harness's panic hook once per process: a panic raised by a model checker itself
 /// marks the execution abandoned before anything unwinds (so destructors leave the kit's
 /// primitives alone), and the harness's own budget stops, which are not failures, stay quiet.
 pub(crate) fn install_panic_hook() {
     static INSTALL: std::sync::Once = std::sync::Once::new();
     INSTALL.call_once(|| {
+        // shuttle installs a process-wide hook of its own at its first run, which prints its
+        // failure text for every panic, loom's and the tests' own included. An empty run with a
+        // placeholder in place lets shuttle install it now, once, and this one replaces it.
         let previous = std::panic::take_hook();
+        std::panic::set_hook(Box::new(|_| {}));
+        shuttle::check_random(|| {}, 1);
+        drop(std::panic::take_hook());
         std::panic::set_hook(Box::new(move |info| {
             // Once abandoned, the execution is over: later panics (a checker re-raising the
             // failure outside the model) must not ask the model which thread runs.

@@ -87,7 +87,7 @@ impl Labels {
         let mut order: Vec<(&'static str, usize, Option<String>)> = Vec::new();
         for step in raw {
             let Some(object) = step.object else { continue };
-            if object.kind == "thread" || object.kind == "select" {
+            if matches!(object.kind, "thread" | "select" | "note") {
                 continue;
             }
             if !order
@@ -135,9 +135,17 @@ impl Labels {
 }
 
 /// `path/to/file.rs:57` → `file.rs:57`.
+/// The kit's own files keep their module path (`kit chan/mod.rs:366`), std's say so
+/// (`std iterator.rs:2468`, a `for` loop's `next`).
 fn short_location(file: &str, line: u32) -> String {
     let name = file.rsplit(['/', '\\']).next().unwrap_or(file);
-    format!("{name}:{line}")
+    if file.starts_with("/rustc/") {
+        format!("std {name}:{line}")
+    } else if let Some(path) = patterns::trace::kit_source(file) {
+        format!("kit {path}:{line}")
+    } else {
+        format!("{name}:{line}")
+    }
 }
 
 /// Whether `op` takes or releases a lock: `Some(true)` takes, `Some(false)` releases.
@@ -165,7 +173,7 @@ impl Trace {
         // Which threads touch each object: an object of two threads or more is shared.
         let mut users: HashMap<(&str, usize), Vec<usize>> = HashMap::new();
         for step in raw {
-            if let Some(object) = step.object.filter(|o| o.kind != "select") {
+            if let Some(object) = step.object.filter(|o| !matches!(o.kind, "select" | "note")) {
                 let threads = users.entry((object.kind, object.addr)).or_default();
                 if !threads.contains(&step.thread) {
                     threads.push(step.thread);
@@ -187,14 +195,28 @@ impl Trace {
         };
 
         // Columns: the threads that took a step or stay blocked, in registry order.
+        // Columns: every thread of the scenario (one that never took a step says so by its
+        // empty column), and the timer if it took one.
         let columns: Vec<usize> = (0..names.len())
-            .filter(|&t| raw.iter().any(|s| s.thread == t) || blocked.contains(&t))
+            .filter(|&t| !snapshot[t].service || raw.iter().any(|s| s.thread == t))
             .collect();
         let column_of = |thread: usize| columns.iter().position(|&t| t == thread).unwrap_or(0);
 
+        // A lock released at once by the same thread reads as one row.
+        let released_at_once = |index: usize| {
+            let (Some(lock), Some(unlock)) = (raw.get(index), raw.get(index + 1)) else {
+                return false;
+            };
+            lock.completed
+                && lock.op == "lock"
+                && unlock.op == "unlock"
+                && lock.thread == unlock.thread
+                && lock.object.map(|o| o.addr) == unlock.object.map(|o| o.addr)
+        };
         let steps = raw
             .iter()
             .enumerate()
+            .filter(|(index, _)| !(*index > 0 && released_at_once(index - 1)))
             .map(|(index, step)| {
                 let mark = if Some(index) == failing {
                     Mark::Failing
@@ -207,9 +229,13 @@ impl Trace {
                 } else {
                     Mark::Plain
                 };
+                let mut text = step_text(step, labels.of(step));
+                if released_at_once(index) {
+                    text.push_str(", unlock");
+                }
                 TraceStep {
                     thread: column_of(step.thread),
-                    text: step_text(step, labels.of(step)),
+                    text,
                     at: short_location(&step.file, step.line),
                     mark,
                 }
@@ -453,6 +479,9 @@ fn waiting_step(raw: &[RawStep], thread: usize) -> Option<usize> {
 /// `op object → outcome` (`store atomic ← 1` for what a step puts in), and `(never returned)`
 /// for a step its thread did not get out of.
 fn step_text(step: &RawStep, label: Option<&str>) -> String {
+    if step.op == "note" {
+        return step.outcome.clone().unwrap_or_default();
+    }
     let mut text = step.op.to_string();
     if let Some(label) = label {
         text.push(' ');
@@ -511,6 +540,22 @@ fn wait_for_story(
             holds.remove(at);
         }
     }
+    // A thread blocked in a condvar wait released the mutex it waits with: the last it took.
+    for (&thread, &index) in &waits {
+        let step = &raw[index];
+        if step.op == "wait" && step.object.is_some_and(|o| o.kind == "condvar") {
+            if let Some(holds) = held.get_mut(&thread) {
+                if let Some(at) = holds.iter().rposition(|&(addr, taken)| {
+                    taken < index
+                        && raw[taken]
+                            .object
+                            .is_some_and(|o| o.kind == "mutex" && o.addr == addr)
+                }) {
+                    holds.remove(at);
+                }
+            }
+        }
+    }
     let holder_of = |addr: usize, except: usize| {
         held.iter()
             .filter(|(t, _)| **t != except)
@@ -555,12 +600,37 @@ fn wait_for_story(
         let _ = write!(sentence, " waits in `{what}` at {at}");
         match step.object {
             Some(object) if lock_effect(&step.op) == Some(true) => {
-                if let Some(holder) = holder_of(object.addr, thread) {
+                let holds_it_itself = held
+                    .get(&thread)
+                    .is_some_and(|holds| holds.iter().any(|(a, _)| *a == object.addr));
+                // A writer that waits holds back every new reader (Go's RWMutex, and ours).
+                let writer_waiting = blocked.iter().copied().find(|&other| {
+                    step.op == "read lock"
+                        && other != thread
+                        && waits.get(&other).is_some_and(|&i| {
+                            raw[i].op == "lock"
+                                && raw[i].object.is_some_and(|o| o.addr == object.addr)
+                        })
+                });
+                if let Some(writer) = writer_waiting {
+                    waits_for.insert(thread, writer);
+                    let _ = write!(
+                        sentence,
+                        ", behind '{}', which waits to lock it for writing: a waiting writer \
+                         holds back every new reader",
+                        names[writer]
+                    );
+                } else if holds_it_itself {
+                    sentence.push_str(
+                        ", which it holds itself: a lock is not taken twice, nor upgraded from \
+                         read to write, by one thread",
+                    );
+                } else if let Some(holder) = holder_of(object.addr, thread) {
                     waits_for.insert(thread, holder);
                     let _ = write!(sentence, ", which '{}' holds", names[holder]);
                 }
             }
-            Some(object) if object.kind != "thread" && object.kind != "select" => {
+            Some(object) if !matches!(object.kind, "thread" | "select" | "note") => {
                 // Who could have let it go on: the threads that took the other side of the
                 // step on the same object (a receive for a send), or any other user of it.
                 let counterpart = counterpart_of(object.kind, &step.op);
@@ -580,19 +650,42 @@ fn wait_for_story(
                         })
                     })
                     .collect();
-                let role = counterpart.map_or("uses it", |(role, _)| role);
+                let role = counterpart.map_or("use it", |(role, _)| role);
                 if partners.is_empty() {
-                    let _ = write!(sentence, ", and no other thread ever {role}");
+                    let _ = write!(sentence, ", and no other thread ever tries to {role}");
                 } else {
-                    let partners: Vec<String> = partners
+                    let described: Vec<String> = partners
                         .iter()
                         .map(|&t| format!("'{}' ({})", names[t], state_words(&snapshot[t].state)))
                         .collect();
                     let _ = write!(
                         sentence,
                         "; the threads that {role}: {}",
-                        partners.join(", ")
+                        described.join(", ")
                     );
+                    // A wake-up that came before the wait began is lost to it (a step that never
+                    // returned stands where it began).
+                    let last_counterpart = counterpart.and_then(|(_, ops)| {
+                        raw.iter().rposition(|s| {
+                            partners.contains(&s.thread)
+                                && s.object.is_some_and(|o| o.addr == object.addr)
+                                && ops.contains(&s.op.as_ref())
+                        })
+                    });
+                    let all_finished = partners
+                        .iter()
+                        .all(|&t| snapshot[t].state == ThreadState::Finished);
+                    if all_finished {
+                        sentence.push_str(": every one of them has finished, so nothing wakes it");
+                    } else if object.kind == "condvar"
+                        && !step.completed
+                        && last_counterpart.is_some_and(|last| last < index)
+                    {
+                        sentence.push_str(
+                            ", every notify before this wait began: a notify wakes only a thread \
+                             already waiting",
+                        );
+                    }
                 }
             }
             Some(object) if object.kind == "thread" => {
@@ -617,8 +710,7 @@ fn wait_for_story(
                     .map(|&t| format!("'{}'", names[t]))
                     .collect();
                 story.push(format!(
-                    "a wait-for cycle: {}: each waits for a lock the next one holds, so none \
-                     can go on",
+                    "a wait-for cycle: {}: each waits for the next, so none can go on",
                     cycle.join(" → ")
                 ));
                 return story;
@@ -646,10 +738,10 @@ fn counterpart_of(kind: &str, op: &str) -> Option<(&'static str, &'static [&'sta
     const COUNTS: &[&str] = &["add", "done"];
     const NOTIFIES: &[&str] = &["notify one", "notify all"];
     match (kind, op) {
-        (_, "send") => Some(("receives from it", RECEIVES)),
-        (_, "recv" | "recv with timeout") => Some(("sends on it or closes it", SENDS)),
-        ("WaitGroup", "wait") => Some(("counts it down", COUNTS)),
-        ("condvar", "wait") => Some(("notifies it", NOTIFIES)),
+        (_, "send") => Some(("receive from it", RECEIVES)),
+        (_, "recv" | "recv with timeout") => Some(("send on it or close it", SENDS)),
+        ("WaitGroup", "wait") => Some(("count it down", COUNTS)),
+        ("condvar", "wait") => Some(("notify it", NOTIFIES)),
         _ => None,
     }
 }

@@ -1,5 +1,6 @@
 //! A concurrency gauge: how many threads are inside a section now, and the most there ever were.
 
+use patterns::trace::{self, Object};
 use patterns::{Atomic, AtomicInt, Backend};
 use std::sync::atomic::Ordering;
 
@@ -36,9 +37,13 @@ impl<B: Backend> Gauge<B> {
     }
 
     /// Enters the section until the returned guard drops.
+    #[track_caller]
     pub fn enter(&self) -> Inside<'_, B> {
+        // One step in a failure trace, not the three atomics it takes.
+        let step = trace::enter::<B>("enter section", self.object());
         // SeqCst: the count and the peak are read as one story by the invariant.
         let now = self.inside.fetch_add(1, Ordering::SeqCst) + 1;
+        step.outcome(format_args!("{now} inside"));
         let mut seen = self.peak.load(Ordering::SeqCst);
         while now > seen {
             match self
@@ -53,8 +58,17 @@ impl<B: Backend> Gauge<B> {
     }
 
     /// The most threads that were ever inside at once.
+    #[track_caller]
     pub fn peak(&self) -> usize {
-        self.peak.load(Ordering::SeqCst)
+        let step = trace::enter::<B>("read peak", self.object());
+        let peak = self.peak.load(Ordering::SeqCst);
+        step.outcome(format_args!("{peak}"));
+        peak
+    }
+
+    /// The gauge as a traced object.
+    fn object(&self) -> Object {
+        Object::at("gauge", self, None)
     }
 }
 
@@ -66,6 +80,8 @@ impl<B: Backend> Default for Gauge<B> {
 
 impl<B: Backend> Drop for Inside<'_, B> {
     fn drop(&mut self) {
-        self.gauge.inside.fetch_sub(1, Ordering::SeqCst);
+        let step = trace::enter::<B>("leave section", self.gauge.object());
+        let now = self.gauge.inside.fetch_sub(1, Ordering::SeqCst) - 1;
+        step.outcome(format_args!("{now} inside"));
     }
 }

@@ -73,6 +73,11 @@ impl Scenario for CancelNotPropagated {
 
 impl Mistake for CancelNotPropagated {
     const CAUGHT_AS: FailureKind = FailureKind::Deadlock;
+    const TRACE_SHOWS: &'static [&'static str] = &[
+        "cancel context",
+        "recv done (never returned)",
+        "no other thread ever tries to send on it or close it",
+    ];
     const DETERMINISTIC: bool = true;
     fn with_variant(self, variant: Variant) -> Self {
         Self { variant, ..self }

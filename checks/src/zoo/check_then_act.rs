@@ -94,6 +94,13 @@ impl Scenario for CheckThenAct {
 
 impl Mistake for CheckThenAct {
     const CAUGHT_AS: FailureKind = FailureKind::Assertion;
+    const TRACE_SHOWS: &'static [&'static str] = &[
+        "lock mutex, unlock",
+        "lock mutex, unlock",
+        "add 1 atomic → was 0",
+        "add 1 atomic → was 1",
+        "created twice",
+    ];
     fn with_variant(self, variant: Variant) -> Self {
         Self { variant, ..self }
     }

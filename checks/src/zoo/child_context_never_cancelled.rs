@@ -69,6 +69,11 @@ impl Scenario for ChildContextNeverCancelled {
 
 impl Mistake for ChildContextNeverCancelled {
     const CAUGHT_AS: FailureKind = FailureKind::Assertion;
+    const TRACE_SHOWS: &'static [&'static str] = &[
+        "is done context#1 → false",
+        "is done context#2 → false",
+        "still has 2 children",
+    ];
     const DETERMINISTIC: bool = true;
     fn with_variant(self, variant: Variant) -> Self {
         Self { variant, ..self }

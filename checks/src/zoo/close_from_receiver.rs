@@ -78,6 +78,7 @@ impl Scenario for CloseFromReceiver {
 
 impl Mistake for CloseFromReceiver {
     const CAUGHT_AS: FailureKind = FailureKind::Panic;
+    const TRACE_SHOWS: &'static [&'static str] = &["close chan", "send on a closed channel"];
     const DETERMINISTIC: bool = true;
     fn with_variant(self, variant: Variant) -> Self {
         Self { variant, ..self }

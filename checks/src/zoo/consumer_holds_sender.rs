@@ -66,6 +66,13 @@ impl Scenario for ConsumerHoldsSender {
 
 impl Mistake for ConsumerHoldsSender {
     const CAUGHT_AS: FailureKind = FailureKind::Leak;
+    const TRACE_SHOWS: &'static [&'static str] = &[
+        "send chan",
+        "recv chan → a value",
+        "recv chan (never returned)",
+        "'producer' (finished)",
+        "nothing wakes it",
+    ];
     const DETERMINISTIC: bool = true;
     fn with_variant(self, variant: Variant) -> Self {
         Self { variant, ..self }

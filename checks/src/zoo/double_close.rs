@@ -81,6 +81,11 @@ impl Scenario for DoubleClose {
 
 impl Mistake for DoubleClose {
     const CAUGHT_AS: FailureKind = FailureKind::Panic;
+    const TRACE_SHOWS: &'static [&'static str] = &[
+        "close chan",
+        "send chan → closed",
+        "send on a closed channel",
+    ];
     const DETERMINISTIC: bool = true;
     fn with_variant(self, variant: Variant) -> Self {
         Self { variant, ..self }

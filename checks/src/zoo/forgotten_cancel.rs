@@ -73,6 +73,11 @@ impl Scenario for ForgottenCancel {
 
 impl Mistake for ForgottenCancel {
     const CAUGHT_AS: FailureKind = FailureKind::Leak;
+    const TRACE_SHOWS: &'static [&'static str] = &[
+        "recv done (never returned)",
+        "recv done (never returned)",
+        "no other thread ever tries to send on it or close it",
+    ];
     const DETERMINISTIC: bool = true;
     fn with_variant(self, variant: Variant) -> Self {
         Self { variant, ..self }

@@ -77,6 +77,13 @@ impl Scenario for LockOrderInversion {
 
 impl Mistake for LockOrderInversion {
     const CAUGHT_AS: FailureKind = FailureKind::Deadlock;
+    const TRACE_SHOWS: &'static [&'static str] = &[
+        "lock mutex#1",
+        "lock mutex#2 (never returned)",
+        "lock mutex#2",
+        "lock mutex#1 (never returned)",
+        "a wait-for cycle",
+    ];
     fn with_variant(self, variant: Variant) -> Self {
         Self { variant, ..self }
     }

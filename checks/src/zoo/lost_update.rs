@@ -75,6 +75,13 @@ impl Scenario for LostUpdate {
 
 impl Mistake for LostUpdate {
     const CAUGHT_AS: FailureKind = FailureKind::Assertion;
+    const TRACE_SHOWS: &'static [&'static str] = &[
+        "load atomic → 0",
+        "load atomic → 0",
+        "store atomic ← 1",
+        "store atomic ← 1",
+        "counter is 1, expected 2",
+    ];
     fn with_variant(self, variant: Variant) -> Self {
         Self { variant, ..self }
     }

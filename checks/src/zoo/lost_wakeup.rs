@@ -70,6 +70,11 @@ impl Scenario for LostWakeup {
 
 impl Mistake for LostWakeup {
     const CAUGHT_AS: FailureKind = FailureKind::Deadlock;
+    const TRACE_SHOWS: &'static [&'static str] = &[
+        "wait condvar (never returned)",
+        "notify one condvar",
+        "'waiter-0' waits in `wait condvar`",
+    ];
     fn with_variant(self, variant: Variant) -> Self {
         Self { variant, ..self }
     }

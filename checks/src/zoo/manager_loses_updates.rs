@@ -125,6 +125,13 @@ impl Scenario for ManagerLosesUpdates {
 
 impl Mistake for ManagerLosesUpdates {
     const CAUGHT_AS: FailureKind = FailureKind::Assertion;
+    const TRACE_SHOWS: &'static [&'static str] = &[
+        "send chan#1",
+        "send chan#1",
+        "close chan#2",
+        "select → arm 1",
+        "1 of 2",
+    ];
     const MISSED_BY: &'static [CheckerKind] = &[CheckerKind::ShuttleDfs];
     fn with_variant(self, variant: Variant) -> Self {
         Self { variant, ..self }

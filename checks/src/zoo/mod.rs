@@ -44,6 +44,10 @@ pub trait Mistake: Scenario {
     /// Whether the broken variant fails on every schedule (so real threads see it too), rather
     /// than only on some interleavings.
     const DETERMINISTIC: bool = false;
+    /// What the minimal failure's trace shows, in order: each a piece of text (a step, such as
+    /// `load atomic → 0`, or a piece of the story, such as `a wait-for cycle`) found after the
+    /// one before it in the rendered trace. Together they are the steps that make the bug.
+    const TRACE_SHOWS: &'static [&'static str];
     /// Checkers that cannot see this mistake by their nature (the entry's doc says why): their
     /// tests check that the correct variant passes and that the broken one is, honestly, missed.
     const MISSED_BY: &'static [CheckerKind] = &[];

@@ -85,6 +85,11 @@ impl Scenario for ReadLockUpgrade {
 
 impl Mistake for ReadLockUpgrade {
     const CAUGHT_AS: FailureKind = FailureKind::Deadlock;
+    const TRACE_SHOWS: &'static [&'static str] = &[
+        "read lock rwmutex",
+        "lock rwmutex (never returned)",
+        "which it holds itself",
+    ];
     const DETERMINISTIC: bool = true;
     fn with_variant(self, variant: Variant) -> Self {
         Self { variant, ..self }

@@ -56,6 +56,13 @@ impl Scenario for RecursiveReadLock {
 
 impl Mistake for RecursiveReadLock {
     const CAUGHT_AS: FailureKind = FailureKind::Deadlock;
+    const TRACE_SHOWS: &'static [&'static str] = &[
+        "lock rwmutex (never returned)",
+        "read lock rwmutex",
+        "read lock rwmutex (never returned)",
+        "a waiting writer holds back every new reader",
+        "a wait-for cycle",
+    ];
     fn with_variant(self, variant: Variant) -> Self {
         Self { variant }
     }

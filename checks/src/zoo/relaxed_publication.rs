@@ -72,6 +72,12 @@ impl Scenario for RelaxedPublication {
 
 impl Mistake for RelaxedPublication {
     const CAUGHT_AS: FailureKind = FailureKind::Assertion;
+    const TRACE_SHOWS: &'static [&'static str] = &[
+        "store atomic#1 ← 42",
+        "store atomic#2 ← true",
+        "load atomic#2 → true",
+        "load atomic#1 → 0",
+    ];
     const MISSED_BY: &'static [CheckerKind] = &[
         CheckerKind::ShuttleRandom,
         CheckerKind::ShuttlePct,

@@ -94,6 +94,10 @@ fn validate(task: usize) -> Result<(), String> {
 
 impl Mistake for SemaphorePermitLeak {
     const CAUGHT_AS: FailureKind = FailureKind::Deadlock;
+    const TRACE_SHOWS: &'static [&'static str] = &[
+        "send chan (never returned)",
+        "no other thread ever tries to receive from it",
+    ];
     const DETERMINISTIC: bool = true;
     fn with_variant(self, variant: Variant) -> Self {
         Self { variant, ..self }

@@ -76,6 +76,10 @@ impl Scenario for SendWithoutReceiver {
 
 impl Mistake for SendWithoutReceiver {
     const CAUGHT_AS: FailureKind = FailureKind::Deadlock;
+    const TRACE_SHOWS: &'static [&'static str] = &[
+        "send chan (never returned)",
+        "no other thread ever tries to receive from it",
+    ];
     const DETERMINISTIC: bool = true;
     fn with_variant(self, variant: Variant) -> Self {
         Self { variant, ..self }

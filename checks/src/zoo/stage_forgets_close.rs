@@ -79,6 +79,12 @@ impl Scenario for StageForgetsClose {
 
 impl Mistake for StageForgetsClose {
     const CAUGHT_AS: FailureKind = FailureKind::Deadlock;
+    const TRACE_SHOWS: &'static [&'static str] = &[
+        "recv chan#2 (never returned)",
+        "drop last sender chan#1",
+        "recv chan#1 → closed",
+        "'square' (finished)",
+    ];
     const DETERMINISTIC: bool = true;
     fn with_variant(self, variant: Variant) -> Self {
         Self { variant, ..self }

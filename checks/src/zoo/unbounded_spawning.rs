@@ -96,6 +96,12 @@ impl Scenario for UnboundedSpawning {
 
 impl Mistake for UnboundedSpawning {
     const CAUGHT_AS: FailureKind = FailureKind::Assertion;
+    const TRACE_SHOWS: &'static [&'static str] = &[
+        "enter section gauge → 1 inside",
+        "enter section gauge → 2 inside",
+        "enter section gauge → 3 inside",
+        "3 jobs ran at once",
+    ];
     fn with_variant(self, variant: Variant) -> Self {
         Self { variant, ..self }
     }

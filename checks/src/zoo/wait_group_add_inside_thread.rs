@@ -77,6 +77,7 @@ impl Scenario for WaitGroupAddInsideThread {
 
 impl Mistake for WaitGroupAddInsideThread {
     const CAUGHT_AS: FailureKind = FailureKind::Assertion;
+    const TRACE_SHOWS: &'static [&'static str] = &["wait WaitGroup", "wait returned with 0 of 2"];
     fn with_variant(self, variant: Variant) -> Self {
         Self { variant, ..self }
     }

@@ -57,6 +57,11 @@ impl Scenario for WaitGroupDoneTwice {
 
 impl Mistake for WaitGroupDoneTwice {
     const CAUGHT_AS: FailureKind = FailureKind::Panic;
+    const TRACE_SHOWS: &'static [&'static str] = &[
+        "done WaitGroup → now 0",
+        "done WaitGroup",
+        "negative WaitGroup counter",
+    ];
     const DETERMINISTIC: bool = true;
     fn with_variant(self, variant: Variant) -> Self {
         Self { variant, ..self }

@@ -89,6 +89,10 @@ impl Scenario for WaitWithoutLoop {
 
 impl Mistake for WaitWithoutLoop {
     const CAUGHT_AS: FailureKind = FailureKind::Assertion;
+    const TRACE_SHOWS: &'static [&'static str] = &[
+        "wait condvar",
+        "a condvar wait returned with the condition still false",
+    ];
     const MISSED_BY: &'static [CheckerKind] = &[CheckerKind::Loom, CheckerKind::ShuttleDfs];
     fn with_variant(self, variant: Variant) -> Self {
         Self { variant, ..self }

@@ -90,6 +90,7 @@ impl Scenario for WorkerIgnoresDone {
 
 impl Mistake for WorkerIgnoresDone {
     const CAUGHT_AS: FailureKind = FailureKind::Deadlock;
+    const TRACE_SHOWS: &'static [&'static str] = &["cancel context", "recv chan (never returned)"];
     const DETERMINISTIC: bool = true;
     fn with_variant(self, variant: Variant) -> Self {
         Self { variant, ..self }

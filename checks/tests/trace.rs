@@ -1,0 +1,142 @@
+//! Every zoo entry's failure, shrunk and traced: the minimal trace shows the steps that make the
+//! bug (the entry's `TRACE_SHOWS`, in order) in at most `MAX_ROWS` rows, and the harness's
+//! shrinking is what keeps it that short. Its own test binary (shuttle's panic hook is
+//! process-wide).
+//!
+//! Each entry runs under PCT on its large instance (loom on its small one for an entry PCT
+//! cannot see), so shrinking has an instance and a schedule to shrink.
+
+use checks::harness::{check, set_shrinking, Checker, CheckerKind, FailureKind, Stats};
+use checks::zoo::{lost_update::LostUpdate, Mistake, Variant};
+
+/// The most rows a minimal trace may have: a newcomer reads it at a glance.
+const MAX_ROWS: usize = 15;
+const SEED: u64 = 0x5eed;
+
+/// The broken variant of `M` under the checker that sees it, shrinking as set on this thread.
+fn broken_run<M: Mistake>() -> Stats {
+    let (instance, checker) = if M::MISSED_BY.contains(&CheckerKind::ShuttlePct) {
+        (M::small(), Checker::loom())
+    } else {
+        (M::large(), Checker::pct(1000, 3, SEED))
+    };
+    check(&instance.with_variant(Variant::Broken), &checker)
+}
+
+/// Where `needles` are found in `text` one after another, or the first that is not.
+fn in_order<'a>(text: &str, needles: &[&'a str]) -> Result<(), &'a str> {
+    let mut from = 0;
+    for needle in needles {
+        match text[from..].find(needle) {
+            Some(at) => from += at + needle.len(),
+            None => return Err(needle),
+        }
+    }
+    Ok(())
+}
+
+fn trace_shows_the_bug<M: Mistake>() {
+    assert!(
+        !M::TRACE_SHOWS.is_empty(),
+        "{}: TRACE_SHOWS names no step",
+        M::NAME
+    );
+    let stats = broken_run::<M>();
+    println!("{stats}");
+    let report = stats.assert_fails_with(M::CAUGHT_AS);
+    let minimal = report
+        .minimal
+        .as_ref()
+        .unwrap_or_else(|| panic!("{}: a model checker's failure is traced", M::NAME));
+    let text = minimal.trace.to_text();
+    if let Err(missing) = in_order(&text, M::TRACE_SHOWS) {
+        panic!(
+            "{}: the trace does not show {missing:?} where expected:\n{text}",
+            M::NAME
+        );
+    }
+    assert!(
+        minimal.trace.row_count() <= MAX_ROWS,
+        "{}: {} rows, more than {MAX_ROWS}:\n{text}",
+        M::NAME,
+        minimal.trace.row_count()
+    );
+    // Every kind of failure says why in words: the failing step, or who waits for what.
+    assert!(
+        !minimal.trace.story.is_empty(),
+        "{}: no story:\n{text}",
+        M::NAME
+    );
+    let marked = match M::CAUGHT_AS {
+        FailureKind::Assertion | FailureKind::Panic => text.contains('✗'),
+        FailureKind::Deadlock | FailureKind::Leak => text.contains('■'),
+        FailureKind::Livelock => true,
+    };
+    assert!(
+        marked,
+        "{}: the failing step is not marked:\n{text}",
+        M::NAME
+    );
+}
+
+macro_rules! trace_tests {
+    ($($test:ident => $mistake:ty,)*) => {
+        $(
+            #[test]
+            fn $test() {
+                trace_shows_the_bug::<$mistake>();
+            }
+        )*
+    };
+}
+
+checks::for_each_mistake!(trace_tests);
+
+/// Without shrinking, the same failure's trace is longer than `MAX_ROWS`: the bound above holds
+/// because the harness shrinks, not because the failures are short anyway.
+#[test]
+fn shrinking_is_what_keeps_traces_short() {
+    set_shrinking(false);
+    let unshrunk = broken_run::<LostUpdate>();
+    set_shrinking(true);
+    let minimal = unshrunk
+        .failure()
+        .and_then(|report| report.minimal.as_ref())
+        .expect("an unshrunk failure is traced too");
+    println!("{}", minimal.trace.to_text());
+    assert!(minimal.shrunk.is_empty(), "nothing was to be shrunk");
+    assert!(
+        minimal.trace.row_count() > MAX_ROWS,
+        "the unshrunk trace has only {} rows",
+        minimal.trace.row_count()
+    );
+}
+
+/// A trace's JSON round-trips, and its Markdown and HTML tables have one row per step row.
+#[test]
+fn trace_renders_in_every_format() {
+    let stats = broken_run::<LostUpdate>();
+    let minimal = stats
+        .failure()
+        .and_then(|report| report.minimal.as_ref())
+        .expect("traced");
+    let trace = &minimal.trace;
+    let json = serde_json::to_string(trace).expect("a trace serializes");
+    let back: checks::harness::Trace = serde_json::from_str(&json).expect("and reads back");
+    assert_eq!(&back, trace);
+    let markdown_rows = trace
+        .to_markdown()
+        .lines()
+        .filter(|l| l.starts_with("| "))
+        .count();
+    assert_eq!(
+        markdown_rows,
+        trace.row_count() + 1,
+        "a header, then a row per step row"
+    );
+    assert_eq!(
+        trace.to_html().matches("<tr>").count(),
+        trace.row_count() + 1
+    );
+    assert!(!trace.to_html().contains("<script"), "names are escaped");
+}
