@@ -8,7 +8,7 @@
 use crate::bench::{self, BenchResult};
 use crate::charts;
 use anyhow::{bail, Context};
-use checks::harness::{CheckerKind, Coverage, FailureKind, Stats, Verdict};
+use checks::harness::{CheckerKind, Coverage, FailureKind, MinimalFailure, Stats, Verdict};
 use clap::{Parser, ValueEnum};
 use serde::Serialize;
 use std::fmt::Write as _;
@@ -445,6 +445,10 @@ fn detection_matrix(zoo: &[ZooCell]) -> serde_json::Value {
                 "seconds": cell.broken.elapsed.as_secs_f64(),
                 "correct_variant_passed": cell.correct.passed(),
                 "replay": failure.and_then(|f| f.replay_command()),
+                "shrunk": failure.and_then(|f| f.minimal.as_ref()).map(|m| &m.shrunk),
+                "trace_rows": failure
+                    .and_then(|f| f.minimal.as_ref())
+                    .map(|m| m.trace.row_count()),
             })
         })
         .collect();
@@ -703,7 +707,96 @@ fn markdown(report: &Report) -> String {
         if report.quick { " (quick)" } else { "" },
         report.budget
     );
+    traces_markdown(&mut md, report);
     md
+}
+
+/// The heading of the traces section: the HTML report renders it from the traces themselves.
+const TRACES_HEADING: &str = "## Why each mistake fails";
+
+/// For each zoo entry, the first checker's minimal failure that caught it, with its trace.
+fn caught_traces(report: &Report) -> Vec<(&ZooCell, &MinimalFailure)> {
+    let mut shown: Vec<(&ZooCell, &MinimalFailure)> = Vec::new();
+    for cell in &report.zoo {
+        if shown.iter().any(|(c, _)| c.entry == cell.entry) || !cell.caught() {
+            continue;
+        }
+        if let Some(minimal) = cell.broken.failure().and_then(|f| f.minimal.as_deref()) {
+            shown.push((cell, minimal));
+        }
+    }
+    shown
+}
+
+/// One line saying what was shrunk, or that the failure was already minimal.
+fn shrunk_text(minimal: &MinimalFailure) -> String {
+    if minimal.shrunk.is_empty() {
+        "nothing to shrink: found on its smallest instance and schedule".to_owned()
+    } else {
+        minimal.shrunk.join("; ")
+    }
+}
+
+/// The traces section of the Markdown report.
+fn traces_markdown(md: &mut String, report: &Report) {
+    let traces = caught_traces(report);
+    if traces.is_empty() {
+        return;
+    }
+    let _ = writeln!(
+        md,
+        "
+{TRACES_HEADING}
+"
+    );
+    let _ = writeln!(
+        md,
+        "Each mistake's failure, shrunk to its smallest form and replayed step by step: one \
+         column per thread, one row per step, in the order the checker ran them.\n"
+    );
+    for (cell, minimal) in traces {
+        let _ = writeln!(
+            md,
+            "### `{}` ({})
+",
+            cell.entry, cell.expected
+        );
+        let _ = writeln!(
+            md,
+            "* {} on `{}`; shrunk: {}\n",
+            minimal.checker,
+            minimal.instance,
+            shrunk_text(minimal)
+        );
+        md.push_str(&minimal.trace.to_markdown());
+        md.push('\n');
+    }
+}
+
+/// The traces section of the HTML report, from the traces themselves.
+fn traces_html(report: &Report) -> String {
+    let traces = caught_traces(report);
+    if traces.is_empty() {
+        return String::new();
+    }
+    let mut html = format!(
+        "<h2>{}</h2>\n<p>Each mistake's failure, shrunk to its smallest form and replayed step by \
+         step: one column per thread, one row per step, in the order the checker ran them.</p>\n",
+        escape(TRACES_HEADING.trim_start_matches("## "))
+    );
+    for (cell, minimal) in traces {
+        let _ = writeln!(
+            html,
+            "<h3><code>{}</code> ({})</h3>\n<p>{} on <code>{}</code>; shrunk: {}</p>\n{}",
+            escape(&cell.entry),
+            cell.expected,
+            escape(&minimal.checker.to_string()),
+            escape(&minimal.instance.to_string()),
+            escape(&shrunk_text(minimal)),
+            minimal.trace.to_html()
+        );
+    }
+    html
 }
 
 fn escape(text: &str) -> String {
@@ -717,7 +810,12 @@ fn html(report: &Report) -> anyhow::Result<String> {
     let markdown = markdown(report);
     let mut body = String::new();
     let mut in_table = false;
-    for line in markdown.lines() {
+    // The traces come last, and render from the traces themselves (marks, classes).
+    let before_traces = markdown
+        .split(&format!("\n{TRACES_HEADING}\n"))
+        .next()
+        .unwrap_or(&markdown);
+    for line in before_traces.lines() {
         if let Some(cells) = line.strip_prefix('|') {
             if line.starts_with("|---") {
                 continue;
@@ -764,6 +862,7 @@ fn html(report: &Report) -> anyhow::Result<String> {
     if in_table {
         body.push_str("</table>\n");
     }
+    body.push_str(&traces_html(report));
     let mut charts_html = String::new();
     for (group, results) in bench_groups(&report.benches) {
         if let Some(svg) = charts::group_chart(&group, &results)? {
@@ -781,7 +880,10 @@ fn html(report: &Report) -> anyhow::Result<String> {
         "<!doctype html>\n<html><head><meta charset=\"utf-8\"><title>Go concurrency patterns, model-checked</title>\n\
          <style>body{{font-family:sans-serif;margin:2em;max-width:90em}}table{{border-collapse:collapse;margin:1em 0}}\
          td{{border:1px solid #ccc;padding:.3em .6em;font-size:.9em}}tr:first-child td{{font-weight:bold;background:#eee}}\
-         .good{{background:#e6f4e6}}.bad{{background:#f8dede}}.charts svg{{margin:.5em}}</style></head><body>\n{body}</body></html>\n"
+         .good{{background:#e6f4e6}}.bad{{background:#f8dede}}.charts svg{{margin:.5em}}\
+         table.trace td{{font-family:monospace;white-space:nowrap}}td.shared{{background:#eef3fb}}\
+         td.blocked{{background:#fdf1d6;font-weight:bold}}td.failing{{background:#f8dede;font-weight:bold}}\
+         .legend{{font-size:.85em;color:#555}}</style></head><body>\n{body}</body></html>\n"
     ))
 }
 
@@ -864,6 +966,18 @@ mod tests {
             md.find("| channel/1x1 | 0 |") < md.find("| channel/1x1 | 64 |"),
             "{md}"
         );
+        // the caught mistake's minimal trace, one column per thread, with what was shrunk.
+        let traces = md.split(TRACES_HEADING).nth(1).expect("a traces section");
+        assert!(
+            traces.contains("### `zoo::lost_update` (assertion)"),
+            "{traces}"
+        );
+        assert!(traces.contains("shrunk: "), "{traces}");
+        assert!(
+            traces.contains("| # | line | `main` | `incrementer-0` | `incrementer-1` |"),
+            "{traces}"
+        );
+        assert!(traces.contains("load atomic → 0"), "{traces}");
     }
 
     #[test]
@@ -873,6 +987,19 @@ mod tests {
         assert!(html.contains("<table>") && html.contains("class=\"good\""));
         assert_eq!(html.matches("<svg").count(), 1, "one chart per bench group");
         assert!(html.contains("channel/1x1"));
+        assert_eq!(
+            html.matches("<table class=\"trace\">").count(),
+            1,
+            "the caught entry's trace"
+        );
+        assert!(
+            html.contains("class=\"step failing\""),
+            "the failing step is marked"
+        );
+        assert!(
+            !html.contains("| # | line |"),
+            "the trace is an HTML table, not Markdown"
+        );
         assert!(
             !html.contains("<script") && !html.contains("<link"),
             "no external resources"
@@ -895,6 +1022,8 @@ mod tests {
         assert!(cell["replay"]
             .as_str()
             .is_some_and(|r| r.starts_with("cargo xtask replay")));
+        assert!(cell["trace_rows"].as_u64().is_some_and(|rows| rows > 0));
+        assert!(cell["shrunk"].is_array());
     }
 
     #[test]
