@@ -40,18 +40,29 @@ impl Object {
 
 /// An open traced step: the backend steps the thread takes until it drops belong to it.
 #[must_use = "a scope ends its step when dropped"]
-pub struct Scope<B: Backend>(PhantomData<fn() -> B>);
+pub struct Scope<B: Backend> {
+    /// Whether the backend records: asked once, when the step opens (a checker turns recording
+    /// on or off only between executions).
+    recording: bool,
+    backend: PhantomData<fn() -> B>,
+}
 
 impl<B: Backend> Scope<B> {
     /// Notes how the step ended (`a value`, `closed`, `arm 1`); formatted only while recording.
+    #[inline]
     pub fn outcome(&self, outcome: fmt::Arguments<'_>) {
-        B::trace_outcome(outcome);
+        if self.recording {
+            B::trace_outcome(outcome);
+        }
     }
 }
 
 impl<B: Backend> Drop for Scope<B> {
+    #[inline]
     fn drop(&mut self) {
-        B::trace_exit();
+        if self.recording {
+            B::trace_exit();
+        }
     }
 }
 
@@ -97,6 +108,12 @@ macro_rules! trace {
 #[track_caller]
 #[inline]
 pub fn enter<B: Backend>(op: &'static str, object: Object) -> Scope<B> {
-    B::trace_enter(op, object);
-    Scope(PhantomData)
+    let recording = B::recording();
+    if recording {
+        B::trace_enter(op, object);
+    }
+    Scope {
+        recording,
+        backend: PhantomData,
+    }
 }

@@ -198,53 +198,59 @@ macro_rules! model_atomic {
 /// wake spuriously (unlock and lock again with no notify, as a real condition variable may), and
 /// the line that locked it, so that a trace shows the unlock.
 pub struct ModelGuard<'a, M, G> {
+    // Dropped first: the unlock is recorded before the guard releases the lock, whose release a
+    // checker may follow with a switch to another thread.
+    unlock: UnlockStep<'a, M>,
+    guard: G,
+}
+
+/// Records the unlock of a [`ModelGuard`] as it drops (while recording), unless `wait` took the
+/// guard apart.
+struct UnlockStep<'a, M> {
     mutex: &'a M,
-    /// `None` only inside `into_parts` and `drop`.
-    guard: Option<G>,
     locked_at: &'static Location<'static>,
+    armed: bool,
 }
 
-impl<'a, M, G> ModelGuard<'a, M, G> {
-    pub(crate) fn new(mutex: &'a M, guard: G, locked_at: &'static Location<'static>) -> Self {
-        Self {
-            mutex,
-            guard: Some(guard),
-            locked_at,
-        }
-    }
-
-    pub(crate) fn into_parts(mut self) -> (&'a M, G, &'static Location<'static>) {
-        let guard = self
-            .guard
-            .take()
-            .expect("a guard holds its lock until dropped");
-        (self.mutex, guard, self.locked_at)
-    }
-}
-
-impl<M, G> Drop for ModelGuard<'_, M, G> {
+impl<M> Drop for UnlockStep<'_, M> {
+    #[inline]
     fn drop(&mut self) {
-        if self.guard.take().is_some() && super::recorder::recording() {
+        if self.armed && super::recorder::recording() {
             let object = Object::at("mutex", self.mutex, None);
             super::recorder::step(self.locked_at, || "unlock".into(), Some(object), || None);
         }
     }
 }
 
+impl<'a, M, G> ModelGuard<'a, M, G> {
+    pub(crate) fn new(mutex: &'a M, guard: G, locked_at: &'static Location<'static>) -> Self {
+        Self {
+            unlock: UnlockStep {
+                mutex,
+                locked_at,
+                armed: true,
+            },
+            guard,
+        }
+    }
+
+    pub(crate) fn into_parts(self) -> (&'a M, G, &'static Location<'static>) {
+        let Self { mut unlock, guard } = self;
+        unlock.armed = false;
+        (unlock.mutex, guard, unlock.locked_at)
+    }
+}
+
 impl<M, G: std::ops::Deref> std::ops::Deref for ModelGuard<'_, M, G> {
     type Target = G::Target;
     fn deref(&self) -> &G::Target {
-        self.guard
-            .as_ref()
-            .expect("a guard holds its lock until dropped")
+        &self.guard
     }
 }
 
 impl<M, G: std::ops::DerefMut> std::ops::DerefMut for ModelGuard<'_, M, G> {
     fn deref_mut(&mut self) -> &mut G::Target {
-        self.guard
-            .as_mut()
-            .expect("a guard holds its lock until dropped")
+        &mut self.guard
     }
 }
 
@@ -495,6 +501,10 @@ macro_rules! model_backend {
                 $crate::backend::model::in_teardown()
             }
 
+            #[inline]
+            fn recording() -> bool {
+                $crate::backend::recorder::recording()
+            }
             #[track_caller]
             fn trace_enter(op: &'static str, object: patterns::trace::Object) {
                 $crate::backend::recorder::enter(std::panic::Location::caller(), op, Some(object))

@@ -116,10 +116,14 @@ pub(crate) fn begin_execution() {
     }
 }
 
-/// Runs `f` on the log and the running thread's index, if recording and the thread is known.
+/// Runs `f` on the log and the running thread's index, if the thread is known. Called only while
+/// recording: every hook below checks the flag inline and leaves the rest out of line, so
+/// exploration pays one thread-local read per hook.
+#[cold]
+#[inline(never)]
 fn with_thread(f: impl FnOnce(&mut Log, usize)) {
     // An abandoned execution is over: its checker can no longer say which thread runs.
-    if !recording() || super::model::abandoned() {
+    if super::model::abandoned() {
         return;
     }
     let Some(thread) = Registry::with_current(Registry::current_index).flatten() else {
@@ -137,12 +141,16 @@ fn with_thread(f: impl FnOnce(&mut Log, usize)) {
 /// Records a step of the running thread that cannot block (an atomic access, an unlock, a
 /// spawn), as it returns, unless the thread is inside a kit step, which stands for it, or the
 /// step is the kit's own (see [`patterns::trace::in_kit`]).
+#[inline]
 pub(crate) fn step(
     location: &Location<'_>,
     op: impl FnOnce() -> Cow<'static, str>,
     object: Option<Object>,
     outcome: impl FnOnce() -> Option<String>,
 ) {
+    if !recording() {
+        return;
+    }
     with_thread(|log, thread| {
         if log.open[thread].depth == 0 && !kit_internal(location, object) {
             let step = RawStep::new(thread, location, op(), object, outcome());
@@ -153,7 +161,11 @@ pub(crate) fn step(
 
 /// Records a step of the running thread whatever it is inside (its finish, or its panic), after
 /// the step it is inside.
+#[inline]
 pub(crate) fn always(location: &Location<'_>, op: &'static str, outcome: String) {
+    if !recording() {
+        return;
+    }
     with_thread(|log, thread| {
         if let Some(pending) = log.open[thread].pending.take() {
             log.steps.push(pending);
@@ -173,7 +185,11 @@ fn kit_internal(location: &Location<'_>, object: Option<Object>) -> bool {
 /// Opens a step of the running thread that may block (a kit step, a lock, a wait, a join): the
 /// outermost one is recorded when it returns (see [`exit`]), the ones inside it not at all, and
 /// neither is a backend step the kit takes itself.
+#[inline]
 pub(crate) fn enter(location: &Location<'_>, op: &'static str, object: Option<Object>) {
+    if !recording() {
+        return;
+    }
     with_thread(|log, thread| {
         let open = &mut log.open[thread];
         if open.depth == 0 && !kit_internal(location, object) {
@@ -188,7 +204,11 @@ pub(crate) fn enter(location: &Location<'_>, op: &'static str, object: Option<Ob
 }
 
 /// Notes the outcome of the running thread's outermost open step.
+#[inline]
 pub(crate) fn outcome(outcome: fmt::Arguments<'_>) {
+    if !recording() {
+        return;
+    }
     with_thread(|log, thread| {
         let open = &mut log.open[thread];
         if let (1, Some(pending)) = (open.depth, open.pending.as_mut()) {
@@ -198,7 +218,11 @@ pub(crate) fn outcome(outcome: fmt::Arguments<'_>) {
 }
 
 /// Closes the running thread's innermost open step; the outermost one is recorded now.
+#[inline]
 pub(crate) fn exit() {
+    if !recording() {
+        return;
+    }
     with_thread(|log, thread| {
         let open = &mut log.open[thread];
         open.depth = open.depth.saturating_sub(1);
