@@ -150,13 +150,13 @@ pub trait Backend: Copy + Default + Debug + Send + Sync + 'static {
     /// `Backend::catch_unwind` is taken to escape its thread, which ends the execution.)
     fn in_teardown() -> bool;
 
-    /// Whether a checker records the steps of the running execution (see [`crate::trace`]): the
+    /// Whether a checker records the steps of the running execution (see [`mod@crate::trace`]): the
     /// one question a traced step asks while nobody records. Always false on [`Std`].
     #[inline]
     fn recording() -> bool {
         false
     }
-    /// Opens a traced step of the kit on the calling thread (see [`crate::trace`]): a checker
+    /// Opens a traced step of the kit on the calling thread (see [`mod@crate::trace`]): a checker
     /// that records a failing schedule notes `op` on `object` at the caller's line. Nothing on
     /// [`Std`].
     #[track_caller]
