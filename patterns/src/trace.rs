@@ -48,6 +48,21 @@ pub struct Scope<B: Backend> {
 }
 
 impl<B: Backend> Scope<B> {
+    /// Whether a checker records this step: the kit gathers what only a trace needs only then.
+    #[inline]
+    pub fn recording(&self) -> bool {
+        self.recording
+    }
+
+    /// Names what the step turned out to act on: `op` on `object` (the channel of the `select`
+    /// arm that won).
+    #[inline]
+    pub fn retarget(&self, op: &'static str, object: Object) {
+        if self.recording {
+            B::trace_retarget(op, object);
+        }
+    }
+
     /// Notes how the step ended (`a value`, `closed`, `arm 1`); formatted only while recording.
     #[inline]
     pub fn outcome(&self, outcome: fmt::Arguments<'_>) {

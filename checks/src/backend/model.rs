@@ -215,9 +215,8 @@ struct UnlockStep<'a, M> {
 impl<M> Drop for UnlockStep<'_, M> {
     #[inline]
     fn drop(&mut self) {
-        if self.armed && super::recorder::recording() {
-            let object = Object::at("mutex", self.mutex, None);
-            super::recorder::step(self.locked_at, || "unlock".into(), Some(object), || None);
+        if self.armed {
+            super::recorder::release(self.locked_at, Object::at("mutex", self.mutex, None));
         }
     }
 }
@@ -508,6 +507,9 @@ macro_rules! model_backend {
             #[track_caller]
             fn trace_enter(op: &'static str, object: patterns::trace::Object) {
                 $crate::backend::recorder::enter(std::panic::Location::caller(), op, Some(object))
+            }
+            fn trace_retarget(op: &'static str, object: patterns::trace::Object) {
+                $crate::backend::recorder::retarget(op, object)
             }
             fn trace_outcome(outcome: std::fmt::Arguments<'_>) {
                 $crate::backend::recorder::outcome(outcome)

@@ -1,5 +1,5 @@
 //! The model backends' trace recorder: while the harness replays a failing schedule, each step a
-//! thread takes that another thread can observe is appended here, in the order the checker ran
+//! thread takes that another thread can observe is recorded here, in the order the checker ran
 //! them. Off while exploring: every hook first reads one thread-local flag.
 
 use super::registry::Registry;
@@ -23,11 +23,13 @@ pub(crate) struct RawStep {
     /// The source file and line of the scenario (or kit) that took it.
     pub(crate) file: String,
     pub(crate) line: u32,
-    /// Whether it returned. A step is recorded as it returns, in the order its effects took
-    /// place; one that never did (its thread blocked in it for good) where it began.
+    /// Whether it returned (a step a thread blocked in for good, or panicked in, did not).
     pub(crate) completed: bool,
-    /// How many steps had returned when it began.
-    pub(crate) begun_at: usize,
+    /// When, on the recorder's clock, its effect took place: as it returned for a step that cannot
+    /// block; at the kit's last release of a lock inside the step for a step of the kit (before
+    /// the release, which a checker may follow with a switch to another thread); as it began for
+    /// a step that never returned. Steps are shown in this order.
+    at: u64,
 }
 
 impl RawStep {
@@ -37,6 +39,7 @@ impl RawStep {
         op: Cow<'static, str>,
         object: Option<Object>,
         outcome: Option<String>,
+        at: u64,
     ) -> Self {
         Self {
             thread,
@@ -46,7 +49,7 @@ impl RawStep {
             file: location.file().to_owned(),
             line: location.line(),
             completed: true,
-            begun_at: 0,
+            at,
         }
     }
 }
@@ -56,6 +59,8 @@ impl RawStep {
 struct Open {
     depth: u32,
     pending: Option<RawStep>,
+    /// When the pending step's effect took place, if it released a lock yet.
+    effect: Option<u64>,
 }
 
 /// The steps of the execution being recorded.
@@ -63,6 +68,15 @@ struct Open {
 struct Log {
     steps: Vec<RawStep>,
     open: Vec<Open>,
+    /// The recorder's clock: one tick per event, in the order the checker ran them.
+    clock: u64,
+}
+
+impl Log {
+    fn tick(&mut self) -> u64 {
+        self.clock += 1;
+        self.clock
+    }
 }
 
 std::thread_local! {
@@ -82,30 +96,19 @@ pub(crate) fn start() {
     begin_execution();
 }
 
-/// Stops recording and returns the steps of the last execution recorded: the steps that
-/// returned, in order, with each step that never did put in where it began.
+/// Stops recording and returns the steps of the last execution recorded, in the order their
+/// effects took place; a step that never returned stands where it began.
 pub(crate) fn stop() -> Vec<RawStep> {
     RECORDING.with(|recording| recording.set(false));
     let log = LOG.with(|log| std::mem::take(&mut *log.borrow_mut()));
-    let mut unfinished: Vec<RawStep> = log
-        .open
-        .into_iter()
-        .filter_map(|open| open.pending)
-        .map(|step| RawStep {
+    let mut steps = log.steps;
+    steps.extend(log.open.into_iter().filter_map(|open| {
+        open.pending.map(|step| RawStep {
             completed: false,
             ..step
         })
-        .collect();
-    unfinished.sort_by_key(|step| step.begun_at);
-    let mut steps = Vec::with_capacity(log.steps.len() + unfinished.len());
-    let mut unfinished = unfinished.into_iter().peekable();
-    for (index, step) in log.steps.into_iter().enumerate() {
-        while let Some(early) = unfinished.next_if(|u| u.begun_at <= index) {
-            steps.push(early);
-        }
-        steps.push(step);
-    }
-    steps.extend(unfinished);
+    }));
+    steps.sort_by_key(|step| step.at);
     steps
 }
 
@@ -118,7 +121,9 @@ pub(crate) fn begin_execution() {
 
 /// Runs `f` on the log and the running thread's index, if the thread is known. Called only while
 /// recording: every hook below checks the flag inline and leaves the rest out of line, so
-/// exploration pays one thread-local read per hook.
+/// exploration pays one thread-local read per hook. Nothing here calls back into the kit, and a
+/// hook reached while the log is in use (a `Debug` impl that touches the kit, say) records
+/// nothing rather than panic.
 #[cold]
 #[inline(never)]
 fn with_thread(f: impl FnOnce(&mut Log, usize)) {
@@ -130,7 +135,9 @@ fn with_thread(f: impl FnOnce(&mut Log, usize)) {
         return;
     };
     LOG.with(|log| {
-        let mut log = log.borrow_mut();
+        let Ok(mut log) = log.try_borrow_mut() else {
+            return;
+        };
         if log.open.len() <= thread {
             log.open.resize(thread + 1, Open::default());
         }
@@ -140,7 +147,8 @@ fn with_thread(f: impl FnOnce(&mut Log, usize)) {
 
 /// Records a step of the running thread that cannot block (an atomic access, an unlock, a
 /// spawn), as it returns, unless the thread is inside a kit step, which stands for it, or the
-/// step is the kit's own (see [`patterns::trace::in_kit`]).
+/// step is the kit's own (see [`patterns::trace::in_kit`]). `outcome` is formatted first, with
+/// the log not in use.
 #[inline]
 pub(crate) fn step(
     location: &Location<'_>,
@@ -151,26 +159,54 @@ pub(crate) fn step(
     if !recording() {
         return;
     }
+    let (op, outcome) = (op(), outcome());
     with_thread(|log, thread| {
         if log.open[thread].depth == 0 && !kit_internal(location, object) {
-            let step = RawStep::new(thread, location, op(), object, outcome());
+            let at = log.tick();
+            let step = RawStep::new(thread, location, op, object, outcome, at);
             log.steps.push(step);
         }
     });
 }
 
-/// Records a step of the running thread whatever it is inside (its finish, or its panic), after
-/// the step it is inside.
+/// Records that the running thread is about to release a lock: inside a kit step, the step's
+/// effect is visible to other threads from now on; outside one, an unlock step (`locked_at` is
+/// the line that took the lock).
 #[inline]
-pub(crate) fn always(location: &Location<'_>, op: &'static str, outcome: String) {
+pub(crate) fn release(locked_at: &Location<'_>, mutex: Object) {
     if !recording() {
         return;
     }
     with_thread(|log, thread| {
-        if let Some(pending) = log.open[thread].pending.take() {
-            log.steps.push(pending);
+        let at = log.tick();
+        let open = &mut log.open[thread];
+        if open.depth > 0 {
+            open.effect = Some(at);
+        } else if !kit_internal(locked_at, Some(mutex)) {
+            let step = RawStep::new(thread, locked_at, "unlock".into(), Some(mutex), None, at);
+            log.steps.push(step);
         }
-        let step = RawStep::new(thread, location, Cow::Borrowed(op), None, Some(outcome));
+    });
+}
+
+/// Records the running thread's panic, after the step it panicked in (which did not return).
+#[inline]
+pub(crate) fn panicked(location: &Location<'_>, op: &'static str, message: String) {
+    if !recording() {
+        return;
+    }
+    with_thread(|log, thread| {
+        let at = log.tick();
+        let open = &mut log.open[thread];
+        if let Some(pending) = open.pending.take() {
+            let at = open.effect.take().unwrap_or(pending.at);
+            log.steps.push(RawStep {
+                completed: false,
+                at,
+                ..pending
+            });
+        }
+        let step = RawStep::new(thread, location, op.into(), None, Some(message), at);
         log.steps.push(step);
     });
 }
@@ -191,44 +227,65 @@ pub(crate) fn enter(location: &Location<'_>, op: &'static str, object: Option<Ob
         return;
     }
     with_thread(|log, thread| {
+        let at = log.tick();
         let open = &mut log.open[thread];
         if open.depth == 0 && !kit_internal(location, object) {
-            let step = RawStep {
-                begun_at: log.steps.len(),
-                ..RawStep::new(thread, location, Cow::Borrowed(op), object, None)
-            };
+            let step = RawStep::new(thread, location, Cow::Borrowed(op), object, None, at);
             open.pending = Some(step);
+            open.effect = None;
         }
         open.depth += 1;
     });
 }
 
-/// Notes the outcome of the running thread's outermost open step.
+/// Notes the outcome of the running thread's outermost open step (formatted first, with the log
+/// not in use).
 #[inline]
 pub(crate) fn outcome(outcome: fmt::Arguments<'_>) {
+    if !recording() {
+        return;
+    }
+    let text = outcome.to_string();
+    with_thread(|log, thread| {
+        let open = &mut log.open[thread];
+        if let (1, Some(pending)) = (open.depth, open.pending.as_mut()) {
+            pending.outcome = Some(text);
+        }
+    });
+}
+
+/// Names what the running thread's outermost open step turned out to act on (the channel of the
+/// `select` arm that won).
+#[inline]
+pub(crate) fn retarget(op: &'static str, object: Object) {
     if !recording() {
         return;
     }
     with_thread(|log, thread| {
         let open = &mut log.open[thread];
         if let (1, Some(pending)) = (open.depth, open.pending.as_mut()) {
-            pending.outcome = Some(outcome.to_string());
+            pending.op = Cow::Borrowed(op);
+            pending.object = Some(object);
         }
     });
 }
 
-/// Closes the running thread's innermost open step; the outermost one is recorded now.
+/// Closes the running thread's innermost open step; the outermost one is recorded now, at the
+/// time its effect took place.
 #[inline]
 pub(crate) fn exit() {
     if !recording() {
         return;
     }
     with_thread(|log, thread| {
+        let now = log.tick();
         let open = &mut log.open[thread];
         open.depth = open.depth.saturating_sub(1);
         if open.depth == 0 {
+            let effect = open.effect.take();
             if let Some(step) = open.pending.take() {
-                log.steps.push(step);
+                let at = effect.unwrap_or(now);
+                log.steps.push(RawStep { at, ..step });
             }
         }
     });

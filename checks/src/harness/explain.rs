@@ -28,9 +28,10 @@ pub(crate) fn explain<S: Scenario>(scenario: &S, mut stats: Stats) -> Stats {
 /// The minimal form of `report`'s failure, found by `checker` on `scenario`.
 fn minimal<S: Scenario>(
     scenario: &S,
-    checker: &Checker,
+    found_by: &Checker,
     report: &FailureReport,
 ) -> Option<MinimalFailure> {
+    let checker = found_by;
     let expected = Failure::of_report(report);
     let mut shrunk = Vec::new();
 
@@ -111,7 +112,17 @@ fn minimal<S: Scenario>(
         _ => {}
     }
 
-    traced(instance, checker, handle, &expected, shrunk)
+    let original = Checker::clone(found_by);
+    traced(instance, checker, handle, &expected, shrunk).or_else(|| {
+        // The minimal form did not replay the same way: show the failure as it was found.
+        traced(
+            scenario.clone(),
+            original,
+            report.handle.clone(),
+            &expected,
+            Vec::new(),
+        )
+    })
 }
 
 /// The failure `handle` replays, traced, if it still fails as `expected`.

@@ -205,7 +205,7 @@ pub(crate) fn install_panic_hook() {
                     by_checker || Registry::with_current(Registry::panic_escapes).unwrap_or(true);
                 if let (false, Some(location)) = (by_checker, info.location()) {
                     let op = if escapes { "panics" } else { "panics (caught)" };
-                    recorder::always(location, op, panic_message(info.payload()));
+                    recorder::panicked(location, op, panic_message(info.payload()));
                 }
                 if escapes {
                     crate::backend::model::abandon();

@@ -101,24 +101,22 @@ fn explore<S: Scenario>(
 }
 
 /// Explores `scenario` with preemption bound `bound` for at most `time`: the schedules explored
-/// and how the run failed, if it did.
+/// and how the run failed, if it did; `None` if the time ran out first.
 pub(crate) fn explore_bounded<S: Scenario>(
     scenario: &S,
     bound: Option<usize>,
     time: Duration,
-) -> (usize, Option<Failure>) {
+) -> Option<(usize, Option<Failure>)> {
     let explored = explore(scenario, bound, None, Some(time), None, false);
-    let failure = explored
-        .panic
-        .as_ref()
-        .filter(|payload| !is_budget_stop(payload.as_ref()))
-        .map(|payload| {
-            Failure::of(
-                panic_message(payload.as_ref()),
-                explored.registry.as_deref(),
-            )
-        });
-    (explored.schedules, failure)
+    let failure = match &explored.panic {
+        Some(payload) if is_budget_stop(payload.as_ref()) => return None,
+        Some(payload) => Some(Failure::of(
+            panic_message(payload.as_ref()),
+            explored.registry.as_deref(),
+        )),
+        None => None,
+    };
+    Some((explored.schedules, failure))
 }
 
 /// Runs `scenario` under the loom `checker`.

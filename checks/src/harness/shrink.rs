@@ -128,16 +128,20 @@ impl Scheduler for Recording {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub(crate) struct Failure {
     pub(crate) kind: FailureKind,
-    panic: Option<String>,
+    /// For an assertion or a panic: the message's first line with its numbers blanked out
+    /// (`counter is #, expected #`), which a smaller instance changes and another bug does not
+    /// share.
+    message: Option<String>,
 }
 
 impl Failure {
     /// The failure a report describes.
     pub(crate) fn of_report(report: &FailureReport) -> Self {
+        let first_line = report.message.lines().next().unwrap_or("");
         Self {
             kind: report.kind,
-            panic: (report.kind == FailureKind::Panic)
-                .then(|| report.message.lines().next().unwrap_or("").to_owned()),
+            message: matches!(report.kind, FailureKind::Assertion | FailureKind::Panic)
+                .then(|| without_numbers(first_line)),
         }
     }
 
@@ -145,6 +149,19 @@ impl Failure {
     pub(crate) fn of(message: String, registry: Option<&Registry>) -> Self {
         Self::of_report(&classify(message, registry, 1, ReplayHandle::None))
     }
+}
+
+/// `text` with each run of digits replaced by `#`.
+fn without_numbers(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        if !c.is_ascii_digit() {
+            out.push(c);
+        } else if !out.ends_with('#') {
+            out.push('#');
+        }
+    }
+    out
 }
 
 /// How an explored run failed, if it did.
@@ -293,7 +310,8 @@ pub(crate) fn shuttle_schedule<S: Scenario>(
 
 /// The lowest loom preemption bound, below `found_at` (`None`: unbounded), under which `scenario`
 /// still fails the same way, and the number of schedules explored to find it there; `None` if no
-/// lower bound fails (or the search ran out of time).
+/// lower bound fails, or a lower one could not be explored in full in the time left (it would
+/// not be the lowest for sure).
 pub(crate) fn loom_bound<S: Scenario>(
     scenario: &S,
     found_at: Option<usize>,
@@ -303,9 +321,9 @@ pub(crate) fn loom_bound<S: Scenario>(
     let ceiling = found_at.unwrap_or(3);
     for bound in 0..ceiling {
         let left = MAX_TIME.checked_sub(started.elapsed())?;
-        let explored = run_loom::explore_bounded(scenario, Some(bound), left);
-        if explored.1.as_ref() == Some(expected) {
-            return Some((bound, explored.0));
+        let (schedules, failure) = run_loom::explore_bounded(scenario, Some(bound), left)?;
+        if failure.as_ref() == Some(expected) {
+            return Some((bound, schedules));
         }
     }
     None

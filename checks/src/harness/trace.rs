@@ -5,7 +5,7 @@ use super::FailureKind;
 use crate::backend::recorder::RawStep;
 use crate::backend::registry::{ThreadSnapshot, ThreadState};
 use serde::{Deserialize, Serialize};
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 use std::fmt::Write as _;
 
 /// Traces longer than this fold the runs of steps that touch nothing another thread touches.
@@ -194,7 +194,6 @@ impl Trace {
             _ => Vec::new(),
         };
 
-        // Columns: the threads that took a step or stay blocked, in registry order.
         // Columns: every thread of the scenario (one that never took a step says so by its
         // empty column), and the timer if it took one.
         let columns: Vec<usize> = (0..names.len())
@@ -386,7 +385,7 @@ impl Trace {
 
     /// The trace as a Markdown table, then the objects and the story.
     pub fn to_markdown(&self) -> String {
-        let escape = |text: &str| text.replace('|', "\\|");
+        let escape = |text: &str| text.replace('|', "\\|").replace('\n', " ");
         let mut out = String::from("| # | line |");
         for name in &self.threads {
             let _ = write!(out, " `{}` |", escape(name));
@@ -469,11 +468,10 @@ impl Trace {
     }
 }
 
-/// The step thread `thread` is blocked in: the one it never returned from, or else its last.
+/// The step thread `thread` is blocked in: the one it never returned from (a thread blocked in
+/// a call no step stands for has none).
 fn waiting_step(raw: &[RawStep], thread: usize) -> Option<usize> {
-    raw.iter()
-        .position(|s| s.thread == thread && !s.completed)
-        .or_else(|| raw.iter().rposition(|s| s.thread == thread))
+    raw.iter().position(|s| s.thread == thread && !s.completed)
 }
 
 /// `op object → outcome` (`store atomic ← 1` for what a step puts in), and `(never returned)`
@@ -525,7 +523,8 @@ fn wait_for_story(
         .collect();
     // What each thread holds at the end: locks taken and not released (the step a thread is
     // blocked in took nothing).
-    let mut held: HashMap<usize, Vec<(usize, usize)>> = HashMap::new();
+    // Ordered, so that a lock several threads hold names the same holder on every run.
+    let mut held: BTreeMap<usize, Vec<(usize, usize)>> = BTreeMap::new();
     for (index, step) in raw.iter().enumerate() {
         if waits.get(&step.thread) == Some(&index) {
             continue;
@@ -650,9 +649,9 @@ fn wait_for_story(
                         })
                     })
                     .collect();
-                let role = counterpart.map_or("use it", |(role, _)| role);
+                let role = counterpart.map_or("used it", |(role, _)| role);
                 if partners.is_empty() {
-                    let _ = write!(sentence, ", and no other thread ever tries to {role}");
+                    let _ = write!(sentence, ", and no other thread {role} in this schedule");
                 } else {
                     let described: Vec<String> = partners
                         .iter()
@@ -732,16 +731,25 @@ fn counterpart_of(kind: &str, op: &str) -> Option<(&'static str, &'static [&'sta
         "recv",
         "try recv",
         "recv with timeout",
+        "select recv",
         "drop last receiver",
     ];
-    const SENDS: &[&str] = &["send", "try send", "close", "drop last sender"];
+    const SENDS: &[&str] = &[
+        "send",
+        "try send",
+        "select send",
+        "close",
+        "drop last sender",
+    ];
     const COUNTS: &[&str] = &["add", "done"];
     const NOTIFIES: &[&str] = &["notify one", "notify all"];
     match (kind, op) {
-        (_, "send") => Some(("receive from it", RECEIVES)),
-        (_, "recv" | "recv with timeout") => Some(("send on it or close it", SENDS)),
-        ("WaitGroup", "wait") => Some(("count it down", COUNTS)),
-        ("condvar", "wait") => Some(("notify it", NOTIFIES)),
+        (_, "send" | "select send") => Some(("received from it", RECEIVES)),
+        (_, "recv" | "recv with timeout" | "select recv") => {
+            Some(("sent on it or closed it", SENDS))
+        }
+        ("WaitGroup", "wait") => Some(("counted it down", COUNTS)),
+        ("condvar", "wait") => Some(("notified it", NOTIFIES)),
         _ => None,
     }
 }

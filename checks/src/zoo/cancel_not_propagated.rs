@@ -76,7 +76,7 @@ impl Mistake for CancelNotPropagated {
     const TRACE_SHOWS: &'static [&'static str] = &[
         "cancel context",
         "recv done (never returned)",
-        "no other thread ever tries to send on it or close it",
+        "no other thread sent on it or closed it in this schedule",
     ];
     const DETERMINISTIC: bool = true;
     fn with_variant(self, variant: Variant) -> Self {

@@ -129,7 +129,7 @@ impl Mistake for ManagerLosesUpdates {
         "send chan#1",
         "send chan#1",
         "close chan#2",
-        "select → arm 1",
+        "select recv chan#2 → arm 0",
         "1 of 2",
     ];
     const MISSED_BY: &'static [CheckerKind] = &[CheckerKind::ShuttleDfs];

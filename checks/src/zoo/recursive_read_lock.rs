@@ -57,8 +57,8 @@ impl Scenario for RecursiveReadLock {
 impl Mistake for RecursiveReadLock {
     const CAUGHT_AS: FailureKind = FailureKind::Deadlock;
     const TRACE_SHOWS: &'static [&'static str] = &[
-        "lock rwmutex (never returned)",
         "read lock rwmutex",
+        "lock rwmutex (never returned)",
         "read lock rwmutex (never returned)",
         "a waiting writer holds back every new reader",
         "a wait-for cycle",

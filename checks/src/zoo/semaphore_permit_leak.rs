@@ -96,7 +96,7 @@ impl Mistake for SemaphorePermitLeak {
     const CAUGHT_AS: FailureKind = FailureKind::Deadlock;
     const TRACE_SHOWS: &'static [&'static str] = &[
         "send chan (never returned)",
-        "no other thread ever tries to receive from it",
+        "no other thread received from it in this schedule",
     ];
     const DETERMINISTIC: bool = true;
     fn with_variant(self, variant: Variant) -> Self {

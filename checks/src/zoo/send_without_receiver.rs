@@ -78,7 +78,7 @@ impl Mistake for SendWithoutReceiver {
     const CAUGHT_AS: FailureKind = FailureKind::Deadlock;
     const TRACE_SHOWS: &'static [&'static str] = &[
         "send chan (never returned)",
-        "no other thread ever tries to receive from it",
+        "no other thread received from it in this schedule",
     ];
     const DETERMINISTIC: bool = true;
     fn with_variant(self, variant: Variant) -> Self {

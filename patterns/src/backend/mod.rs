@@ -113,6 +113,7 @@ pub trait Backend: Copy + Default + Debug + Send + Sync + 'static {
     /// Called by the timer thread only: returns once [`Backend::now`] has reached `deadline` or the
     /// condition variable was notified. [`Std`] waits on the real clock; a model backend advances its
     /// virtual clock to `deadline` at once, so a pending timer can fire at any point of a schedule.
+    #[track_caller]
     fn park_until<'a, T: Send + 'a>(
         condvar: &Self::Condvar,
         guard: Self::Guard<'a, T>,
@@ -162,6 +163,11 @@ pub trait Backend: Copy + Default + Debug + Send + Sync + 'static {
     #[track_caller]
     #[inline]
     fn trace_enter(op: &'static str, object: Object) {
+        let _ = (op, object);
+    }
+    /// Names what the calling thread's open traced step turned out to act on. Nothing on [`Std`].
+    #[inline]
+    fn trace_retarget(op: &'static str, object: Object) {
         let _ = (op, object);
     }
     /// Notes how the calling thread's open traced step ended. Nothing on [`Std`].

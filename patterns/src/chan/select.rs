@@ -56,6 +56,8 @@ trait ArmOps<B: Backend> {
     fn unregister(&mut self, selector: &Arc<Selector<B>>);
     /// The capacity of the arm's channel.
     fn capacity(&self) -> usize;
+    /// What a trace calls the arm once it won (`select recv`), and its channel.
+    fn traced(&self) -> (&'static str, Object);
 }
 
 /// A receive arm: `case v, ok := <-rx`.
@@ -117,6 +119,10 @@ impl<T: Send, B: Backend> ArmOps<B> for RecvArm<'_, T, B> {
 
     fn capacity(&self) -> usize {
         self.receiver.chan.cap
+    }
+
+    fn traced(&self) -> (&'static str, Object) {
+        ("select recv", self.receiver.chan.object())
     }
 }
 
@@ -212,6 +218,10 @@ impl<T: Send, B: Backend> ArmOps<B> for SendArm<'_, T, B> {
     fn capacity(&self) -> usize {
         self.sender.chan.cap
     }
+
+    fn traced(&self) -> (&'static str, Object) {
+        ("select send", self.sender.chan.object())
+    }
 }
 
 /// A select over receive and send arms, with an optional timeout or default.
@@ -287,9 +297,20 @@ impl<'s, B: Backend> Select<'s, B> {
     #[track_caller]
     pub fn wait(self) -> Selected {
         let step = trace::enter::<B>("select", Object::at("select", &(), None));
+        // Only while a checker records: which channel each arm would name.
+        let arms: SmallVec<[(&'static str, Object); INLINE_ARMS]> = if step.recording() {
+            self.arms.iter().map(|arm| arm.traced()).collect()
+        } else {
+            SmallVec::new()
+        };
         let selected = self.wait_any();
         match selected {
-            Selected::Arm(arm) => step.outcome(format_args!("arm {arm}")),
+            Selected::Arm(arm) => {
+                if let Some(&(op, object)) = arms.get(arm) {
+                    step.retarget(op, object);
+                }
+                step.outcome(format_args!("arm {arm}"));
+            }
             Selected::Timeout => step.outcome(format_args!("timed out")),
             Selected::Default => step.outcome(format_args!("default")),
         }
