@@ -304,21 +304,22 @@ impl Registry {
         let Ok(inner) = self.inner.try_lock() else {
             return true;
         };
-        let Some(me) = inner.model_me else {
+        if inner.model_me.is_none() {
             return false;
-        };
-        let index = match me() {
-            ThreadKey::Index(index) => Some(index),
-            ThreadKey::ShuttleTask(task) => inner.task_index.get(task).copied().flatten(),
-        };
-        index
+        }
+        Self::model_index(&inner)
             .and_then(|index| inner.threads.get(index))
             .is_none_or(|record| record.catching == 0)
     }
 
     /// The registry index of the running model thread, if it is known (for the trace recorder).
+    /// Never blocks, like [`Registry::panic_escapes`].
     pub(crate) fn current_index(&self) -> Option<usize> {
-        let inner = self.inner.try_lock().ok()?;
+        Self::model_index(&*self.inner.try_lock().ok()?)
+    }
+
+    /// The registry index of the running model thread, as its backend names it.
+    fn model_index(inner: &Inner) -> Option<usize> {
         match (inner.model_me?)() {
             ThreadKey::Index(index) => Some(index),
             ThreadKey::ShuttleTask(task) => inner.task_index.get(task).copied().flatten(),
