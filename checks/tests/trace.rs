@@ -6,7 +6,10 @@
 //! Each entry runs under PCT on its large instance (loom on its small one for an entry PCT
 //! cannot see), so shrinking has an instance and a schedule to shrink.
 
-use checks::harness::{check, set_shrinking, Checker, CheckerKind, FailureKind, Stats};
+use checks::harness::{
+    check, set_shrinking, Checker, CheckerKind, FailureKind, Mark, MinimalFailure, Stats, Trace,
+    TraceStep,
+};
 use checks::zoo::{lost_update::LostUpdate, Mistake, Variant};
 
 /// The most rows a minimal trace may have: a newcomer reads it at a glance.
@@ -21,6 +24,17 @@ fn broken_run<M: Mistake>() -> Stats {
         (M::large(), Checker::pct(1000, 3, SEED))
     };
     check(&instance.with_variant(Variant::Broken), &checker)
+}
+
+/// The trace of `M`'s broken variant traced as found, with shrinking off (`None`: untraced).
+fn unshrunk_trace<M: Mistake>() -> Option<MinimalFailure> {
+    set_shrinking(false);
+    let unshrunk = broken_run::<M>();
+    set_shrinking(true);
+    unshrunk
+        .failure()
+        .and_then(|report| report.minimal.as_deref())
+        .cloned()
 }
 
 /// Where `needles` are found in `text` one after another, or the first that is not.
@@ -80,13 +94,8 @@ fn trace_shows_the_bug<M: Mistake>() {
     );
 
     // What shrinking bought, for the record (`--nocapture` shows it).
-    set_shrinking(false);
-    let unshrunk = broken_run::<M>();
-    set_shrinking(true);
-    let unshrunk_steps = unshrunk
-        .failure()
-        .and_then(|report| report.minimal.as_ref())
-        .map_or("untraced".to_owned(), |m| m.trace.steps.len().to_string());
+    let unshrunk_steps =
+        unshrunk_trace::<M>().map_or("untraced".to_owned(), |m| m.trace.steps.len().to_string());
     println!(
         "trace steps of {}: {unshrunk_steps} unshrunk → {} shrunk",
         M::NAME,
@@ -111,13 +120,7 @@ checks::for_each_mistake!(trace_tests);
 /// because the harness shrinks, not because the failures are short anyway.
 #[test]
 fn shrinking_is_what_keeps_traces_short() {
-    set_shrinking(false);
-    let unshrunk = broken_run::<LostUpdate>();
-    set_shrinking(true);
-    let minimal = unshrunk
-        .failure()
-        .and_then(|report| report.minimal.as_ref())
-        .expect("an unshrunk failure is traced too");
+    let minimal = unshrunk_trace::<LostUpdate>().expect("an unshrunk failure is traced too");
     println!("{}", minimal.trace.to_text());
     assert!(minimal.shrunk.is_empty(), "nothing was to be shrunk");
     assert!(
@@ -153,5 +156,29 @@ fn trace_renders_in_every_format() {
         trace.to_html().matches("<tr>").count(),
         trace.row_count() + 1
     );
-    assert!(!trace.to_html().contains("<script"), "names are escaped");
+}
+
+/// Names and texts reach the HTML escaped, and a line break cannot split a Markdown row.
+#[test]
+fn trace_tables_escape_what_they_show() {
+    let trace = Trace {
+        threads: vec!["<b>&\"x\"".to_owned()],
+        steps: vec![TraceStep {
+            thread: 0,
+            text: "panics → a | b\nsecond line".to_owned(),
+            at: "x.rs:1".to_owned(),
+            mark: Mark::Failing,
+        }],
+        objects: Vec::new(),
+        story: Vec::new(),
+    };
+    let html = trace.to_html();
+    assert!(html.contains("&lt;b&gt;&amp;&quot;x&quot;"), "{html}");
+    assert!(!html.contains("<b>"), "{html}");
+    let markdown = trace.to_markdown();
+    let row = markdown
+        .lines()
+        .find(|line| line.contains("panics"))
+        .expect("the step's row");
+    assert!(row.contains("a \\| b second line"), "{markdown}");
 }

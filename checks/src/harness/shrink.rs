@@ -165,7 +165,7 @@ fn without_numbers(text: &str) -> String {
 }
 
 /// How an explored run failed, if it did.
-pub(crate) fn failure_of(explored: &Explored) -> Option<Failure> {
+fn failure_of(explored: &Explored) -> Option<Failure> {
     let payload = explored.panic.as_ref()?;
     if super::is_budget_stop(payload.as_ref()) {
         return None;
