@@ -75,7 +75,19 @@ pub(crate) fn artifact_path(
         .hash(&mut hasher);
     let dir = replay_dir();
     let _ = std::fs::create_dir_all(&dir);
-    let stem = name.replace("::", "-");
+    // One file name in the replay directory, whatever the scenario's name holds (a Go port's
+    // names a Go file, with `/` and `:`).
+    let stem: String = name
+        .replace("::", "-")
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || "_-.".contains(c) {
+                c
+            } else {
+                '-'
+            }
+        })
+        .collect();
     dir.join(format!(
         "{stem}-{}-{:08x}.{suffix}",
         checker.kind(),
@@ -192,4 +204,26 @@ pub fn replay_file(path: &Path, trace: bool) -> Result<Stats, String> {
     let entry = crate::catalog::find(&file.scenario)
         .ok_or_else(|| format!("unknown scenario {:?} in {}", file.scenario, path.display()))?;
     (entry.replay)(&file, trace)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A scenario named after a Go file still gets one file in the replay directory.
+    #[test]
+    fn artifact_path_is_one_file_in_the_replay_dir() {
+        let path = artifact_path(
+            "golang::context/context_test.go:TestValues",
+            &serde_json::json!({"n": 1}),
+            &Checker::random(1, 1),
+            "replay.json",
+        );
+        assert_eq!(path.parent(), Some(replay_dir().as_path()), "{path:?}");
+        let file = path.file_name().and_then(|f| f.to_str()).expect("utf-8");
+        assert!(
+            file.starts_with("golang-context-context_test.go-TestValues-shuttle-random-"),
+            "{file}"
+        );
+    }
 }
