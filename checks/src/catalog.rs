@@ -62,6 +62,7 @@ macro_rules! for_each_scenario {
             context_cancel_reaches_every_descendant => $crate::scenario::context::CancelReachesEveryDescendant,
             context_deadline_or_cancel_set_once => $crate::scenario::context::DeadlineOrCancelSetOnce,
             context_cancel_is_synchronous => $crate::scenario::context::CancelIsSynchronous,
+            context_values_are_scoped_to_their_subtree => $crate::scenario::context::ValuesAreScopedToTheirSubtree,
             semaphore_holders_never_exceed_capacity => $crate::scenario::semaphore::HoldersNeverExceedCapacity,
             semaphore_cancelled_waiter_takes_no_permit => $crate::scenario::semaphore::CancelledWaiterTakesNoPermit,
             errgroup_first_error_cancels_group => $crate::scenario::errgroup::FirstErrorCancelsGroup,
@@ -120,6 +121,7 @@ macro_rules! for_each_mistake {
             recursive_read_lock => $crate::zoo::recursive_read_lock::RecursiveReadLock,
             read_lock_upgrade => $crate::zoo::read_lock_upgrade::ReadLockUpgrade,
             manager_loses_updates => $crate::zoo::manager_loses_updates::ManagerLosesUpdates,
+            context_value_as_parameter => $crate::zoo::context_value_as_parameter::ContextValueAsParameter,
         }
     };
 }

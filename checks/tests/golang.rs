@@ -12,6 +12,7 @@
 
 use checks::harness::{check, Checker, Scenario};
 use patterns::chan::{self, RecvArm, Select, Selected, SendArm, TryRecvError};
+use patterns::context::Key;
 use patterns::{Backend, Context, CtxError, Std, WaitGroup};
 use serde::{Deserialize, Serialize};
 use std::time::Duration;
@@ -307,7 +308,7 @@ go_case!(
     }
 );
 
-// context/context_test.go, TestBackground: never done, no error.
+// context/context_test.go, TestBackground: never done, no error, no values.
 go_case!(
     background,
     "context/context_test.go:TestBackground",
@@ -321,11 +322,67 @@ go_case!(
             Err(TryRecvError::Empty),
             "background is never done"
         );
+        assert_eq!(ctx.value::<GoKey1>(), None, "background has no values");
     }
 );
 
+/// Go's `key1`, `key2` and `key3` of `TestValues` (there `k2` and `k3` are two values of one
+/// type; here a key is a type, so they are two).
+struct GoKey1;
+impl Key for GoKey1 {
+    type Value = &'static str;
+}
+struct GoKey2;
+impl Key for GoKey2 {
+    type Value = &'static str;
+}
+struct GoKey3;
+impl Key for GoKey3 {
+    type Value = &'static str;
+}
+
+/// The three keys' values in `ctx`, `""` where a key is unbound (as Go's `check` reads them).
+fn values_of<B: Backend>(ctx: &Context<B>) -> [&'static str; 3] {
+    [
+        ctx.value::<GoKey1>().copied().unwrap_or(""),
+        ctx.value::<GoKey2>().copied().unwrap_or(""),
+        ctx.value::<GoKey3>().copied().unwrap_or(""),
+    ]
+}
+
+// context/context_test.go, TestValues: a value is found through the chain, the nearest binding
+// wins, and a child's binding is never seen by its parent. Go's `otherContext` (a user's own
+// Context implementation wrapping one) has no counterpart: `Context` is a type, not an interface.
+// Go rebinds k1 to nil in c4; here it is rebound to another value.
+go_case!(values, "context/context_test.go:TestValues", 1, 1, |_n| {
+    let c0 = Context::<B>::background_in();
+    assert_eq!(values_of(&c0), ["", "", ""], "c0");
+    let c1 = c0.with_value::<GoKey1>("c1k1");
+    assert_eq!(values_of(&c1), ["c1k1", "", ""], "c1");
+    let c2 = c1.with_value::<GoKey2>("c2k2");
+    assert_eq!(values_of(&c2), ["c1k1", "c2k2", ""], "c2");
+    let c3 = c2.with_value::<GoKey3>("c3k3");
+    assert_eq!(values_of(&c3), ["c1k1", "c2k2", "c3k3"], "c3");
+    let c4 = c3.with_value::<GoKey1>("c4k1");
+    assert_eq!(values_of(&c4), ["c4k1", "c2k2", "c3k3"], "c4");
+    assert_eq!(values_of(&c3), ["c1k1", "c2k2", "c3k3"], "c3 after c4");
+    let (cancellable, _cancel) = c4.with_cancel();
+    assert_eq!(
+        values_of(&cancellable),
+        ["c4k1", "c2k2", "c3k3"],
+        "a cancellable child keeps the values"
+    );
+    let (timed, _stop) = c2.with_timeout(Duration::from_secs(3600));
+    assert_eq!(
+        values_of(&timed),
+        ["c1k1", "c2k2", ""],
+        "a timer child keeps the values"
+    );
+});
+
 // context/context_test.go, TestParentFinishesChild: the parent links its cancellable children
-// (including a timer child under a child), cancelling it finishes all of them with Canceled and
+// (including a timer child under a value child, which links to the parent itself, since a value
+// context is not cancellable of its own), cancelling it finishes all of them with Canceled and
 // clears its children; a child made from a cancelled parent is done at once.
 go_case!(
     parent_finishes_child,
@@ -335,7 +392,7 @@ go_case!(
     |_n| {
         let (parent, cancel) = Context::<B>::background_in().with_cancel();
         let (cancel_child, _stop) = parent.with_cancel();
-        let (value_child, _stop_value) = parent.with_cancel();
+        let value_child = parent.with_value::<GoKey1>("value");
         let (timer_child, _stop_timer) = value_child.with_timeout(Duration::from_secs(3600));
         let deadline = timer_child.deadline().expect("a timeout sets a deadline");
         for ctx in [&parent, &cancel_child, &value_child, &timer_child] {
@@ -344,7 +401,15 @@ go_case!(
                 assert_eq!(state, Err(TryRecvError::Empty), "should block");
             }
         }
-        assert_eq!(parent.child_count(), 2, "bad linkage");
+        // The timer child unlinks itself if its deadline has passed (virtual time may jump).
+        let linked = parent.child_count();
+        if B::now() < deadline {
+            assert_eq!(
+                linked,
+                2,
+                "bad linkage: the cancel child and the timer child"
+            );
+        }
         cancel.cancel();
         assert_eq!(parent.child_count(), 0, "cancel didn't clear the children");
         for ctx in [&parent, &cancel_child, &value_child, &timer_child] {

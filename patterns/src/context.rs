@@ -7,10 +7,18 @@
 //! | `context.WithDeadline(parent, t)` / `WithTimeout(parent, d)` | `parent.with_deadline(t)` / `parent.with_timeout(d)` |
 //! | `<-ctx.Done()` | `ctx.done().recv()`, or `RecvArm::new(ctx.done())` in a select |
 //! | `ctx.Err()` | `ctx.err()`: `None`, `Some(Canceled)` or `Some(DeadlineExceeded)` |
+//! | `context.WithValue(parent, key, v)` | `parent.with_value::<Key>(v)`, `Key` a type implementing [`Key`] |
+//! | `ctx.Value(key).(T)` | `ctx.value::<Key>()`: `Option<&T>`, typed by the key |
 //!
 //! Cancelling a context cancels every descendant and never its parent; the error is set once and
 //! never changes; a cancelled child is unlinked from its parent, so a long-lived parent does not
 //! grow. Dropping the [`Canceller`] cancels too — Rust's answer to Go's "lost cancel" vet warning.
+//!
+//! Values are request-scoped data (a request id, a trace span, the caller's identity), looked up
+//! through the chain of ancestors, the nearest binding first. They never change once bound:
+//! a part of a request that needs a different value derives its own context with it, and only its
+//! own descendants see it. Go's advice holds here too: a value is not an optional parameter of the
+//! functions that read it (`checks/src/zoo/context_value_as_parameter.rs` shows what goes wrong).
 //!
 //! ```
 //! use patterns::{Context, CtxError};
@@ -29,6 +37,7 @@ use crate::chan::{self, Receiver, Sender};
 use crate::time::Timer;
 use crate::trace::{self, Object};
 use slab::Slab;
+use std::any::{Any, TypeId};
 use std::fmt;
 use std::sync::atomic::Ordering;
 use std::sync::{Arc, Weak};
@@ -54,9 +63,44 @@ impl fmt::Display for CtxError {
 
 impl std::error::Error for CtxError {}
 
-/// A cancellation scope. Clones share it.
+/// A key for context values: a type of one's own (usually an empty struct), which fixes the type
+/// of the value bound to it. Go asks for an unexported key type so that packages cannot collide;
+/// here a key *is* a type, so two crates' keys never collide and a value is never read as the
+/// wrong type.
+///
+/// ```
+/// use patterns::context::Key;
+/// use patterns::Context;
+///
+/// struct RequestId;
+/// impl Key for RequestId {
+///     type Value = u64;
+/// }
+///
+/// let request = Context::background().with_value::<RequestId>(7);
+/// let (call, _cancel) = request.with_cancel();
+/// assert_eq!(call.value::<RequestId>(), Some(&7)); // found through the chain
+/// assert_eq!(Context::background().value::<RequestId>(), None);
+/// ```
+pub trait Key: 'static {
+    /// The type of the value bound to this key.
+    type Value: Send + Sync + 'static;
+}
+
+/// A cancellation scope carrying request-scoped values. Clones share it.
 pub struct Context<B: Backend = Std> {
     node: Arc<Node<B>>,
+    /// The innermost value binding; bindings are immutable and shared by every descendant.
+    values: Option<Arc<Binding>>,
+}
+
+/// One `with_value`: a key, its value, and the bindings of the context it was derived from.
+struct Binding {
+    key: TypeId,
+    /// The key's type name, for `Debug`.
+    key_name: &'static str,
+    value: Box<dyn Any + Send + Sync>,
+    outer: Option<Arc<Binding>>,
 }
 
 /// Cancels its context when [`Canceller::cancel`] is called or when it is dropped.
@@ -110,7 +154,37 @@ impl<B: Backend> Context<B> {
     pub fn background_in() -> Self {
         Self {
             node: Node::new(None, false, None),
+            values: None,
         }
+    }
+
+    /// A context that carries `value` under the key `K`, and is otherwise this context: the same
+    /// cancellation, `done()`, `err()` and deadline (Go's `WithValue`). Its descendants see the
+    /// value unless they bind `K` again; this context and its other descendants never see it.
+    pub fn with_value<K: Key>(&self, value: K::Value) -> Context<B> {
+        Context {
+            node: Arc::clone(&self.node),
+            values: Some(Arc::new(Binding {
+                key: TypeId::of::<K>(),
+                key_name: std::any::type_name::<K>(),
+                value: Box::new(value),
+                outer: self.values.clone(),
+            })),
+        }
+    }
+
+    /// The value bound to `K` by this context or its nearest ancestor that binds it; `None` if
+    /// none does (Go's `Value`). The same key always gives the same value.
+    pub fn value<K: Key>(&self) -> Option<&K::Value> {
+        let key = TypeId::of::<K>();
+        let mut binding = self.values.as_deref();
+        while let Some(found) = binding {
+            if found.key == key {
+                return found.value.downcast_ref::<K::Value>();
+            }
+            binding = found.outer.as_deref();
+        }
+        None
     }
 
     /// A child that is cancelled with this context, or by the returned [`Canceller`].
@@ -225,6 +299,7 @@ impl<B: Backend> Context<B> {
         (
             Context {
                 node: Arc::clone(&node),
+                values: self.values.clone(),
             },
             Canceller { node },
         )
@@ -353,15 +428,23 @@ impl<B: Backend> Clone for Context<B> {
     fn clone(&self) -> Self {
         Self {
             node: Arc::clone(&self.node),
+            values: self.values.clone(),
         }
     }
 }
 
 impl<B: Backend> fmt::Debug for Context<B> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let mut keys = Vec::new();
+        let mut binding = self.values.as_deref();
+        while let Some(found) = binding {
+            keys.push(found.key_name);
+            binding = found.outer.as_deref();
+        }
         f.debug_struct("Context")
             .field("err", &self.err())
             .field("deadline", &self.node.deadline)
+            .field("value_keys", &keys)
             .finish()
     }
 }

@@ -1,7 +1,8 @@
-//! Scenarios of the kit's Context: cancellation trees and deadlines.
+//! Scenarios of the kit's Context: cancellation trees, deadlines and request-scoped values.
 
 use crate::harness::Scenario;
 use crate::invariant;
+use patterns::context::Key;
 use patterns::{Backend, Context, CtxError};
 use serde::{Deserialize, Serialize};
 use std::time::Duration;
@@ -193,5 +194,93 @@ impl Scenario for CancelIsSynchronous {
         B::join(by_parent).expect("parent canceller panicked");
         B::join(by_child).expect("child canceller panicked");
         drop(grandchildren);
+    }
+}
+
+/// The request's id, bound once at the root of a request.
+struct RequestId;
+impl Key for RequestId {
+    type Value = u64;
+}
+
+/// Which part of a request a context belongs to, bound by each part for its own subtree.
+struct PartIndex;
+impl Key for PartIndex {
+    type Value = usize;
+}
+
+/// Values are scoped to their subtree while cancellation crosses them: each part binds its own
+/// value on a child of a value context and sees it and the request's value, never a sibling's;
+/// the request never sees a part's; a value read twice reads the same; and a cancel of the root,
+/// racing with the parts deriving their contexts, reaches every cancellable context derived
+/// through value contexts.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct ValuesAreScopedToTheirSubtree {
+    /// Parts of the request, each on its own thread.
+    pub parts: usize,
+}
+
+impl Scenario for ValuesAreScopedToTheirSubtree {
+    const NAME: &'static str = "context::values_are_scoped_to_their_subtree";
+    fn small() -> Self {
+        Self { parts: 2 }
+    }
+    fn large() -> Self {
+        Self { parts: 5 }
+    }
+    fn run<B: Backend>(&self) {
+        const ID: u64 = 7;
+        let (root, cancel_root) = Context::<B>::background_in().with_cancel();
+        let request = root.with_value::<RequestId>(ID);
+        let parts: Vec<_> = (0..self.parts)
+            .map(|p| {
+                let request = request.clone();
+                B::spawn(&format!("part-{p}"), move || {
+                    let own = request.with_value::<PartIndex>(p);
+                    let (call, _cancel_call) = own.with_cancel();
+                    let seen = (
+                        call.value::<RequestId>().copied(),
+                        call.value::<PartIndex>().copied(),
+                    );
+                    // Cancelled only through the root: the value contexts between must pass it on.
+                    let woke = call.done().recv();
+                    let again = (
+                        call.value::<RequestId>().copied(),
+                        call.value::<PartIndex>().copied(),
+                    );
+                    invariant!(
+                        again == seen,
+                        "part {p} read {seen:?}, then {again:?} after the cancel"
+                    );
+                    (seen, woke, call.err())
+                })
+            })
+            .collect();
+        cancel_root.cancel();
+        for (p, part) in parts.into_iter().enumerate() {
+            let (seen, woke, err) = B::join(part).expect("part panicked");
+            invariant!(
+                seen == (Some(ID), Some(p)),
+                "part {p} read (request id, part) = {seen:?}, not its own ({ID}, {p})"
+            );
+            invariant!(woke.is_none(), "done() yielded a value instead of closing");
+            invariant!(
+                err == Some(CtxError::Canceled),
+                "part {p}'s context, derived through value contexts, ended with {err:?}"
+            );
+        }
+        invariant!(
+            request.value::<PartIndex>().is_none(),
+            "a part's value reached the request"
+        );
+        invariant!(
+            request.err() == Some(CtxError::Canceled),
+            "a value context does not share its parent's cancellation"
+        );
+        invariant!(
+            root.child_count() == 0,
+            "children left linked after cancel: {}",
+            root.child_count()
+        );
     }
 }

@@ -7,6 +7,7 @@ pub mod check_then_act;
 pub mod child_context_never_cancelled;
 pub mod close_from_receiver;
 pub mod consumer_holds_sender;
+pub mod context_value_as_parameter;
 pub mod double_close;
 pub mod forgotten_cancel;
 pub mod lock_order_inversion;
