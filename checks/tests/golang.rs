@@ -405,8 +405,7 @@ go_case!(
         let linked = parent.child_count();
         if B::now() < deadline {
             assert_eq!(
-                linked,
-                2,
+                linked, 2,
                 "bad linkage: the cancel child and the timer child"
             );
         }

@@ -1,7 +1,6 @@
 //! `cargo xtask`: run checks, replay failures, run the benches, write the report.
 
 mod bench;
-mod charts;
 mod check;
 mod replay;
 mod report;

@@ -1,0 +1,310 @@
+//! Gathering the report's data: every checker over the scenarios and the zoo (each in a child
+//! process), shards merged from other machines, bench results, and the machine itself.
+
+use super::model::{Budget, Machine, ZooCell};
+use crate::bench::{self, BenchResult};
+use anyhow::{bail, Context};
+use checks::harness::{CheckerKind, Coverage, Stats, Verdict};
+use clap::ValueEnum;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+/// Where the report's bench section comes from.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum BenchMode {
+    /// Reuse results younger than a day; otherwise leave the benches out, saying how to add them.
+    Auto,
+    /// Run the quick benches now (a few minutes), then report them.
+    Run,
+    /// Reuse whatever results there are, however old.
+    Reuse,
+    /// Leave the benches out.
+    Skip,
+}
+
+/// Bench results younger than this are reused by `--bench auto`.
+const FRESH: Duration = Duration::from_secs(24 * 3600);
+
+/// The checkers of the report, as `xtask check` arguments, each with its budget. shuttle DFS
+/// enumerates without partial-order reduction, so it runs the zoo's tiny instances only.
+pub fn checkers(budget: &Budget, zoo: bool) -> Vec<(&'static str, Vec<String>)> {
+    let (shuttle, stress) = if zoo {
+        (budget.zoo_shuttle_schedules, budget.zoo_stress_runs)
+    } else {
+        (budget.shuttle_schedules, budget.stress_runs)
+    };
+    CheckerKind::ALL
+        .into_iter()
+        .filter_map(|kind| {
+            let budget_args: Vec<String> = match kind {
+                CheckerKind::Loom => vec![],
+                CheckerKind::ShuttleRandom => vec!["--iterations".into(), shuttle.to_string()],
+                CheckerKind::ShuttlePct => vec![
+                    "--iterations".into(),
+                    shuttle.to_string(),
+                    "--depth".into(),
+                    budget.pct_depth.to_string(),
+                ],
+                CheckerKind::ShuttleDfs if zoo => {
+                    vec!["--iterations".into(), budget.zoo_dfs_schedules.to_string()]
+                }
+                CheckerKind::ShuttleDfs => return None,
+                CheckerKind::Stress => vec!["--iterations".into(), stress.to_string()],
+            };
+            let mut args = vec!["--checker".to_owned(), kind.name().to_owned()];
+            args.extend(budget_args);
+            Some((kind.name(), args))
+        })
+        .collect()
+}
+
+/// Runs `xtask check ARGS --json FILE` in a child process and reads its stats; its output goes
+/// to `log`.
+fn run_child(args: &[String], json: &Path, log: &Path) -> anyhow::Result<Vec<Stats>> {
+    let exe = std::env::current_exe().context("cannot find the xtask binary")?;
+    let log_file =
+        std::fs::File::create(log).with_context(|| format!("cannot write {}", log.display()))?;
+    let status = Command::new(exe)
+        .arg("check")
+        .args(args)
+        .arg("--json")
+        .arg(json)
+        .stdout(Stdio::from(log_file.try_clone()?))
+        .stderr(Stdio::from(log_file))
+        .status()
+        .context("cannot run xtask check")?;
+    // Exit 1 means some scenario failed, which the stats say; anything else is a broken run.
+    if !matches!(status.code(), Some(0) | Some(1)) {
+        bail!(
+            "xtask check {} failed ({status}); see {}",
+            args.join(" "),
+            log.display()
+        );
+    }
+    let text =
+        std::fs::read_to_string(json).with_context(|| format!("cannot read {}", json.display()))?;
+    serde_json::from_str(&text)
+        .with_context(|| format!("{} is not valid stats JSON", json.display()))
+}
+
+/// Runs every checker over the scenarios and the zoo, each in a child process, saying before
+/// each step what it starts and how long the run has taken so far.
+pub fn run_checkers(
+    budget: &Budget,
+    logs: &Path,
+    started: Instant,
+) -> anyhow::Result<(Vec<Stats>, Vec<ZooCell>)> {
+    let scenario_jobs = checkers(budget, false);
+    let zoo_jobs = checkers(budget, true);
+    let total = scenario_jobs.len() + 2 * zoo_jobs.len();
+    let mut step = 0;
+    let mut progress = |what: &str| {
+        step += 1;
+        println!(
+            "[{step:>2}/{total}] {what} ({:.0} s so far)",
+            started.elapsed().as_secs_f64()
+        );
+    };
+
+    let mut scenarios = Vec::new();
+    for (name, checker_args) in &scenario_jobs {
+        progress(&format!("scenarios under {name}"));
+        let json = logs.join(format!("scenarios-{name}.json"));
+        let log = logs.join(format!("scenarios-{name}.log"));
+        scenarios.extend(run_child(checker_args, &json, &log)?);
+    }
+    let mut zoo = Vec::new();
+    for (name, checker_args) in &zoo_jobs {
+        let mut variants = Vec::new();
+        for variant in ["broken", "correct"] {
+            progress(&format!("bug zoo ({variant}) under {name}"));
+            let mut child_args = checker_args.clone();
+            child_args.extend(["--zoo".to_owned(), variant.to_owned()]);
+            let json = logs.join(format!("zoo-{variant}-{name}.json"));
+            let log = logs.join(format!("zoo-{variant}-{name}.log"));
+            variants.push(run_child(&child_args, &json, &log)?);
+        }
+        let correct = variants.pop().expect("two variants");
+        let broken = variants.pop().expect("two variants");
+        for (broken, correct) in broken.into_iter().zip(correct) {
+            zoo.push(ZooCell::new(broken, correct, name)?);
+        }
+    }
+
+    Ok((scenarios, zoo))
+}
+
+/// Reads shard results (`xtask check --json` files) from `dirs` and combines them: stats of the
+/// same scenario under the same checker add up their schedules and time, and fail if any shard
+/// failed; zoo stats pair their broken and correct variants.
+pub fn merge(dirs: &[PathBuf]) -> anyhow::Result<(Vec<Stats>, Vec<ZooCell>)> {
+    let mut all: Vec<Stats> = Vec::new();
+    for dir in dirs {
+        let entries = std::fs::read_dir(dir)
+            .with_context(|| format!("cannot read shard directory {}", dir.display()))?;
+        let mut files: Vec<PathBuf> = entries
+            .filter_map(Result::ok)
+            .map(|e| e.path())
+            .filter(|p| p.extension().is_some_and(|x| x == "json"))
+            .collect();
+        files.sort();
+        for file in files {
+            let text = std::fs::read_to_string(&file)
+                .with_context(|| format!("cannot read {}", file.display()))?;
+            let stats: Vec<Stats> = serde_json::from_str(&text).with_context(|| {
+                format!("{} is not the JSON of `xtask check --json`", file.display())
+            })?;
+            all.extend(stats);
+        }
+    }
+    if all.is_empty() {
+        bail!(
+            "no shard results (*.json from `xtask check --json`) in {}",
+            dirs.iter()
+                .map(|d| d.display().to_string())
+                .collect::<Vec<_>>()
+                .join(", ")
+        );
+    }
+    let mut merged: Vec<Stats> = Vec::new();
+    for stats in all {
+        let variant = stats.instance.get("variant").cloned();
+        let same = merged.iter_mut().find(|m| {
+            m.scenario == stats.scenario
+                && m.checker.kind() == stats.checker.kind()
+                && m.instance.get("variant").cloned() == variant
+        });
+        match same {
+            Some(into) => absorb(into, stats),
+            None => merged.push(stats),
+        }
+    }
+    let (zoo_stats, scenarios): (Vec<Stats>, Vec<Stats>) = merged
+        .into_iter()
+        .partition(|s| s.instance.get("variant").is_some());
+    let mut zoo = Vec::new();
+    for broken in zoo_stats
+        .iter()
+        .filter(|s| s.instance["variant"] == "Broken")
+    {
+        let correct = zoo_stats.iter().find(|s| {
+            s.scenario == broken.scenario
+                && s.checker.kind() == broken.checker.kind()
+                && s.instance["variant"] == "Correct"
+        });
+        if let Some(correct) = correct {
+            let checker = broken.checker.kind().name();
+            zoo.push(ZooCell::new(broken.clone(), correct.clone(), checker)?);
+        }
+    }
+    Ok((scenarios, zoo))
+}
+
+/// Adds one shard's stats of a scenario to another's.
+pub fn absorb(into: &mut Stats, shard: Stats) {
+    into.schedules += shard.schedules;
+    into.elapsed += shard.elapsed;
+    into.verdict = match (
+        std::mem::replace(&mut into.verdict, Verdict::Pass(Coverage::Sampled)),
+        shard.verdict,
+    ) {
+        (Verdict::Fail(first), _) | (_, Verdict::Fail(first)) => Verdict::Fail(first),
+        (Verdict::Pass(a), Verdict::Pass(b)) if a == b => Verdict::Pass(a),
+        (Verdict::Pass(_), Verdict::Pass(_)) => Verdict::Pass(Coverage::Sampled),
+    };
+}
+
+/// The bench results the report shows, and notes on where they came from (or how to add them).
+pub fn benches(mode: BenchMode) -> anyhow::Result<(Vec<BenchResult>, Vec<String>)> {
+    let dir = bench::criterion_dir();
+    let age = bench::age(&dir);
+    let fresh = age.is_some_and(|age| age < FRESH);
+    let mut notes = Vec::new();
+    let reuse = match mode {
+        BenchMode::Skip => {
+            notes.push("benches left out (--bench skip)".to_owned());
+            return Ok((Vec::new(), notes));
+        }
+        BenchMode::Run => {
+            println!("benches: running `cargo xtask bench --quick` (a few minutes)");
+            bench::run(bench::Args {
+                quick: true,
+                filter: None,
+            })?;
+            notes.push(
+                "benches run now, quick mode (criterion: 0.3 s warm-up, 1 s, 10 samples)"
+                    .to_owned(),
+            );
+            false
+        }
+        BenchMode::Auto if !fresh => {
+            notes.push(match age {
+                Some(age) => format!(
+                    "benches left out: the results in {} are {:.0} h old; `cargo xtask report \
+                     --bench run` (a few minutes more) or `--bench reuse` adds them",
+                    dir.display(),
+                    age.as_secs_f64() / 3600.0
+                ),
+                None => "benches left out: none have run yet; `cargo xtask report --bench run` \
+                         (a few minutes more) adds them"
+                    .to_owned(),
+            });
+            return Ok((Vec::new(), notes));
+        }
+        BenchMode::Auto | BenchMode::Reuse => true,
+    };
+    if let (true, Some(age)) = (reuse, age) {
+        notes.push(format!(
+            "bench results reused from {} ({:.1} h old)",
+            dir.display(),
+            age.as_secs_f64() / 3600.0
+        ));
+    }
+    let read = bench::read_results(&dir);
+    if read.results.is_empty() {
+        notes.push(format!(
+            "no bench results in {}: `cargo xtask report --bench run` or `cargo xtask bench` adds \
+             them",
+            dir.display()
+        ));
+    }
+    for skipped in &read.skipped {
+        println!("benches: skipped {skipped}");
+        notes.push(format!("skipped {skipped}"));
+    }
+    Ok((read.results, notes))
+}
+
+fn command_output(program: &str, args: &[&str]) -> String {
+    Command::new(program)
+        .args(args)
+        .output()
+        .ok()
+        .filter(|out| out.status.success())
+        .map(|out| String::from_utf8_lossy(&out.stdout).trim().to_owned())
+        .unwrap_or_else(|| "unknown".to_owned())
+}
+
+/// The version of `package` in the workspace's Cargo.lock.
+fn locked_version(package: &str) -> String {
+    let lock = std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("../Cargo.lock"))
+        .unwrap_or_default();
+    let needle = format!("name = \"{package}\"\nversion = \"");
+    lock.find(&needle)
+        .and_then(|at| lock[at + needle.len()..].split('"').next())
+        .unwrap_or("unknown")
+        .to_owned()
+}
+
+/// The machine and the versions the report ran with.
+pub fn machine() -> Machine {
+    Machine {
+        rustc: command_output("rustc", &["--version"]),
+        cores: std::thread::available_parallelism().map_or(0, |n| n.get()),
+        os: format!("{} {}", std::env::consts::OS, std::env::consts::ARCH),
+        commit: command_output("git", &["rev-parse", "--short", "HEAD"]),
+        loom: locked_version("loom"),
+        shuttle: locked_version("shuttle"),
+    }
+}

@@ -1,0 +1,416 @@
+//! `cargo xtask report`: every scenario under every checker, the bug-zoo detection matrix, the
+//! benches and the machine, written to `report.json` (the data), `report.md` and `index.html`.
+//!
+//! Each checker runs in its own child process (`xtask check … --json`): shuttle's panic hook is
+//! process-wide and loom's and shuttle's environment variables apply to a whole process. Shards of
+//! `xtask check --shard I/N` run elsewhere are combined with `--merge`.
+//!
+//! `collect` gathers, `model` holds the data and lays it out, `markdown` and `html` render the
+//! layout through templates (`xtask/templates/`), `charts` draws the bench charts.
+
+mod charts;
+mod collect;
+mod html;
+mod markdown;
+mod model;
+
+use anyhow::Context as _;
+use clap::Parser;
+use collect::BenchMode;
+use model::{Budget, Report, View, SCHEMA};
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::time::{Instant, SystemTime, UNIX_EPOCH};
+
+/// Arguments of `report`.
+#[derive(Parser)]
+pub struct Args {
+    /// Smaller budgets, for a report in about a minute.
+    #[arg(long)]
+    quick: bool,
+    /// Where to write the report.
+    #[arg(long, default_value = "target/report")]
+    out: PathBuf,
+    /// Benches: `auto` shows results younger than a day and otherwise says how to add them;
+    /// `run` runs the quick benches first (a few minutes); `reuse` shows any results; `skip`
+    /// leaves them out.
+    #[arg(long, value_enum, default_value_t = BenchMode::Auto)]
+    bench: BenchMode,
+    /// Build the report from the `--json` files of `xtask check --shard` runs in these
+    /// directories instead of running the checkers.
+    #[arg(long, num_args = 1.., value_name = "DIR")]
+    merge: Vec<PathBuf>,
+    /// Render the report held in this `report.json` (one from CI, say) again, running nothing.
+    #[arg(long, value_name = "FILE", conflicts_with = "merge")]
+    from: Option<PathBuf>,
+}
+
+/// The default budgets: every scenario under every checker and the zoo in about three minutes on
+/// two cores (the README states the time).
+const FULL: Budget = Budget {
+    shuttle_schedules: 2_000,
+    pct_depth: 3,
+    stress_runs: 50,
+    zoo_shuttle_schedules: 2_000,
+    zoo_dfs_schedules: 20_000,
+    zoo_stress_runs: 50,
+};
+
+/// `--quick`: the same checks with smaller budgets, for CI.
+const QUICK: Budget = Budget {
+    shuttle_schedules: 200,
+    pct_depth: 3,
+    stress_runs: 10,
+    zoo_shuttle_schedules: 500,
+    zoo_dfs_schedules: 2_000,
+    zoo_stress_runs: 10,
+};
+
+/// Runs the report.
+pub fn run(args: Args) -> anyhow::Result<ExitCode> {
+    let started = Instant::now();
+    let budget = if args.quick { QUICK } else { FULL };
+    let logs = args.out.join("logs");
+    std::fs::create_dir_all(&logs).with_context(|| format!("cannot create {}", logs.display()))?;
+    let json_path = args.out.join("report.json");
+    // The report this one replaces, to say what changed; unreadable (an older schema) is no
+    // comparison, said so.
+    let previous = std::fs::read_to_string(&json_path)
+        .ok()
+        .map(|text| Report::from_json(&text));
+    let report = match &args.from {
+        Some(file) => {
+            let text = std::fs::read_to_string(file)
+                .with_context(|| format!("cannot read {}", file.display()))?;
+            Report::from_json(&text)
+                .with_context(|| format!("{} is not a report", file.display()))?
+        }
+        None => {
+            let (scenarios, zoo) = if args.merge.is_empty() {
+                collect::run_checkers(&budget, &logs, started)?
+            } else {
+                collect::merge(&args.merge)?
+            };
+            let (benches, bench_notes) = collect::benches(args.bench)?;
+            Report {
+                schema: SCHEMA,
+                budget,
+                quick: args.quick,
+                elapsed: started.elapsed(),
+                written: SystemTime::now()
+                    .duration_since(UNIX_EPOCH)
+                    .map_or(0, |since| since.as_secs()),
+                machine: collect::machine(),
+                scenarios,
+                zoo,
+                benches,
+                bench_notes,
+            }
+        }
+    };
+    let previous = match previous {
+        Some(Ok(previous)) if args.from.is_none() => Some(previous),
+        Some(Err(error)) => {
+            println!("not compared with the previous report: {error:#}");
+            None
+        }
+        _ => None,
+    };
+    let view = View::new(&report, previous.as_ref())?;
+    let write = |name: &str, text: &str| {
+        let path = args.out.join(name);
+        std::fs::write(&path, text).with_context(|| format!("cannot write {}", path.display()))
+    };
+    write("report.md", &markdown::render(&view)?)?;
+    if args.from.is_none() {
+        write("report.json", &serde_json::to_string_pretty(&report)?)?;
+    }
+    write("index.html", &html::render(&view)?)?;
+    write(
+        "detection_matrix.json",
+        &serde_json::to_string_pretty(&report.detection_matrix())?,
+    )?;
+
+    println!();
+    println!("{}", report.summary());
+    if let Some(changes) = &view.changes {
+        println!(
+            "since {}: {} change(s){}",
+            changes.since,
+            changes.lines.len(),
+            if changes.lines.is_empty() {
+                ""
+            } else {
+                " (listed in the report)"
+            }
+        );
+    }
+    for note in &report.bench_notes {
+        println!("{note}");
+    }
+    println!("report: {}", args.out.join("index.html").display());
+    println!("        {}", args.out.join("report.md").display());
+    Ok(if report.all_pass() {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::FAILURE
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::model::ZooCell;
+    use super::*;
+    use crate::bench::BenchResult;
+    use checks::harness::{check, Checker, Scenario};
+    use checks::zoo::{lost_update::LostUpdate, relaxed_publication::RelaxedPublication};
+    use checks::zoo::{Mistake, Variant};
+    use std::time::Duration;
+
+    fn result(function: &str, value: &str, median_ns: f64) -> BenchResult {
+        BenchResult {
+            group: "channel/1x1".to_owned(),
+            function: function.to_owned(),
+            value: value.to_owned(),
+            elements: Some(1_000),
+            median_ns,
+        }
+    }
+
+    /// A small report: one scenario, one zoo entry caught under PCT and one it cannot see, three
+    /// bench results.
+    fn small_report() -> Report {
+        let checker = Checker::pct(50, 3, 1);
+        let instance = LostUpdate::small();
+        let scenarios = vec![check(
+            &instance.clone().with_variant(Variant::Correct),
+            &checker,
+        )];
+        let relaxed = RelaxedPublication::small();
+        let zoo = vec![
+            ZooCell::new(
+                check(&instance.clone().with_variant(Variant::Broken), &checker),
+                check(&instance.with_variant(Variant::Correct), &checker),
+                checker.kind().name(),
+            )
+            .expect("a zoo entry"),
+            ZooCell::new(
+                check(&relaxed.clone().with_variant(Variant::Broken), &checker),
+                check(&relaxed.with_variant(Variant::Correct), &checker),
+                checker.kind().name(),
+            )
+            .expect("a zoo entry"),
+        ];
+        Report {
+            schema: SCHEMA,
+            budget: QUICK,
+            quick: true,
+            elapsed: Duration::from_secs(1),
+            written: 1_000_000,
+            machine: collect::machine(),
+            scenarios,
+            zoo,
+            benches: vec![
+                result("kit", "64", 2_000.0),
+                result("crossbeam", "64", 1_000.0),
+                result("kit", "0", 4_000.0),
+            ],
+            bench_notes: vec!["bench results from a fixture".to_owned()],
+        }
+    }
+
+    #[test]
+    fn markdown_has_the_glance_matrices_benches_and_traces() {
+        let report = small_report();
+        let md = markdown::render(&View::new(&report, None).expect("lays out")).expect("renders");
+        assert!(
+            md.contains("1 of 1 scenarios pass under every checker"),
+            "{md}"
+        );
+        assert!(md.contains("bug zoo: 1 of 2 mistakes caught"), "{md}");
+        assert!(
+            md.contains("| shuttle-pct | 1 of 1 | 0 | 0 | 1 | 0 |"),
+            "the glance tallies the checker: {md}"
+        );
+        let matrix_row = md
+            .lines()
+            .find(|l| l.starts_with("| `zoo::lost_update` | assertion |"))
+            .unwrap_or_else(|| panic!("no matrix row:\n{md}"));
+        assert!(matrix_row.contains("✓ caught at #"), "{matrix_row}");
+        let missed = md
+            .lines()
+            .find(|l| l.starts_with("| `zoo::relaxed_publication` |"))
+            .unwrap_or_else(|| panic!("no matrix row:\n{md}"));
+        assert!(missed.contains("missed, as expected"), "{missed}");
+        // ours at 2 µs against crossbeam at 1 µs: twice the time.
+        assert!(md.contains("**channel/1x1**: 64: crossbeam 2.00"), "{md}");
+        assert!(
+            md.contains("| channel/1x1 | 64 | crossbeam | 1.00 µs | 1000.000 M/s | 2.00 |"),
+            "{md}"
+        );
+        assert!(
+            md.contains("| channel/1x1 | 64 | kit | 2.00 µs | 500.000 M/s |  |"),
+            "{md}"
+        );
+        // the value column sorts numerically: 0 before 64.
+        assert!(
+            md.find("| channel/1x1 | 0 |") < md.find("| channel/1x1 | 64 |"),
+            "{md}"
+        );
+        assert!(
+            md.contains("| `zoo::lost_update` | shuttle-pct (depth 3, seed 1) |"),
+            "every run is still listed: {md}"
+        );
+        // the caught mistake's minimal trace, one column per thread, with what was shrunk.
+        let traces = md
+            .split("## Why each mistake fails")
+            .nth(1)
+            .expect("a traces section");
+        assert!(
+            traces.contains("### `zoo::lost_update` (assertion)"),
+            "{traces}"
+        );
+        assert!(traces.contains("shrunk: "), "{traces}");
+        assert!(
+            traces.contains("| # | line | `main` | `incrementer-0` | `incrementer-1` |"),
+            "{traces}"
+        );
+        assert!(traces.contains("load atomic → 0"), "{traces}");
+    }
+
+    #[test]
+    fn html_opens_with_the_verdict_then_the_matrices_and_charts() {
+        let report = small_report();
+        let html = html::render(&View::new(&report, None).expect("lays out")).expect("renders");
+        assert!(html.starts_with("<!doctype html>"));
+        let at = |needle: &str| {
+            html.find(needle)
+                .unwrap_or_else(|| panic!("no {needle:?} in the page"))
+        };
+        assert!(at("id=\"verdict\"") < at("id=\"scenarios\""));
+        assert!(at("id=\"scenarios\"") < at("id=\"zoo\""));
+        assert!(at("id=\"zoo\"") < at("id=\"benches\""));
+        assert!(at("id=\"benches\"") < at("id=\"traces\""));
+        assert!(
+            html.contains("class=\"glance bad\""),
+            "a missed entry is not an all-clear"
+        );
+        assert!(html.contains("class=\"caught\""), "{html}");
+        assert!(html.contains("class=\"by-nature\""), "{html}");
+        assert!(
+            html.contains("title=\"shuttle-pct (depth 3, seed 1) on {&#34;increments&#34;:1"),
+            "the instance on hover: {html}"
+        );
+        assert_eq!(html.matches("<svg").count(), 1, "one chart per bench group");
+        assert_eq!(
+            html.matches("<table class=\"trace\">").count(),
+            1,
+            "the caught entry's trace"
+        );
+        assert!(
+            html.contains("class=\"step failing\""),
+            "the failing step is marked"
+        );
+        assert!(
+            !html.contains("| # | line |"),
+            "the trace is an HTML table, not Markdown"
+        );
+        assert!(
+            !html.contains("<script") && !html.contains("<link") && !html.contains("src="),
+            "no external resources"
+        );
+    }
+
+    #[test]
+    fn report_json_round_trips_and_refuses_another_schema() {
+        let report = small_report();
+        let json = serde_json::to_string(&report).expect("serializes");
+        let back = Report::from_json(&json).expect("reads its own schema");
+        assert_eq!(back.summary(), report.summary());
+        let old = json.replacen(&format!("\"schema\":{SCHEMA}"), "\"schema\":1", 1);
+        let error = Report::from_json(&old).expect_err("another schema");
+        assert!(error.to_string().contains("schema"), "{error}");
+    }
+
+    #[test]
+    fn detection_matrix_says_where_each_mistake_was_caught() {
+        let report = small_report();
+        let matrix = report.detection_matrix();
+        let cell = &matrix[0];
+        assert_eq!(cell["entry"], "zoo::lost_update");
+        assert_eq!(cell["checker"], "shuttle-pct");
+        assert_eq!(cell["caught"], true);
+        assert_eq!(cell["failed_as"], "Assertion");
+        assert!(cell["schedules_to_failure"]
+            .as_u64()
+            .is_some_and(|n| n >= 1));
+        assert_eq!(cell["correct_variant_passed"], true);
+        assert!(cell["replay"]
+            .as_str()
+            .is_some_and(|r| r.starts_with("cargo xtask replay")));
+        assert!(cell["trace_rows"].as_u64().is_some_and(|rows| rows > 0));
+        assert!(cell["shrunk"].is_array());
+        assert_eq!(matrix[1]["caught"], false);
+        assert_eq!(matrix[1]["missed_by_nature"], true);
+    }
+
+    #[test]
+    fn merged_shards_add_up_and_keep_a_failure() {
+        let checker = Checker::random(20, 1);
+        let pass = check(
+            &LostUpdate::large().with_variant(Variant::Correct),
+            &checker,
+        );
+        let mut shard = pass.clone();
+        collect::absorb(&mut shard, pass.clone());
+        assert_eq!(shard.schedules, 2 * pass.schedules);
+        assert!(shard.passed());
+        let fail = check(
+            &LostUpdate::large().with_variant(Variant::Broken),
+            &Checker::pct(200, 3, 1),
+        );
+        collect::absorb(&mut shard, fail);
+        assert!(!shard.passed(), "one failing shard fails the merged stats");
+    }
+
+    #[test]
+    fn changes_name_verdicts_and_bench_ratios_that_moved() {
+        let now = small_report();
+        let mut previous = now.clone();
+        previous.written = now.written - 7_200;
+        previous.zoo.pop();
+        for result in &mut previous.benches {
+            if result.function == "crossbeam" {
+                // Was as fast as ours; now ours takes twice its time.
+                result.median_ns = 2_000.0;
+            }
+        }
+        let changes = model::Changes::between(&previous, &now);
+        assert!(
+            changes.since.contains("2 h 0 min earlier"),
+            "{}",
+            changes.since
+        );
+        assert_eq!(
+            changes.lines,
+            [
+                "new: zoo `zoo::relaxed_publication` under shuttle-pct: missed, as expected",
+                "bench channel/1x1 64, ours ÷ crossbeam: 1.00 → 2.00 (+100 %)",
+            ],
+        );
+        let same = model::Changes::between(&now, &now);
+        assert!(same.lines.is_empty(), "{:?}", same.lines);
+        let md = markdown::render(&View::new(&now, Some(&previous)).expect("lays out"))
+            .expect("renders");
+        assert!(md.contains("## Changes"), "{md}");
+        assert!(md.contains("* bench channel/1x1 64"), "{md}");
+    }
+
+    #[test]
+    fn thousands_are_separated() {
+        assert_eq!(model::thousands(0), "0");
+        assert_eq!(model::thousands(999), "999");
+        assert_eq!(model::thousands(1_000), "1,000");
+        assert_eq!(model::thousands(12_345_678), "12,345,678");
+    }
+}
