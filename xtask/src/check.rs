@@ -63,7 +63,7 @@ pub struct Shard {
 }
 
 /// Parses `I/N` with 1 ≤ I ≤ N.
-fn parse_shard(text: &str) -> anyhow::Result<Shard> {
+pub fn parse_shard(text: &str) -> anyhow::Result<Shard> {
     let (index, count) = text
         .split_once('/')
         .with_context(|| format!("{text:?} is not I/N (e.g. 2/4)"))?;
@@ -77,6 +77,12 @@ fn parse_shard(text: &str) -> anyhow::Result<Shard> {
         bail!("shard {text:?}: I must be between 1 and N, N at least 1");
     }
     Ok(Shard { index, count })
+}
+
+impl std::fmt::Display for Shard {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}/{}", self.index, self.count)
+    }
 }
 
 impl Shard {

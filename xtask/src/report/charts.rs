@@ -135,7 +135,7 @@ pub fn ratios(results: &[&BenchResult]) -> Ratios {
 }
 
 /// Chart width in pixels: three fit side by side at a laptop's width.
-pub const WIDTH: u32 = 400;
+pub const WIDTH: u32 = 360;
 
 /// Ratios the axis may mark: 1-2-5 steps, from a hundredth to a hundredfold.
 const TICKS: [f64; 13] = [

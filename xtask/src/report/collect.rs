@@ -3,6 +3,7 @@
 
 use super::model::{Budget, Machine, ZooCell};
 use crate::bench::{self, BenchResult};
+use crate::check::Shard;
 use anyhow::{bail, Context};
 use checks::harness::{CheckerKind, Coverage, Stats, Verdict};
 use clap::ValueEnum;
@@ -94,9 +95,18 @@ pub fn run_checkers(
     budget: &Budget,
     logs: &Path,
     started: Instant,
+    shard: Option<Shard>,
 ) -> anyhow::Result<(Vec<Stats>, Vec<ZooCell>)> {
-    let scenario_jobs = checkers(budget, false);
-    let zoo_jobs = checkers(budget, true);
+    let sharded = |mut jobs: Vec<(&'static str, Vec<String>)>| {
+        if let Some(shard) = shard {
+            for (_, args) in &mut jobs {
+                args.extend(["--shard".to_owned(), shard.to_string()]);
+            }
+        }
+        jobs
+    };
+    let scenario_jobs = sharded(checkers(budget, false));
+    let zoo_jobs = sharded(checkers(budget, true));
     let total = scenario_jobs.len() + 2 * zoo_jobs.len();
     let mut step = 0;
     let mut progress = |what: &str| {
@@ -141,6 +151,9 @@ pub fn run_checkers(
 pub fn merge(dirs: &[PathBuf]) -> anyhow::Result<(Vec<Stats>, Vec<ZooCell>)> {
     let mut all: Vec<Stats> = Vec::new();
     for dir in dirs {
+        // A shard report's directory keeps its stats in `logs/`.
+        let logs = dir.join("logs");
+        let dir = if logs.is_dir() { &logs } else { dir };
         let entries = std::fs::read_dir(dir)
             .with_context(|| format!("cannot read shard directory {}", dir.display()))?;
         let mut files: Vec<PathBuf> = entries

@@ -8,16 +8,18 @@
 //! `collect` gathers, `model` holds the data and lays it out, `markdown` and `html` render the
 //! layout through templates (`xtask/templates/`), `charts` draws the bench charts.
 
+mod browser;
 mod charts;
 mod collect;
 mod html;
 mod markdown;
 mod model;
 
+use crate::check::{self, Shard};
 use anyhow::Context as _;
 use clap::Parser;
 use collect::BenchMode;
-use model::{Budget, Report, View, SCHEMA};
+use model::{BudgetName, Report, View, SCHEMA};
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::{Instant, SystemTime, UNIX_EPOCH};
@@ -25,8 +27,12 @@ use std::time::{Instant, SystemTime, UNIX_EPOCH};
 /// Arguments of `report`.
 #[derive(Parser)]
 pub struct Args {
-    /// Smaller budgets, for a report in about a minute.
-    #[arg(long)]
+    /// How much to explore: `quick` (CI), `standard` (about two minutes here) or `large` (ten
+    /// times the sampling, meant to be spread over machines with `--shard`).
+    #[arg(long, value_enum, default_value_t = BudgetName::Standard)]
+    budget: BudgetName,
+    /// Shorthand for `--budget quick`.
+    #[arg(long, conflicts_with = "budget")]
     quick: bool,
     /// Where to write the report.
     #[arg(long, default_value = "target/report")]
@@ -36,40 +42,36 @@ pub struct Args {
     /// leaves them out.
     #[arg(long, value_enum, default_value_t = BenchMode::Auto)]
     bench: BenchMode,
-    /// Build the report from the `--json` files of `xtask check --shard` runs in these
-    /// directories instead of running the checkers.
+    /// Run only the I-th of N shares of every checker's work (`xtask check --shard I/N`), to be
+    /// combined on one machine with `--merge`; its stats go to `OUT/logs`.
+    #[arg(long, value_parser = check::parse_shard, conflicts_with_all = ["merge", "from"])]
+    shard: Option<Shard>,
+    /// Build the report from shards' stats instead of running the checkers: each DIR is a
+    /// shard's `--out` directory (its `logs/` is read) or a directory of `xtask check --json`
+    /// files. Give the shards' `--budget`.
     #[arg(long, num_args = 1.., value_name = "DIR")]
     merge: Vec<PathBuf>,
     /// Render the report held in this `report.json` (one from CI, say) again, running nothing.
     #[arg(long, value_name = "FILE", conflicts_with = "merge")]
     from: Option<PathBuf>,
+    /// Also save a screenshot of the page's top (its first HEIGHT pixels at a laptop's width) to
+    /// this PNG file; needs Chromium.
+    #[arg(long, value_name = "PNG")]
+    screenshot: Option<PathBuf>,
+    /// The screenshot's height in pixels.
+    #[arg(long, default_value_t = 1600)]
+    screenshot_height: u32,
 }
-
-/// The default budgets: every scenario under every checker and the zoo in about three minutes on
-/// two cores (the README states the time).
-const FULL: Budget = Budget {
-    shuttle_schedules: 2_000,
-    pct_depth: 3,
-    stress_runs: 50,
-    zoo_shuttle_schedules: 2_000,
-    zoo_dfs_schedules: 20_000,
-    zoo_stress_runs: 50,
-};
-
-/// `--quick`: the same checks with smaller budgets, for CI.
-const QUICK: Budget = Budget {
-    shuttle_schedules: 200,
-    pct_depth: 3,
-    stress_runs: 10,
-    zoo_shuttle_schedules: 500,
-    zoo_dfs_schedules: 2_000,
-    zoo_stress_runs: 10,
-};
 
 /// Runs the report.
 pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     let started = Instant::now();
-    let budget = if args.quick { QUICK } else { FULL };
+    let budget_name = if args.quick {
+        BudgetName::Quick
+    } else {
+        args.budget
+    };
+    let budget = budget_name.budget();
     let logs = args.out.join("logs");
     std::fs::create_dir_all(&logs).with_context(|| format!("cannot create {}", logs.display()))?;
     let json_path = args.out.join("report.json");
@@ -87,15 +89,24 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         }
         None => {
             let (scenarios, zoo) = if args.merge.is_empty() {
-                collect::run_checkers(&budget, &logs, started)?
+                collect::run_checkers(&budget, &logs, started, args.shard)?
             } else {
                 collect::merge(&args.merge)?
             };
-            let (benches, bench_notes) = collect::benches(args.bench)?;
+            let (benches, bench_notes) = match args.shard {
+                Some(shard) => (
+                    Vec::new(),
+                    vec![format!(
+                        "shard {shard}: benches belong in the merged report of one machine"
+                    )],
+                ),
+                None => collect::benches(args.bench)?,
+            };
             Report {
                 schema: SCHEMA,
+                budget_name,
                 budget,
-                quick: args.quick,
+                shard: args.shard.map(|shard| shard.to_string()),
                 elapsed: started.elapsed(),
                 written: SystemTime::now()
                     .duration_since(UNIX_EPOCH)
@@ -125,11 +136,14 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     if args.from.is_none() {
         write("report.json", &serde_json::to_string_pretty(&report)?)?;
     }
-    write("index.html", &html::render(&view)?)?;
+    let html = html::render(&view)?;
+    write("index.html", &html)?;
     write(
         "detection_matrix.json",
         &serde_json::to_string_pretty(&report.detection_matrix())?,
     )?;
+
+    let browser_ok = browser_check(&args, &html)?;
 
     println!();
     println!("{}", report.summary());
@@ -150,11 +164,51 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     }
     println!("report: {}", args.out.join("index.html").display());
     println!("        {}", args.out.join("report.md").display());
-    Ok(if report.all_pass() {
+    Ok(if report.all_pass() && browser_ok {
         ExitCode::SUCCESS
     } else {
         ExitCode::FAILURE
     })
+}
+
+/// Loads the page in headless Chromium when it is installed, and saves the screenshot asked for;
+/// false if the page failed the check.
+fn browser_check(args: &Args, html: &str) -> anyhow::Result<bool> {
+    let Some(chromium) = browser::find() else {
+        println!(
+            "browser check: not run, no Chromium on the PATH (Debian: `apt-get install chromium`)"
+        );
+        anyhow::ensure!(
+            args.screenshot.is_none(),
+            "--screenshot needs Chromium on the PATH (Debian: `apt-get install chromium`)"
+        );
+        return Ok(true);
+    };
+    let problems = browser::check(&chromium, html, &args.out.join("logs"))?;
+    if problems.is_empty() {
+        println!(
+            "browser check: passed in {} at {}×{} (every section, no script error, charts fit, no \
+             label over another)",
+            chromium.display(),
+            browser::WINDOW.0,
+            browser::WINDOW.1
+        );
+    } else {
+        println!("browser check FAILED in {}:", chromium.display());
+        for problem in &problems {
+            println!("  {problem}");
+        }
+    }
+    if let Some(png) = &args.screenshot {
+        browser::screenshot(
+            &chromium,
+            &args.out.join("index.html"),
+            png,
+            args.screenshot_height,
+        )?;
+        println!("screenshot: {}", png.display());
+    }
+    Ok(problems.is_empty())
 }
 
 #[cfg(test)]
@@ -203,8 +257,9 @@ mod tests {
         ];
         Report {
             schema: SCHEMA,
-            budget: QUICK,
-            quick: true,
+            budget_name: BudgetName::Quick,
+            budget: BudgetName::Quick.budget(),
+            shard: None,
             elapsed: Duration::from_secs(1),
             written: 1_000_000,
             machine: collect::machine(),
@@ -404,6 +459,39 @@ mod tests {
             .expect("renders");
         assert!(md.contains("## Changes"), "{md}");
         assert!(md.contains("* bench channel/1x1 64"), "{md}");
+    }
+
+    /// The browser check passes the report and fails a page with each defect it looks for.
+    /// Needs Chromium; says so and checks nothing without it.
+    #[test]
+    fn browser_check_passes_the_report_and_fails_a_broken_page() {
+        let Some(chromium) = browser::find() else {
+            println!("no Chromium on the PATH: the browser check is not exercised here");
+            return;
+        };
+        let scratch = std::env::temp_dir().join(format!("xtask-browser-{}", std::process::id()));
+        std::fs::create_dir_all(&scratch).expect("a scratch directory");
+        let report = small_report();
+        let html = html::render(&View::new(&report, None).expect("lays out")).expect("renders");
+        let problems = browser::check(&chromium, &html, &scratch).expect("runs");
+        assert!(problems.is_empty(), "{problems:?}");
+
+        let broken = "<!doctype html><html><body><section id=\"verdict\"></section>\
+            <figure style=\"width:200px\"><svg width=\"3000\" height=\"50\">\
+            <text x=\"10\" y=\"20\">first</text><text x=\"12\" y=\"21\">second</text></svg>\
+            </figure><script>undefinedFunction();</script></body></html>";
+        let problems = browser::check(&chromium, broken, &scratch).expect("runs");
+        let all = problems.join("\n");
+        for needle in [
+            "script error",
+            "missing section #scenarios",
+            "chart 1 overflows its box",
+            "labels \"first\" and \"second\" overlap",
+            "the page is",
+        ] {
+            assert!(all.contains(needle), "{needle:?} not in:\n{all}");
+        }
+        let _ = std::fs::remove_dir_all(&scratch);
     }
 
     #[test]

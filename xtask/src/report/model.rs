@@ -29,6 +29,51 @@ pub struct Budget {
     pub zoo_stress_runs: usize,
 }
 
+/// The report's budgets by name.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, clap::ValueEnum)]
+#[serde(rename_all = "lowercase")]
+pub enum BudgetName {
+    /// Small budgets, for CI.
+    Quick,
+    /// The default: every scenario under every checker and the zoo in about two minutes on two
+    /// cores.
+    Standard,
+    /// Ten times the standard sampling, for spreading over machines with `--shard`.
+    Large,
+}
+
+impl BudgetName {
+    /// The budgets this name stands for.
+    pub fn budget(self) -> Budget {
+        match self {
+            BudgetName::Quick => Budget {
+                shuttle_schedules: 200,
+                pct_depth: 3,
+                stress_runs: 10,
+                zoo_shuttle_schedules: 500,
+                zoo_dfs_schedules: 2_000,
+                zoo_stress_runs: 10,
+            },
+            BudgetName::Standard => Budget {
+                shuttle_schedules: 2_000,
+                pct_depth: 3,
+                stress_runs: 50,
+                zoo_shuttle_schedules: 2_000,
+                zoo_dfs_schedules: 20_000,
+                zoo_stress_runs: 50,
+            },
+            BudgetName::Large => Budget {
+                shuttle_schedules: 20_000,
+                pct_depth: 3,
+                stress_runs: 500,
+                zoo_shuttle_schedules: 20_000,
+                zoo_dfs_schedules: 200_000,
+                zoo_stress_runs: 500,
+            },
+        }
+    }
+}
+
 /// One zoo entry under one checker: the broken and the correct variant.
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct ZooCell {
@@ -99,10 +144,12 @@ pub struct Machine {
 pub struct Report {
     /// [`SCHEMA`] when written.
     pub schema: u32,
+    /// The budgets the checkers ran with, by name.
+    pub budget_name: BudgetName,
     /// The budgets the checkers ran with.
     pub budget: Budget,
-    /// Whether the budgets were the quick ones.
-    pub quick: bool,
+    /// `I/N` if this report is one shard's share of the work.
+    pub shard: Option<String>,
     /// Wall time of the whole report.
     pub elapsed: Duration,
     /// When it was written, in seconds since the Unix epoch.
@@ -416,6 +463,31 @@ pub struct Matrix {
     pub checkers: Vec<String>,
     /// One row per scenario or zoo entry.
     pub rows: Vec<MatrixRow>,
+}
+
+impl Matrix {
+    /// The matrix turned on its side, one row per checker, for the verdict box's map: each cell's
+    /// class, and its row's name with the verdict for a hover.
+    pub fn by_checker(&self) -> Vec<(String, Vec<(&'static str, String)>)> {
+        self.checkers
+            .iter()
+            .enumerate()
+            .map(|(column, checker)| {
+                let cells = self
+                    .rows
+                    .iter()
+                    .map(|row| {
+                        let cell = &row.cells[column];
+                        (
+                            cell.class,
+                            format!("{}: {} ({})", row.name, cell.text, cell.detail),
+                        )
+                    })
+                    .collect();
+                (checker.clone(), cells)
+            })
+            .collect()
+    }
 }
 
 /// One row of a matrix.
@@ -839,8 +911,12 @@ impl View {
             ),
             versions: format!("loom {}, shuttle {}", m.loom, m.shuttle),
             budget: format!(
-                "{}{:?}",
-                if report.quick { "quick: " } else { "" },
+                "{:?}{}: {:?}",
+                report.budget_name,
+                report
+                    .shard
+                    .as_ref()
+                    .map_or(String::new(), |shard| format!(", shard {shard}")),
                 report.budget
             ),
         })

@@ -1,0 +1,135 @@
+//! The exploration workflow (`.github/workflows/explore.yml`) run here: the commands its jobs run,
+//! with N = 3 shards on one machine and the quick budget, and the merged report compared with a
+//! single-machine report of the same budget: the same runs, schedules summed to the same totals,
+//! the same verdicts. Ignored by `cargo test` (it runs every checker twice over, a few minutes);
+//! `.ci/run` runs it.
+
+use serde_json::Value;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+const SHARDS: usize = 3;
+
+fn workspace() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .expect("the workspace")
+        .to_owned()
+}
+
+/// Runs `xtask ARGS` from the workspace root; exit 0 expected (every scenario passes).
+fn xtask(args: &[&str]) {
+    let output = Command::new(env!("CARGO_BIN_EXE_xtask"))
+        .args(args)
+        .current_dir(workspace())
+        .output()
+        .expect("xtask runs");
+    assert!(
+        output.status.success(),
+        "xtask {} failed ({}):\n{}\n{}",
+        args.join(" "),
+        output.status,
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    );
+}
+
+fn report(dir: &Path) -> Value {
+    let text = std::fs::read_to_string(dir.join("report.json")).expect("report.json written");
+    serde_json::from_str(&text).expect("report.json parses")
+}
+
+/// A verdict, as compared: a pass with its coverage, or a failure's kind.
+fn verdict(stats: &Value) -> Value {
+    match stats["verdict"].get("Fail") {
+        Some(failure) => failure["kind"].clone(),
+        None => stats["verdict"].clone(),
+    }
+}
+
+fn checker(stats: &Value) -> String {
+    let checker = &stats["checker"];
+    match checker.as_object().and_then(|o| o.keys().next()) {
+        Some(kind) => kind.clone(),
+        None => checker.to_string(),
+    }
+}
+
+#[test]
+#[ignore = "runs every checker over every scenario and zoo entry twice (a few minutes); .ci/run runs it"]
+fn three_shards_merge_into_the_single_machine_report() {
+    let root = workspace().join("target/explore-test");
+    let _ = std::fs::remove_dir_all(&root);
+    let dir = |name: &str| root.join(name).display().to_string();
+
+    let single = dir("single");
+    xtask(&[
+        "report", "--budget", "quick", "--bench", "skip", "--out", &single,
+    ]);
+    let mut shards = Vec::new();
+    for index in 1..=SHARDS {
+        let out = dir(&format!("shard-{index}"));
+        xtask(&[
+            "report",
+            "--budget",
+            "quick",
+            "--shard",
+            &format!("{index}/{SHARDS}"),
+            "--out",
+            &out,
+        ]);
+        shards.push(out);
+    }
+    let merged = dir("merged");
+    let mut merge = vec!["report", "--budget", "quick", "--bench", "skip", "--merge"];
+    merge.extend(shards.iter().map(String::as_str));
+    merge.extend(["--out", &merged]);
+    xtask(&merge);
+
+    let (single, merged) = (report(Path::new(&single)), report(Path::new(&merged)));
+    let runs = |report: &Value| report["scenarios"].as_array().expect("runs").clone();
+    let (single_runs, merged_runs) = (runs(&single), runs(&merged));
+    assert_eq!(single_runs.len(), merged_runs.len(), "the same runs");
+    for run in &single_runs {
+        let name = (run["scenario"].as_str(), checker(run));
+        let other = merged_runs
+            .iter()
+            .find(|m| (m["scenario"].as_str(), checker(m)) == name)
+            .unwrap_or_else(|| panic!("{name:?} missing from the merged report"));
+        assert_eq!(
+            run["schedules"], other["schedules"],
+            "{name:?}: the shards' schedules add up to the single run's"
+        );
+        assert_eq!(verdict(run), verdict(other), "{name:?}: the same verdict");
+    }
+
+    let cells = |report: &Value| report["zoo"].as_array().expect("zoo").clone();
+    let (single_cells, merged_cells) = (cells(&single), cells(&merged));
+    assert_eq!(single_cells.len(), merged_cells.len(), "the same zoo cells");
+    for cell in &single_cells {
+        let name = (cell["entry"].as_str(), cell["checker"].as_str());
+        let other = merged_cells
+            .iter()
+            .find(|m| (m["entry"].as_str(), m["checker"].as_str()) == name)
+            .unwrap_or_else(|| panic!("{name:?} missing from the merged report"));
+        assert_eq!(
+            cell["correct"]["schedules"], other["correct"]["schedules"],
+            "{name:?}: the correct variant's schedules add up"
+        );
+        assert_eq!(
+            verdict(&cell["correct"]),
+            verdict(&other["correct"]),
+            "{name:?}: the correct variant passes in both"
+        );
+        // Real threads hit a racy mistake by chance: each run may or may not, honestly.
+        let by_chance = name.1 == Some("stress") && cell["deterministic"] == false;
+        if !by_chance {
+            assert_eq!(
+                verdict(&cell["broken"]),
+                verdict(&other["broken"]),
+                "{name:?}: the broken variant is caught the same way"
+            );
+        }
+    }
+    assert!(root.join("merged/index.html").is_file());
+}
