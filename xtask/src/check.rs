@@ -211,8 +211,15 @@ pub fn collect(args: &Args) -> anyhow::Result<Vec<Stats>> {
     let mut stats = Vec::new();
     match args.zoo {
         None => {
-            let selected = catalog::scenarios().into_iter().filter(|e| matches(e.name));
-            for (_, entry) in selected.enumerate().filter(|(i, _)| mine(*i)) {
+            let selected: Vec<_> = catalog::scenarios()
+                .into_iter()
+                .filter(|e| matches(e.name))
+                .enumerate()
+                .filter(|(i, _)| mine(*i))
+                .map(|(_, entry)| entry)
+                .collect();
+            for (done, entry) in selected.iter().enumerate() {
+                progress(done, selected.len(), entry.name);
                 let one = (entry.run)(size, &args.checker(entry.loom_bound));
                 show(&one, &stats);
                 stats.push(one);
@@ -223,8 +230,15 @@ pub fn collect(args: &Args) -> anyhow::Result<Vec<Stats>> {
                 VariantArg::Broken => Variant::Broken,
                 VariantArg::Correct => Variant::Correct,
             };
-            let selected = catalog::zoo().into_iter().filter(|z| matches(z.entry.name));
-            for (_, zoo) in selected.enumerate().filter(|(i, _)| mine(*i)) {
+            let selected: Vec<_> = catalog::zoo()
+                .into_iter()
+                .filter(|z| matches(z.entry.name))
+                .enumerate()
+                .filter(|(i, _)| mine(*i))
+                .map(|(_, zoo)| zoo)
+                .collect();
+            for (done, zoo) in selected.iter().enumerate() {
+                progress(done, selected.len(), zoo.entry.name);
                 let one = (zoo.run_variant)(size, variant, &args.checker(zoo.entry.loom_bound));
                 show(&one, &stats);
                 stats.push(one);
@@ -250,6 +264,19 @@ pub fn collect(args: &Args) -> anyhow::Result<Vec<Stats>> {
         println!("stats: {}", path.display());
     }
     Ok(stats)
+}
+
+/// Set by the report for its child processes: they then say on stderr which scenario starts.
+pub const PROGRESS_ENV: &str = "XTASK_PROGRESS";
+
+/// How a line of progress starts, for the report to tell it from the rest of the output.
+pub const PROGRESS_PREFIX: &str = "xtask-progress ";
+
+/// Says, when the report asks for it, that the scenario `name` starts, `done` of `total` done.
+fn progress(done: usize, total: usize, name: &str) {
+    if std::env::var_os(PROGRESS_ENV).is_some() {
+        eprintln!("{PROGRESS_PREFIX}{done}/{total} {name}");
+    }
 }
 
 /// Prints one run's stats: the first failure with its trace, later ones without (their replay

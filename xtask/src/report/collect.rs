@@ -3,10 +3,12 @@
 
 use super::model::{Budget, Machine, ZooCell};
 use crate::bench::{self, BenchResult};
-use crate::check::Shard;
+use crate::check::{Shard, PROGRESS_ENV, PROGRESS_PREFIX};
 use anyhow::{bail, Context};
 use checks::harness::{CheckerKind, Coverage, Stats, Verdict};
 use clap::ValueEnum;
+use indicatif::{ProgressBar, ProgressStyle};
+use std::io::{BufRead, BufReader, Write};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
@@ -61,20 +63,42 @@ pub fn checkers(budget: &Budget, zoo: bool) -> Vec<(&'static str, Vec<String>)> 
 }
 
 /// Runs `xtask check ARGS --json FILE` in a child process and reads its stats; its output goes
-/// to `log`.
-fn run_child(args: &[String], json: &Path, log: &Path) -> anyhow::Result<Vec<Stats>> {
+/// to `log`, and a progress bar (on a terminal) shows which scenario runs.
+fn run_child(
+    args: &[String],
+    json: &Path,
+    log: &Path,
+    bar: &ProgressBar,
+) -> anyhow::Result<Vec<Stats>> {
     let exe = std::env::current_exe().context("cannot find the xtask binary")?;
-    let log_file =
+    let mut log_file =
         std::fs::File::create(log).with_context(|| format!("cannot write {}", log.display()))?;
-    let status = Command::new(exe)
+    let mut child = Command::new(exe)
         .arg("check")
         .args(args)
         .arg("--json")
         .arg(json)
+        .env(PROGRESS_ENV, "1")
         .stdout(Stdio::from(log_file.try_clone()?))
-        .stderr(Stdio::from(log_file))
-        .status()
+        .stderr(Stdio::piped())
+        .spawn()
         .context("cannot run xtask check")?;
+    let stderr = child.stderr.take().expect("stderr is piped");
+    for line in BufReader::new(stderr).lines() {
+        let line = line.context("cannot read xtask check's output")?;
+        match line.strip_prefix(PROGRESS_PREFIX) {
+            Some(progress) => {
+                let (count, name) = progress.split_once(' ').unwrap_or((progress, ""));
+                if let Some((done, total)) = count.split_once('/') {
+                    bar.set_length(total.parse().unwrap_or(0));
+                    bar.set_position(done.parse().unwrap_or(0));
+                }
+                bar.set_message(name.to_owned());
+            }
+            None => writeln!(log_file, "{line}")?,
+        }
+    }
+    let status = child.wait().context("cannot wait for xtask check")?;
     // Exit 1 means some scenario failed, which the stats say; anything else is a broken run.
     if !matches!(status.code(), Some(0) | Some(1)) {
         bail!(
@@ -109,31 +133,41 @@ pub fn run_checkers(
     let zoo_jobs = sharded(checkers(budget, true));
     let total = scenario_jobs.len() + 2 * zoo_jobs.len();
     let mut step = 0;
+    // One line per step (what a log keeps), and under it a bar that a terminal redraws.
     let mut progress = |what: &str| {
         step += 1;
         println!(
             "[{step:>2}/{total}] {what} ({:.0} s so far)",
             started.elapsed().as_secs_f64()
         );
+        let bar = ProgressBar::new(0);
+        bar.set_style(
+            ProgressStyle::with_template("        {bar:30} {pos}/{len} {elapsed:>4} {wide_msg}")
+                .expect("a valid template"),
+        );
+        bar.enable_steady_tick(Duration::from_millis(500));
+        bar
     };
 
     let mut scenarios = Vec::new();
     for (name, checker_args) in &scenario_jobs {
-        progress(&format!("scenarios under {name}"));
+        let bar = progress(&format!("scenarios under {name}"));
         let json = logs.join(format!("scenarios-{name}.json"));
         let log = logs.join(format!("scenarios-{name}.log"));
-        scenarios.extend(run_child(checker_args, &json, &log)?);
+        scenarios.extend(run_child(checker_args, &json, &log, &bar)?);
+        bar.finish_and_clear();
     }
     let mut zoo = Vec::new();
     for (name, checker_args) in &zoo_jobs {
         let mut variants = Vec::new();
         for variant in ["broken", "correct"] {
-            progress(&format!("bug zoo ({variant}) under {name}"));
+            let bar = progress(&format!("bug zoo ({variant}) under {name}"));
             let mut child_args = checker_args.clone();
             child_args.extend(["--zoo".to_owned(), variant.to_owned()]);
             let json = logs.join(format!("zoo-{variant}-{name}.json"));
             let log = logs.join(format!("zoo-{variant}-{name}.log"));
-            variants.push(run_child(&child_args, &json, &log)?);
+            variants.push(run_child(&child_args, &json, &log, &bar)?);
+            bar.finish_and_clear();
         }
         let correct = variants.pop().expect("two variants");
         let broken = variants.pop().expect("two variants");
