@@ -4,16 +4,27 @@
 //! Group = `channel/{P}x{C}`, function = implementation, value = capacity, so every
 //! implementation is measured beside the others in the same run. `channel/ping_pong` times one
 //! round trip after another between two threads over two capacity-1 channels.
+//! `channel/select_timeout` times a receive in a select with a timeout: `not_taken` is the
+//! ping-pong with every receive timed (the value always comes first), `taken` a run of selects
+//! on a channel that stays empty, each ending at its timeout.
 
 #![allow(missing_docs)]
 
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
+use patterns::chan::{RecvArm, Select, Selected};
 use std::thread;
+use std::time::Duration;
 
 /// Messages per iteration of the throughput groups.
 const MESSAGES: u64 = 20_000;
 /// Round trips per iteration of the ping-pong.
 const ROUND_TRIPS: u64 = 10_000;
+/// Timed-out selects per iteration of `select_timeout/taken`.
+const TIMEOUTS: u64 = 200;
+/// The timeout of `select_timeout/taken`.
+const SHORT: Duration = Duration::from_micros(20);
+/// The timeout of `select_timeout/not_taken`: never reached.
+const LONG: Duration = Duration::from_secs(10);
 
 /// A bounded channel implementation, as the benches drive it.
 trait Channel {
@@ -23,6 +34,8 @@ trait Channel {
     fn bounded(capacity: usize) -> (Self::Tx, Self::Rx);
     fn send(tx: &Self::Tx, value: u64);
     fn recv(rx: &Self::Rx) -> Option<u64>;
+    /// A receive in a select with a timeout arm: `None` if the timeout came first.
+    fn recv_timed(rx: &Self::Rx, timeout: Duration) -> Option<u64>;
     /// `consumers` receivers of the same channel, if the implementation has multi-consumer ones.
     fn share(rx: Self::Rx, consumers: usize) -> Option<Vec<Self::Rx>>;
 }
@@ -44,6 +57,13 @@ impl Channel for Kit {
     fn recv(rx: &Self::Rx) -> Option<u64> {
         rx.recv()
     }
+    fn recv_timed(rx: &Self::Rx, timeout: Duration) -> Option<u64> {
+        let mut arm = RecvArm::new(rx);
+        match Select::new().recv(&mut arm).timeout(timeout).wait() {
+            Selected::Arm(_) => arm.take(),
+            _ => None,
+        }
+    }
     fn share(rx: Self::Rx, consumers: usize) -> Option<Vec<Self::Rx>> {
         Some(vec![rx; consumers])
     }
@@ -62,6 +82,12 @@ impl Channel for Crossbeam {
     fn recv(rx: &Self::Rx) -> Option<u64> {
         rx.recv().ok()
     }
+    fn recv_timed(rx: &Self::Rx, timeout: Duration) -> Option<u64> {
+        crossbeam_channel::select! {
+            recv(rx) -> value => value.ok(),
+            default(timeout) => None,
+        }
+    }
     fn share(rx: Self::Rx, consumers: usize) -> Option<Vec<Self::Rx>> {
         Some(vec![rx; consumers])
     }
@@ -79,6 +105,10 @@ impl Channel for StdSync {
     }
     fn recv(rx: &Self::Rx) -> Option<u64> {
         rx.recv().ok()
+    }
+    fn recv_timed(rx: &Self::Rx, timeout: Duration) -> Option<u64> {
+        // std has no select: its own timed receive stands in.
+        rx.recv_timeout(timeout).ok()
     }
     fn share(rx: Self::Rx, consumers: usize) -> Option<Vec<Self::Rx>> {
         (consumers == 1).then(|| vec![rx])
@@ -122,6 +152,36 @@ fn ping_pong<C: Channel>() {
     });
 }
 
+/// The ping-pong with every receive in a select with a timeout that never comes first.
+fn timed_ping_pong<C: Channel>() {
+    let (ping_tx, ping_rx) = C::bounded(1);
+    let (pong_tx, pong_rx) = C::bounded(1);
+    thread::scope(|s| {
+        s.spawn(move || {
+            for _ in 0..ROUND_TRIPS {
+                let v = C::recv_timed(&ping_rx, LONG).expect("the ping comes first");
+                C::send(&pong_tx, v);
+            }
+        });
+        for v in 0..ROUND_TRIPS {
+            C::send(&ping_tx, v);
+            assert_eq!(
+                C::recv_timed(&pong_rx, LONG),
+                Some(v),
+                "the pong comes first"
+            );
+        }
+    });
+}
+
+/// `TIMEOUTS` selects on a channel that stays empty (its sender alive), each ending at `SHORT`.
+fn timeouts<C: Channel>() {
+    let (_tx, rx) = C::bounded(1);
+    for _ in 0..TIMEOUTS {
+        assert_eq!(C::recv_timed(&rx, SHORT), None, "nothing was sent");
+    }
+}
+
 fn bench_throughput<C: Channel>(
     group: &mut criterion::BenchmarkGroup<'_, criterion::measurement::WallTime>,
     (producers, consumers): (u64, usize),
@@ -159,6 +219,29 @@ fn channel(c: &mut Criterion) {
     });
     group.bench_function(BenchmarkId::new(StdSync::NAME, 1), |b| {
         b.iter(ping_pong::<StdSync>)
+    });
+    group.finish();
+
+    let mut group = c.benchmark_group("channel/select_timeout");
+    group.throughput(Throughput::Elements(ROUND_TRIPS));
+    group.bench_function(BenchmarkId::new(Kit::NAME, "not_taken"), |b| {
+        b.iter(timed_ping_pong::<Kit>)
+    });
+    group.bench_function(BenchmarkId::new(Crossbeam::NAME, "not_taken"), |b| {
+        b.iter(timed_ping_pong::<Crossbeam>)
+    });
+    group.bench_function(BenchmarkId::new(StdSync::NAME, "not_taken"), |b| {
+        b.iter(timed_ping_pong::<StdSync>)
+    });
+    group.throughput(Throughput::Elements(TIMEOUTS));
+    group.bench_function(BenchmarkId::new(Kit::NAME, "taken"), |b| {
+        b.iter(timeouts::<Kit>)
+    });
+    group.bench_function(BenchmarkId::new(Crossbeam::NAME, "taken"), |b| {
+        b.iter(timeouts::<Crossbeam>)
+    });
+    group.bench_function(BenchmarkId::new(StdSync::NAME, "taken"), |b| {
+        b.iter(timeouts::<StdSync>)
     });
     group.finish();
 }

@@ -1,13 +1,16 @@
-// Channel workloads: P producers and C consumers on one channel, and a ping-pong round trip.
+// Channel workloads: P producers and C consumers on one channel, a ping-pong round trip, and a
+// receive in a select with a timeout (the value first, or the timeout).
 package main
 
 import (
 	"fmt"
 	"sync"
+	"time"
 )
 
 const channelItems = 20000
 const pingPongRounds = 10000
+const selectTimeouts = 200
 
 // channelBenchmarks registers channel/PxC for every capacity, plus channel/ping_pong.
 func channelBenchmarks() []benchmark {
@@ -28,7 +31,54 @@ func channelBenchmarks() []benchmark {
 		group: "channel/ping_pong", value: "1", elements: pingPongRounds, threads: 2,
 		run: timeLoop(func() { pingPong(pingPongRounds) }),
 	})
+	bs = append(bs, benchmark{
+		group: "channel/select_timeout", value: "not_taken", elements: pingPongRounds, threads: 2,
+		run: timeLoop(func() { timedPingPong(pingPongRounds) }),
+	})
+	bs = append(bs, benchmark{
+		group: "channel/select_timeout", value: "taken", elements: selectTimeouts, threads: 1,
+		run: timeLoop(func() { timeouts(selectTimeouts) }),
+	})
 	return bs
+}
+
+// timedPingPong is pingPong with every receive in a select with a timeout that never comes first.
+func timedPingPong(rounds int) {
+	ping := make(chan int, 1)
+	pong := make(chan int, 1)
+	go func() {
+		for i := 0; i < rounds; i++ {
+			select {
+			case v := <-ping:
+				pong <- v
+			case <-time.After(10 * time.Second):
+				panic("the ping comes first")
+			}
+		}
+	}()
+	for i := 0; i < rounds; i++ {
+		ping <- i
+		select {
+		case v := <-pong:
+			if v != i {
+				panic(fmt.Sprintf("pong %d for ping %d", v, i))
+			}
+		case <-time.After(10 * time.Second):
+			panic("the pong comes first")
+		}
+	}
+}
+
+// timeouts runs n selects on a channel that stays empty, each ending at a 20 µs timeout.
+func timeouts(n int) {
+	ch := make(chan int, 1)
+	for i := 0; i < n; i++ {
+		select {
+		case <-ch:
+			panic("nothing was sent")
+		case <-time.After(20 * time.Microsecond):
+		}
+	}
 }
 
 // producersConsumers moves items ints through one channel and checks they all arrived.

@@ -73,6 +73,11 @@ pub trait Backend: Copy + Default + Debug + Send + Sync + 'static {
     /// waits for a peer: waking a parked thread on another core costs microseconds, a peer often
     /// comes sooner. 0 for the model checkers, where a spin would only add schedules.
     const SPINS_BEFORE_PARK: u32 = 0;
+    /// Whether any thread may wait with a deadline through [`Backend::park_until`]: true where the
+    /// clock is real, so a timed `select` parks with its deadline and arms no timer. Otherwise (the
+    /// model backends, whose virtual clock jumps when the timer thread parks, so that a timeout
+    /// can fire at any step) a timed wait arms a timer that claims it.
+    const DEADLINE_WAIT: bool = false;
 
     /// A new unlocked mutex holding `value`.
     fn mutex<T: Send>(value: T) -> Self::Mutex<T>;
@@ -110,8 +115,8 @@ pub trait Backend: Copy + Default + Debug + Send + Sync + 'static {
 
     /// Time since the backend's epoch: real for [`Std`], virtual under the model checkers.
     fn now() -> Duration;
-    /// Called by the timer thread only: returns once [`Backend::now`] has reached `deadline` or the
-    /// condition variable was notified. [`Std`] waits on the real clock; a model backend advances its
+    /// Called by the timer thread only, unless [`Backend::DEADLINE_WAIT`]: returns once
+    /// [`Backend::now`] has reached `deadline` or the condition variable was notified. [`Std`] waits on the real clock; a model backend advances its
     /// virtual clock to `deadline` at once, so a pending timer can fire at any point of a schedule.
     #[track_caller]
     fn park_until<'a, T: Send + 'a>(

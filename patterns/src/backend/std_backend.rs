@@ -78,6 +78,8 @@ impl Backend for Std {
     const NAME: &'static str = "std";
     // 7 rounds of 1, 2, …, 64 spin hints, then 3 yields: a few microseconds, about one wake-up.
     const SPINS_BEFORE_PARK: u32 = 10;
+    // The real clock: a timed select parks with its deadline (no timer-thread round trip).
+    const DEADLINE_WAIT: bool = true;
 
     #[inline]
     fn mutex<T: Send>(value: T) -> Mutex<T> {

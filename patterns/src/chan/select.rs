@@ -363,6 +363,14 @@ impl<'s, B: Backend> Select<'s, B> {
             });
         }
         let claim = completed.unwrap_or_else(|| {
+            // The deepest buffer decides: a select pairs a data channel with a `done` channel of
+            // capacity 0 that is only ever closed, so a capacity-0 arm says little.
+            let deepest = self.arms.iter().map(|arm| arm.capacity()).max();
+            let busy_rounds = busy_rounds_for(deepest.unwrap_or(0));
+            if let (Some(deadline), true) = (deadline, B::DEADLINE_WAIT) {
+                // A real clock: park with the deadline, no timer.
+                return selector.wait_until(busy_rounds, deadline, TIMEOUT_ARM);
+            }
             // Armed only now: a claim by the timer during registration would be harmless, but
             // arming after keeps the common no-timeout path free of timer traffic. A selector a
             // peer claimed meanwhile needs no timer at all.
@@ -372,10 +380,7 @@ impl<'s, B: Backend> Select<'s, B> {
                     selector.try_claim(TIMEOUT_ARM, Outcome::TimedOut);
                 })
             });
-            // The deepest buffer decides: a select pairs a data channel with a `done` channel of
-            // capacity 0 that is only ever closed, so a capacity-0 arm says little.
-            let deepest = self.arms.iter().map(|arm| arm.capacity()).max();
-            let claim = selector.wait(busy_rounds_for(deepest.unwrap_or(0)));
+            let claim = selector.wait(busy_rounds);
             if let Some(timer) = timer {
                 timer.stop();
             }
@@ -426,6 +431,43 @@ mod tests {
             );
             thread::yield_now();
         }
+    }
+
+    /// On `Std` a timed select parks with its deadline: it ends at the deadline, never before
+    /// (the clock is read under the claim lock), and leaves no registration behind.
+    #[test]
+    fn a_timed_select_on_std_ends_at_its_deadline() {
+        let (_tx, rx) = bounded::<u32>(0);
+        let timeout = std::time::Duration::from_millis(20);
+        let started = std::time::Instant::now();
+        let mut arm = RecvArm::new(&rx);
+        let selected = Select::new().recv(&mut arm).timeout(timeout).wait();
+        assert_eq!(selected, Selected::Timeout);
+        assert!(
+            started.elapsed() >= timeout,
+            "timed out before its deadline"
+        );
+        assert_eq!(parked(&rx), 0, "the timed-out arm left its registration");
+    }
+
+    /// A value that comes while a timed select is parked wins over the timeout, once.
+    #[test]
+    fn a_value_sent_while_a_timed_select_waits_wins() {
+        let (tx, rx) = bounded::<u32>(0);
+        let probe = rx.clone();
+        let sender = thread::spawn(move || {
+            until_parked(&probe, 1);
+            tx.send(7).expect("the select receives")
+        });
+        let mut arm = RecvArm::new(&rx);
+        let selected = Select::new()
+            .recv(&mut arm)
+            .timeout(std::time::Duration::from_secs(3600))
+            .wait();
+        assert_eq!(selected, Selected::Arm(0));
+        assert_eq!(arm.take(), Some(7));
+        sender.join().expect("sender");
+        assert_eq!(parked(&rx), 0);
     }
 
     #[test]

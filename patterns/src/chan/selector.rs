@@ -8,6 +8,7 @@
 use crate::backend::Backend;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Mutex;
+use std::time::Duration;
 
 /// How a claimed operation ended.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -191,6 +192,57 @@ impl<B: Backend> Selector<B> {
     /// before it yields (see [`busy_rounds_for`]).
     #[track_caller]
     pub(crate) fn wait(&self, busy_rounds: u32) -> Claim {
+        self.wait_or_time_out(busy_rounds, None)
+    }
+
+    /// [`Selector::wait`] that gives up at `deadline` of the backend's clock, claiming the
+    /// selector for `timeout_arm` itself — under the claim lock, so a peer's claim and the timeout
+    /// still exclude each other. Only for a backend with [`Backend::DEADLINE_WAIT`].
+    #[track_caller]
+    pub(crate) fn wait_until(
+        &self,
+        busy_rounds: u32,
+        deadline: Duration,
+        timeout_arm: usize,
+    ) -> Claim {
+        debug_assert!(B::DEADLINE_WAIT, "{} cannot wait with a deadline", B::NAME);
+        self.wait_or_time_out(busy_rounds, Some((deadline, timeout_arm)))
+    }
+
+    #[track_caller]
+    fn wait_or_time_out(&self, busy_rounds: u32, timeout: Option<(Duration, usize)>) -> Claim {
+        self.spin(busy_rounds);
+        let mut state = B::lock(&self.claim);
+        // The loop re-checks under the lock, so neither a spurious wake-up nor a claim made before
+        // the first wait is missed.
+        loop {
+            if let Some(claim) = state.claim {
+                state.parked = false;
+                return claim;
+            }
+            state.parked = true;
+            state = match timeout {
+                None => B::wait(&self.woken, state),
+                Some((deadline, arm)) if B::now() >= deadline => {
+                    let timeout = Claim {
+                        arm,
+                        outcome: Outcome::TimedOut,
+                    };
+                    state.settle(timeout);
+                    state.parked = false;
+                    // Release, as every claim: a peer that sees the flag finds the claim under
+                    // the lock.
+                    self.claimed.store(true, Ordering::Release);
+                    return timeout;
+                }
+                Some((deadline, _)) => B::park_until(&self.woken, state, deadline),
+            };
+        }
+    }
+
+    /// Busy-waits `busy_rounds` rounds at most, then yields, until the selector is claimed or
+    /// the backend's spin budget is spent.
+    fn spin(&self, busy_rounds: u32) {
         for round in 0..B::SPINS_BEFORE_PARK {
             // Acquire pairs with the Release after a claim; the claim itself is read under the
             // lock below either way.
@@ -202,17 +254,6 @@ impl<B: Backend> Selector<B> {
             } else {
                 B::yield_now();
             }
-        }
-        let mut state = B::lock(&self.claim);
-        // The loop re-checks under the lock, so neither a spurious wake-up nor a claim made before
-        // the first wait is missed.
-        loop {
-            if let Some(claim) = state.claim {
-                state.parked = false;
-                return claim;
-            }
-            state.parked = true;
-            state = B::wait(&self.woken, state);
         }
     }
 }
