@@ -61,7 +61,7 @@ fn harness_loom(c: &mut Criterion) {
     group.finish();
 
     let mut group = c.benchmark_group("harness/loom_overhead");
-    let schedules = check(&COUNTER, &Checker::loom()).schedules;
+    let schedules = check(&COUNTER, &Checker::loom_exhaustive()).schedules;
     // Both sides must explore the same space, or the times do not compare.
     assert_eq!(
         direct(),
@@ -73,7 +73,7 @@ fn harness_loom(c: &mut Criterion) {
         b.iter(direct)
     });
     group.bench_function(BenchmarkId::new("harness", "counter_3x1"), |b| {
-        b.iter(|| check(&COUNTER, &Checker::loom()).assert_pass())
+        b.iter(|| check(&COUNTER, &Checker::loom_exhaustive()).assert_pass())
     });
     group.finish();
 }

@@ -3,7 +3,7 @@
 //! binary: loom and shuttle must not share a process (ARCHITECTURE.md, "Facts about
 //! loom and shuttle").
 
-use checks::harness::{check, Checker, Scenario};
+use checks::harness::{check, Checker, Coverage, Scenario, Verdict};
 use checks::zoo::{self, Mistake};
 
 /// Runs the small instance under loom, bounded where the scenario says (its cost is noted
@@ -11,7 +11,7 @@ use checks::zoo::{self, Mistake};
 fn explore<S: Scenario>() {
     let checker = match S::LOOM_PREEMPTION_BOUND {
         Some(bound) => Checker::loom_bounded(bound),
-        None => Checker::loom(),
+        None => Checker::loom_exhaustive(),
     };
     let stats = check(&S::small(), &checker);
     println!("{stats}");
@@ -36,7 +36,7 @@ checks::for_each_scenario!(loom_tests);
 fn loom_catches<M: Mistake>() {
     let checker = match M::LOOM_PREEMPTION_BOUND {
         Some(bound) => Checker::loom_bounded(bound),
-        None => Checker::loom(),
+        None => Checker::loom_exhaustive(),
     };
     let detection = zoo::detect(M::small(), &checker);
     println!("{}{}", detection.broken, detection.correct);
@@ -75,4 +75,28 @@ fn a_deadlock_inside_a_catch_is_a_deadlock() {
         &Checker::loom(),
     );
     stats.assert_fails_with(checks::harness::FailureKind::Deadlock);
+}
+
+/// A loom run stopped by its budget says so, and says how to finish.
+#[test]
+fn a_capped_loom_run_says_how_to_finish() {
+    let checker = Checker::Loom {
+        preemption_bound: None,
+        max_schedules: Some(50),
+        max_time: None,
+    };
+    let stats = check(
+        &checks::scenario::rw_mutex::ReadersShareWritersExclude::small(),
+        &checker,
+    );
+    assert!(
+        matches!(stats.verdict, Verdict::Pass(Coverage::Capped { .. })),
+        "{stats}"
+    );
+    let text = stats.to_string();
+    assert!(
+        text.contains("capped by max 50 schedules, not exhaustive"),
+        "{text}"
+    );
+    assert!(text.contains("to finish: bound the preemptions"), "{text}");
 }

@@ -47,9 +47,26 @@ pub enum Checker {
     },
 }
 
+/// How long [`Checker::loom`] explores before it stops with a capped verdict: a first loom run
+/// of a scenario of one's own should answer in seconds, not run for an hour with no word.
+pub const LOOM_DEFAULT_TIME: Duration = Duration::from_secs(20);
+
 impl Checker {
-    /// loom with no bound: every schedule.
+    /// loom with no preemption bound: every schedule, for at most [`LOOM_DEFAULT_TIME`]. If the
+    /// time runs out first the verdict says so (capped, not exhaustive) and what to change: a
+    /// preemption bound ([`Checker::loom_bounded`]), a smaller instance, or no time limit
+    /// ([`Checker::loom_exhaustive`]). While it runs, a line on stderr every few seconds says
+    /// how far it got.
     pub fn loom() -> Self {
+        Checker::Loom {
+            preemption_bound: None,
+            max_schedules: None,
+            max_time: Some(LOOM_DEFAULT_TIME),
+        }
+    }
+
+    /// loom with no bound and no time limit: every schedule, however long that takes.
+    pub fn loom_exhaustive() -> Self {
         Checker::Loom {
             preemption_bound: None,
             max_schedules: None,

@@ -53,6 +53,9 @@ pub fn loom_builder(preemption_bound: Option<usize>) -> loom::model::Builder {
     builder
 }
 
+/// How often a long loom run says how far it got.
+const PROGRESS_EVERY: Duration = Duration::from_secs(5);
+
 fn explore<S: Scenario>(
     scenario: &S,
     preemption_bound: Option<usize>,
@@ -60,6 +63,7 @@ fn explore<S: Scenario>(
     max_time: Option<Duration>,
     checkpoint: Option<Checkpoint<'_>>,
     record: bool,
+    progress: bool,
 ) -> Explored {
     super::install_panic_hook();
     let mut builder = loom_builder(preemption_bound);
@@ -72,15 +76,32 @@ fn explore<S: Scenario>(
     let count = Arc::new(AtomicUsize::new(0));
     let registry = Registry::new();
     let started = Instant::now();
+    // The next time a long run reports, in whole progress periods since it started.
+    let next_report = Arc::new(AtomicUsize::new(1));
     let body = {
         let (scenario, count, registry) =
             (scenario.clone(), Arc::clone(&count), Arc::clone(&registry));
         move || {
             let schedule = count.fetch_add(1, Ordering::Relaxed) + 1;
+            let elapsed = started.elapsed();
             let over_count = max_schedules.is_some_and(|max| schedule > max);
-            let over_time = max_time.is_some_and(|max| started.elapsed() > max);
+            let over_time = max_time.is_some_and(|max| elapsed > max);
             if over_count || over_time {
                 std::panic::panic_any(BUDGET_SPENT.to_owned());
+            }
+            let periods = (elapsed.as_secs_f64() / PROGRESS_EVERY.as_secs_f64()) as usize;
+            if progress && periods >= next_report.load(Ordering::Relaxed) {
+                next_report.store(periods + 1, Ordering::Relaxed);
+                eprintln!(
+                    "loom: {} {}: {schedule} schedules in {:.0} s so far{}",
+                    S::NAME,
+                    serde_json::to_string(&scenario).unwrap_or_default(),
+                    elapsed.as_secs_f64(),
+                    match max_time {
+                        Some(max) => format!(", stops at {:.0} s", max.as_secs_f64()),
+                        None => ", no time limit".to_owned(),
+                    }
+                );
             }
             execute::<Loom, S>(&scenario, &registry);
         }
@@ -107,7 +128,7 @@ pub(crate) fn explore_bounded<S: Scenario>(
     bound: Option<usize>,
     time: Duration,
 ) -> Option<(usize, Option<Failure>)> {
-    let explored = explore(scenario, bound, None, Some(time), None, false);
+    let explored = explore(scenario, bound, None, Some(time), None, false, false);
     let failure = match &explored.panic {
         Some(payload) if is_budget_stop(payload.as_ref()) => return None,
         Some(payload) => Some(Failure::of(
@@ -137,6 +158,7 @@ pub(crate) fn run<S: Scenario>(scenario: &S, checker: &Checker) -> Stats {
         max_time,
         None,
         false,
+        true,
     );
     let verdict = match explored.panic {
         None => Verdict::Pass(match preemption_bound {
@@ -193,6 +215,7 @@ pub(crate) fn capture_checkpoint<S: Scenario>(
             stop_at: None,
         }),
         false,
+        false,
     );
     if again.panic.is_some() && again.schedules == failing && file.exists() {
         ReplayHandle::LoomCheckpoint(file)
@@ -228,6 +251,7 @@ pub(crate) fn replay_explored<S: Scenario>(
                 stop_at: Some(2),
             }),
             record,
+            false,
         ),
         Err(e) => panic!("cannot read loom checkpoint {}: {e}", checkpoint.display()),
     };

@@ -278,6 +278,16 @@ impl Stats {
             writeln!(f, "  invariant: {}", self.invariant)?;
             report.write(f, with_trace)?;
         }
+        if let (Verdict::Pass(Coverage::Capped { .. }), Checker::Loom { .. }) =
+            (&self.verdict, &self.checker)
+        {
+            writeln!(
+                f,
+                "  to finish: bound the preemptions (Checker::loom_bounded(2); bugs seldom need \
+                 more than 2 or 3), check a smaller instance (fewer threads or operations), or \
+                 lift the limit (Checker::loom_exhaustive())"
+            )?;
+        }
         Ok(())
     }
 }
