@@ -263,7 +263,9 @@ impl<B: Backend> Context<B> {
         self.node.deadline
     }
 
-    /// How many cancellable children are linked to this context now (cancelled ones unlink).
+    /// How many cancellable children are linked to this context now (cancelled ones unlink). A
+    /// value context shares its parent's cancellation, so it counts its parent's children, its
+    /// siblings' included.
     pub fn child_count(&self) -> usize {
         B::lock(&self.node.state).children.len()
     }

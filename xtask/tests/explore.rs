@@ -1,7 +1,7 @@
 //! The exploration workflow (`.github/workflows/explore.yml`) run here: the commands its jobs run,
 //! with N = 3 shards on one machine and the quick budget, and the merged report compared with a
 //! single-machine report of the same budget: the same runs, schedules summed to the same totals,
-//! the same verdicts. Ignored by `cargo test` (it runs every checker twice over, a few minutes);
+//! the same verdicts (a racy mistake under a sampling checker excepted: caught by chance). Ignored by `cargo test` (it runs every checker twice over, a few minutes);
 //! `.ci/run` runs it.
 
 use serde_json::Value;
@@ -121,8 +121,12 @@ fn three_shards_merge_into_the_single_machine_report() {
             verdict(&other["correct"]),
             "{name:?}: the correct variant passes in both"
         );
-        // Real threads hit a racy mistake by chance: each run may or may not, honestly.
-        let by_chance = name.1 == Some("stress") && cell["deterministic"] == false;
+        // A sampling checker hits a racy mistake by chance, and the shards sample other schedules
+        // than the single run (seed + I − 1): either may miss what the other caught. Enumerating
+        // checkers split whole entries, so they must agree; so must every checker on a mistake
+        // that fails on every schedule.
+        let sampled = matches!(name.1, Some("shuttle-random" | "shuttle-pct" | "stress"));
+        let by_chance = sampled && cell["deterministic"] == false;
         if !by_chance {
             assert_eq!(
                 verdict(&cell["broken"]),

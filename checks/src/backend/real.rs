@@ -167,6 +167,9 @@ impl Backend for Real {
 
     const NAME: &'static str = "real";
     const SPINS_BEFORE_PARK: u32 = Std::SPINS_BEFORE_PARK;
+    // The real clock, as `Std`: a timed select parks with its deadline, the code `Std` runs. Such
+    // a thread counts as running, not blocked, while it waits: it wakes by itself.
+    const DEADLINE_WAIT: bool = Std::DEADLINE_WAIT;
 
     fn mutex<T: Send>(value: T) -> Self::Mutex<T> {
         Std::mutex(value)

@@ -47,25 +47,27 @@ pub enum Checker {
     },
 }
 
-/// How long [`Checker::loom`] explores before it stops with a capped verdict: a first loom run
-/// of a scenario of one's own should answer in seconds, not run for an hour with no word.
-pub const LOOM_DEFAULT_TIME: Duration = Duration::from_secs(20);
+/// How many schedules [`Checker::loom`] explores before it stops with a capped verdict: a first
+/// loom run of a scenario of one's own should answer in seconds (about 10 s at 20,000 schedules a
+/// second, a small scenario's pace here), not run for an hour with no word. A count, not a time,
+/// so the verdict does not depend on the machine's speed.
+pub const LOOM_DEFAULT_SCHEDULES: usize = 200_000;
 
 impl Checker {
-    /// loom with no preemption bound: every schedule, for at most [`LOOM_DEFAULT_TIME`]. If the
-    /// time runs out first the verdict says so (capped, not exhaustive) and what to change: a
-    /// preemption bound ([`Checker::loom_bounded`]), a smaller instance, or no time limit
+    /// loom with no preemption bound: every schedule, up to [`LOOM_DEFAULT_SCHEDULES`]. If the
+    /// instance has more, the verdict says so (capped, not exhaustive) and what to change: a
+    /// preemption bound ([`Checker::loom_bounded`]), a smaller instance, or no limit
     /// ([`Checker::loom_exhaustive`]). While it runs, a line on stderr every few seconds says
     /// how far it got.
     pub fn loom() -> Self {
         Checker::Loom {
             preemption_bound: None,
-            max_schedules: None,
-            max_time: Some(LOOM_DEFAULT_TIME),
+            max_schedules: Some(LOOM_DEFAULT_SCHEDULES),
+            max_time: None,
         }
     }
 
-    /// loom with no bound and no time limit: every schedule, however long that takes.
+    /// loom with no bound and no limit: every schedule, however long that takes.
     pub fn loom_exhaustive() -> Self {
         Checker::Loom {
             preemption_bound: None,

@@ -44,7 +44,7 @@ mod shrink;
 pub mod trace;
 mod verdict;
 
-pub use checker::{Checker, CheckerKind, LOOM_DEFAULT_TIME};
+pub use checker::{Checker, CheckerKind, LOOM_DEFAULT_SCHEDULES};
 pub use replay::{replay_file, ReplayFile};
 pub use run_loom::loom_builder;
 pub use trace::{Mark, Trace, TraceStep};

@@ -69,6 +69,8 @@ pub(crate) fn artifact_path(
     suffix: &str,
 ) -> PathBuf {
     let mut hasher = DefaultHasher::new();
+    // The name too: two names the file-name cleaning below makes equal still get two files.
+    name.hash(&mut hasher);
     instance.to_string().hash(&mut hasher);
     serde_json::to_string(checker)
         .expect("checkers serialize")

@@ -97,9 +97,10 @@ fn explore<S: Scenario>(
                     S::NAME,
                     serde_json::to_string(&scenario).unwrap_or_default(),
                     elapsed.as_secs_f64(),
-                    match max_time {
-                        Some(max) => format!(", stops at {:.0} s", max.as_secs_f64()),
-                        None => ", no time limit".to_owned(),
+                    match (max_schedules, max_time) {
+                        (Some(max), _) => format!(", stops at {max} schedules"),
+                        (None, Some(max)) => format!(", stops at {:.0} s", max.as_secs_f64()),
+                        (None, None) => ", no limit".to_owned(),
                     }
                 );
             }

@@ -285,7 +285,7 @@ impl Stats {
                 f,
                 "  to finish: bound the preemptions (Checker::loom_bounded(2); bugs seldom need \
                  more than 2 or 3), check a smaller instance (fewer threads or operations), or \
-                 lift the limit (Checker::loom_exhaustive())"
+                 raise or lift the limit (Checker::loom_exhaustive() has none)"
             )?;
         }
         Ok(())

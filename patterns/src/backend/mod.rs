@@ -73,10 +73,11 @@ pub trait Backend: Copy + Default + Debug + Send + Sync + 'static {
     /// waits for a peer: waking a parked thread on another core costs microseconds, a peer often
     /// comes sooner. 0 for the model checkers, where a spin would only add schedules.
     const SPINS_BEFORE_PARK: u32 = 0;
-    /// Whether any thread may wait with a deadline through [`Backend::park_until`]: true where the
-    /// clock is real, so a timed `select` parks with its deadline and arms no timer. Otherwise (the
-    /// model backends, whose virtual clock jumps when the timer thread parks, so that a timeout
-    /// can fire at any step) a timed wait arms a timer that claims it.
+    /// Whether any thread may wait with a deadline through [`Backend::park_until`]: true for the
+    /// real clock (`Std`, and the harness's `Real`), so a timed `select` parks with its deadline
+    /// and arms no timer. Otherwise (the model backends, whose virtual clock jumps when the timer
+    /// thread parks, so that a timeout can fire at any step) a timed wait arms a timer that claims
+    /// it.
     const DEADLINE_WAIT: bool = false;
 
     /// A new unlocked mutex holding `value`.

@@ -2,8 +2,9 @@
 //!
 //! A thread that must block registers a waiter on each channel it waits for, all pointing at one
 //! [`Selector`], and sleeps on it. Whoever completes one of its operations first (a peer on one of
-//! the channels, a `close`, the timeout timer) *claims* the selector; a claim is final, so exactly
-//! one arm of a select ever completes and every other registration is stale.
+//! the channels, a `close`, the timeout — the timer's callback, or on a real clock the selecting
+//! thread itself once its deadline passes) *claims* the selector; a claim is final, so exactly one
+//! arm of a select ever completes and every other registration is stale.
 
 use crate::backend::Backend;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};

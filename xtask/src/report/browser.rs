@@ -39,8 +39,8 @@ pub fn find() -> Option<PathBuf> {
     })
 }
 
-/// Runs when the page has loaded; writes what it found wrong, or `ok`, into the body's
-/// `data-browser-check` attribute, which the DOM dump then carries out.
+/// Runs when the page has loaded; writes what it found wrong, a JSON list (empty: nothing), into
+/// the body's `data-browser-check` attribute, which the DOM dump then carries out.
 fn checking_script() -> String {
     let sections = SECTIONS
         .iter()
@@ -87,7 +87,7 @@ fn checking_script() -> String {
     }} catch (e) {{
       problems.push('the check itself failed: ' + e);
     }}
-    document.body.setAttribute('data-browser-check', problems.length ? problems.join(' | ') : 'ok');
+    document.body.setAttribute('data-browser-check', JSON.stringify(problems));
   }});
 }})();
 </script>"#
@@ -111,7 +111,7 @@ pub fn check(browser: &Path, html: &str, scratch: &Path) -> anyhow::Result<Vec<S
     let output = Command::new(browser)
         .args(headless_args(WINDOW.1))
         .arg("--dump-dom")
-        .arg(format!("file://{}", page.display()))
+        .arg(file_url(&page))
         .output()
         .with_context(|| format!("cannot run {}", browser.display()))?;
     let dom = String::from_utf8_lossy(&output.stdout);
@@ -126,18 +126,15 @@ pub fn check(browser: &Path, html: &str, scratch: &Path) -> anyhow::Result<Vec<S
                 .unwrap_or("")
         );
     };
+    // The attribute holds a JSON list of problems, entity-escaped in the dumped HTML.
     let value = &dom[start + "data-browser-check=\"".len()..];
     let value = value.split('"').next().unwrap_or("");
-    let value = value
+    let json = value
         .replace("&quot;", "\"")
         .replace("&lt;", "<")
         .replace("&gt;", ">")
         .replace("&amp;", "&");
-    Ok(if value == "ok" {
-        Vec::new()
-    } else {
-        value.split(" | ").map(str::to_owned).collect()
-    })
+    serde_json::from_str(&json).with_context(|| format!("the check reported {json:?}"))
 }
 
 /// Saves a screenshot of the page at `html` (its top, at [`WINDOW`]'s width) to `png`.
@@ -148,12 +145,29 @@ pub fn screenshot(browser: &Path, html: &Path, png: &Path, height: u32) -> anyho
     let status = Command::new(browser)
         .args(headless_args(height))
         .arg(format!("--screenshot={}", png.display()))
-        .arg(format!("file://{}", html.display()))
+        .arg(file_url(&html))
         .output()
         .with_context(|| format!("cannot run {}", browser.display()))?
         .status;
     anyhow::ensure!(status.success(), "the screenshot failed ({status})");
     Ok(())
+}
+
+/// The `file://` URL of the absolute path `path`, with what a URL path cannot hold escaped.
+fn file_url(path: &Path) -> String {
+    const ESCAPED: &percent_encoding::AsciiSet = &percent_encoding::CONTROLS
+        .add(b' ')
+        .add(b'"')
+        .add(b'#')
+        .add(b'%')
+        .add(b'?')
+        .add(b'<')
+        .add(b'>');
+    let path = path.to_string_lossy();
+    format!(
+        "file://{}",
+        percent_encoding::utf8_percent_encode(&path, ESCAPED)
+    )
 }
 
 /// Headless, no sandbox (CI runs as root), the laptop window's width at `height`.

@@ -214,6 +214,23 @@ pub fn merge(dirs: &[PathBuf]) -> anyhow::Result<(Vec<Stats>, Vec<ZooCell>)> {
                 .join(", ")
         );
     }
+    // The same run twice (a shard given twice, or copied into two directories) would count its
+    // schedules twice: refuse it.
+    for (i, stats) in all.iter().enumerate() {
+        let twice = all[..i].iter().any(|earlier| {
+            earlier.scenario == stats.scenario
+                && earlier.checker == stats.checker
+                && earlier.instance == stats.instance
+        });
+        if twice {
+            bail!(
+                "{} under {} on {} is in the shards twice: is a shard given twice?",
+                stats.scenario,
+                stats.checker,
+                stats.instance
+            );
+        }
+    }
     let mut merged: Vec<Stats> = Vec::new();
     for stats in all {
         let variant = stats.instance.get("variant").cloned();

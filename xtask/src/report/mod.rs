@@ -107,7 +107,17 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
                 budget_name,
                 budget,
                 shard: args.shard.map(|shard| shard.to_string()),
-                elapsed: started.elapsed(),
+                // A merged report's time is its checkers', summed over the shards.
+                elapsed: if args.merge.is_empty() {
+                    started.elapsed()
+                } else {
+                    scenarios
+                        .iter()
+                        .chain(zoo.iter().flat_map(|z| [&z.broken, &z.correct]))
+                        .map(|s| s.elapsed)
+                        .sum()
+                },
+                merged_from: args.merge.len(),
                 written: SystemTime::now()
                     .duration_since(UNIX_EPOCH)
                     .map_or(0, |since| since.as_secs()),
@@ -260,6 +270,7 @@ mod tests {
             budget_name: BudgetName::Quick,
             budget: BudgetName::Quick.budget(),
             shard: None,
+            merged_from: 0,
             elapsed: Duration::from_secs(1),
             written: 1_000_000,
             machine: collect::machine(),
@@ -469,7 +480,8 @@ mod tests {
             println!("no Chromium on the PATH: the browser check is not exercised here");
             return;
         };
-        let scratch = std::env::temp_dir().join(format!("xtask-browser-{}", std::process::id()));
+        // A space and a '#' in the path: the page's URL must escape them.
+        let scratch = std::env::temp_dir().join(format!("xtask browser #{}", std::process::id()));
         std::fs::create_dir_all(&scratch).expect("a scratch directory");
         let report = small_report();
         let html = html::render(&View::new(&report, None).expect("lays out")).expect("renders");
@@ -492,6 +504,25 @@ mod tests {
             assert!(all.contains(needle), "{needle:?} not in:\n{all}");
         }
         let _ = std::fs::remove_dir_all(&scratch);
+    }
+
+    #[test]
+    fn merging_a_shard_twice_is_refused() {
+        let dir = std::env::temp_dir().join(format!("xtask-merge-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).expect("a scratch directory");
+        let cell = small_report().zoo.remove(0);
+        let stats = [cell.broken.clone(), cell.correct.clone()];
+        std::fs::write(
+            dir.join("zoo-shuttle-pct.json"),
+            serde_json::to_string(&stats).expect("serializes"),
+        )
+        .expect("written");
+        let (_, zoo) = collect::merge(std::slice::from_ref(&dir)).expect("one shard merges");
+        assert_eq!(zoo.len(), 1);
+        assert_eq!(zoo[0].correct.schedules, cell.correct.schedules);
+        let error = collect::merge(&[dir.clone(), dir.clone()]).expect_err("the same shard twice");
+        assert!(error.to_string().contains("twice"), "{error}");
+        let _ = std::fs::remove_dir_all(&dir);
     }
 
     #[test]

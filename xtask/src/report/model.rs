@@ -150,6 +150,9 @@ pub struct Report {
     pub budget: Budget,
     /// `I/N` if this report is one shard's share of the work.
     pub shard: Option<String>,
+    /// How many shard directories this report merges (0: it ran its checkers itself). A merged
+    /// report's `elapsed` is the checkers' time summed over the shards.
+    pub merged_from: usize,
     /// Wall time of the whole report.
     pub elapsed: Duration,
     /// When it was written, in seconds since the Unix epoch.
@@ -435,6 +438,8 @@ pub struct Glance {
     pub elapsed: String,
     /// Whether the benches are in, or how to add them.
     pub benches: String,
+    /// For a merged report, how to read its numbers.
+    pub merged: Option<String>,
 }
 
 /// One checker's scenario results.
@@ -799,7 +804,21 @@ impl View {
             caught,
             entries,
             schedules: thousands(report.schedules()),
-            elapsed: format!("{:.0} s", report.elapsed.as_secs_f64()),
+            elapsed: if report.merged_from > 0 {
+                format!(
+                    "{:.0} s of checking summed over the shards",
+                    report.elapsed.as_secs_f64()
+                )
+            } else {
+                format!("{:.0} s", report.elapsed.as_secs_f64())
+            },
+            merged: (report.merged_from > 0).then(|| {
+                format!(
+                    "merged from {} shard directories: a failure's schedule number counts within \
+                     the shard that found it",
+                    report.merged_from
+                )
+            }),
             benches: if report.benches.is_empty() {
                 report
                     .bench_notes
