@@ -1,17 +1,21 @@
 //! Context cancellation: the latency from `cancel` until every one of N blocked waiters has
-//! returned, and the cost of `with_cancel` + `cancel`, against an `AtomicBool` plus a crossbeam
-//! "done" channel closed by dropping its sender.
+//! returned, and the cost of `with_cancel` + `cancel`, against tokio-util's `CancellationToken`
+//! (what a Rust user would pick: `child_token`, `cancel`, waiting on `cancelled()`, here on plain
+//! threads with `futures_executor::block_on`) and against an `AtomicBool` plus a crossbeam "done"
+//! channel closed by dropping its sender (the bare minimum, with no parent to link to).
 //!
 //! Groups `context/cancel_latency` (value = waiters) and `context/with_cancel`.
 
 #![allow(missing_docs)]
 
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
+use futures_executor::block_on;
 use patterns::Context;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Barrier};
 use std::thread;
 use std::time::{Duration, Instant};
+use tokio_util::sync::CancellationToken;
 
 /// How long the waiters get to block before the cancel (not measured).
 const SETTLE: Duration = Duration::from_micros(300);
@@ -55,6 +59,19 @@ fn kit_latency(waiters: usize) -> Duration {
     )
 }
 
+fn token_latency(waiters: usize) -> Duration {
+    let token = CancellationToken::new();
+    let cancel = token.clone();
+    cancel_latency(
+        waiters,
+        move || {
+            block_on(token.cancelled());
+            assert!(token.is_cancelled());
+        },
+        move || cancel.cancel(),
+    )
+}
+
 fn atomic_crossbeam_latency(waiters: usize) -> Duration {
     let cancelled = Arc::new(AtomicBool::new(false));
     let (cancel, done) = crossbeam_channel::bounded::<()>(0);
@@ -87,6 +104,11 @@ fn context(c: &mut Criterion) {
             b.iter_custom(|iters| (0..iters).map(|_| kit_latency(n)).sum())
         });
         group.bench_with_input(
+            BenchmarkId::new("cancellation_token", waiters),
+            &waiters,
+            |b, &n| b.iter_custom(|iters| (0..iters).map(|_| token_latency(n)).sum()),
+        );
+        group.bench_with_input(
             BenchmarkId::new("atomic_crossbeam", waiters),
             &waiters,
             |b, &n| b.iter_custom(|iters| (0..iters).map(|_| atomic_crossbeam_latency(n)).sum()),
@@ -102,6 +124,14 @@ fn context(c: &mut Criterion) {
             let (ctx, cancel) = parent.with_cancel();
             cancel.cancel();
             ctx.done().recv();
+        })
+    });
+    let parent_token = CancellationToken::new();
+    group.bench_with_input(BenchmarkId::new("cancellation_token", 1), &1, |b, _| {
+        b.iter(|| {
+            let child = parent_token.child_token();
+            child.cancel();
+            block_on(child.cancelled());
         })
     });
     group.bench_with_input(BenchmarkId::new("atomic_crossbeam", 1), &1, |b, _| {
