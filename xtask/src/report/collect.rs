@@ -184,6 +184,7 @@ pub fn run_checkers(
 /// failed; zoo stats pair their broken and correct variants.
 pub fn merge(dirs: &[PathBuf]) -> anyhow::Result<(Vec<Stats>, Vec<ZooCell>)> {
     let mut all: Vec<Stats> = Vec::new();
+    let mut seen: Vec<(PathBuf, String)> = Vec::new();
     for dir in dirs {
         // A shard report's directory keeps its stats in `logs/`.
         let logs = dir.join("logs");
@@ -199,6 +200,16 @@ pub fn merge(dirs: &[PathBuf]) -> anyhow::Result<(Vec<Stats>, Vec<ZooCell>)> {
         for file in files {
             let text = std::fs::read_to_string(&file)
                 .with_context(|| format!("cannot read {}", file.display()))?;
+            // A shard given twice, or copied into two directories, would count its schedules
+            // twice: its files are the same to the byte (times included), so refuse that.
+            if let Some((earlier, _)) = seen.iter().find(|(_, seen)| *seen == text) {
+                bail!(
+                    "{} holds the same stats as {}: is a shard given twice?",
+                    file.display(),
+                    earlier.display()
+                );
+            }
+            seen.push((file.clone(), text.clone()));
             let stats: Vec<Stats> = serde_json::from_str(&text).with_context(|| {
                 format!("{} is not the JSON of `xtask check --json`", file.display())
             })?;
@@ -213,23 +224,6 @@ pub fn merge(dirs: &[PathBuf]) -> anyhow::Result<(Vec<Stats>, Vec<ZooCell>)> {
                 .collect::<Vec<_>>()
                 .join(", ")
         );
-    }
-    // The same run twice (a shard given twice, or copied into two directories) would count its
-    // schedules twice: refuse it.
-    for (i, stats) in all.iter().enumerate() {
-        let twice = all[..i].iter().any(|earlier| {
-            earlier.scenario == stats.scenario
-                && earlier.checker == stats.checker
-                && earlier.instance == stats.instance
-        });
-        if twice {
-            bail!(
-                "{} under {} on {} is in the shards twice: is a shard given twice?",
-                stats.scenario,
-                stats.checker,
-                stats.instance
-            );
-        }
     }
     let mut merged: Vec<Stats> = Vec::new();
     for stats in all {
