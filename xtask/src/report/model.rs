@@ -471,6 +471,39 @@ pub struct Matrix {
 }
 
 impl Matrix {
+    /// One row per name, one cell per checker: the item whose `key` is (name, checker), laid out
+    /// by `cell`, or an empty cell; each row's note from its first item.
+    fn build<T>(
+        names: Vec<&str>,
+        checkers: Vec<String>,
+        items: &[T],
+        key: impl Fn(&T) -> (&str, &str),
+        note: impl Fn(&T) -> String,
+        cell: impl Fn(&T) -> Cell,
+    ) -> Self {
+        let rows = names
+            .into_iter()
+            .map(|name| MatrixRow {
+                name: name.to_owned(),
+                note: items
+                    .iter()
+                    .find(|item| key(item).0 == name)
+                    .map(&note)
+                    .unwrap_or_default(),
+                cells: checkers
+                    .iter()
+                    .map(|checker| {
+                        items
+                            .iter()
+                            .find(|item| key(item) == (name, checker.as_str()))
+                            .map_or_else(empty_cell, &cell)
+                    })
+                    .collect(),
+            })
+            .collect();
+        Self { checkers, rows }
+    }
+
     /// The matrix turned on its side, one row per checker, for the verdict box's map: each cell's
     /// class, and its row's name with the verdict for a hover.
     pub fn by_checker(&self) -> Vec<(String, Vec<(&'static str, String)>)> {
@@ -834,58 +867,22 @@ impl View {
                 )
             },
         };
-        let scenarios = Matrix {
-            rows: report
-                .scenario_names()
-                .into_iter()
-                .map(|name| MatrixRow {
-                    name: name.to_owned(),
-                    note: report
-                        .scenarios
-                        .iter()
-                        .find(|s| s.scenario == name)
-                        .map(|s| s.invariant.clone())
-                        .unwrap_or_default(),
-                    cells: scenario_checkers
-                        .iter()
-                        .map(|checker| {
-                            report
-                                .scenarios
-                                .iter()
-                                .find(|s| s.scenario == name && s.checker.kind().name() == checker)
-                                .map_or_else(empty_cell, scenario_cell)
-                        })
-                        .collect(),
-                })
-                .collect(),
-            checkers: scenario_checkers,
-        };
-        let zoo = Matrix {
-            rows: report
-                .zoo_entries()
-                .into_iter()
-                .map(|entry| MatrixRow {
-                    name: entry.to_owned(),
-                    note: report
-                        .zoo
-                        .iter()
-                        .find(|z| z.entry == entry)
-                        .map(|z| z.expected.to_string())
-                        .unwrap_or_default(),
-                    cells: zoo_checkers
-                        .iter()
-                        .map(|checker| {
-                            report
-                                .zoo
-                                .iter()
-                                .find(|z| z.entry == entry && &z.checker == checker)
-                                .map_or_else(empty_cell, zoo_cell)
-                        })
-                        .collect(),
-                })
-                .collect(),
-            checkers: zoo_checkers,
-        };
+        let scenarios = Matrix::build(
+            report.scenario_names(),
+            scenario_checkers,
+            &report.scenarios,
+            |s| (s.scenario.as_str(), s.checker.kind().name()),
+            |s| s.invariant.clone(),
+            scenario_cell,
+        );
+        let zoo = Matrix::build(
+            report.zoo_entries(),
+            zoo_checkers,
+            &report.zoo,
+            |z| (z.entry.as_str(), z.checker.as_str()),
+            |z| z.expected.to_string(),
+            zoo_cell,
+        );
         let traces = caught_traces(report)
             .into_iter()
             .map(|(cell, minimal)| TraceView {
