@@ -7,6 +7,9 @@
 //! `channel/select_timeout` times a receive in a select with a timeout: `not_taken` is the
 //! ping-pong with every receive timed (the value always comes first), `taken` a run of selects
 //! on a channel that stays empty, each ending at its timeout.
+//!
+//! `BENCH_BUSY=N` runs the same groups as `busy/channel/…` on a busy machine: N spinning
+//! neighbour threads per core (see `benches::group_name`).
 
 #![allow(missing_docs)]
 
@@ -202,7 +205,9 @@ fn bench_throughput<C: Channel>(
 
 fn channel(c: &mut Criterion) {
     for (producers, consumers) in [(1, 1), (2, 2), (4, 4)] {
-        let mut group = c.benchmark_group(format!("channel/{producers}x{consumers}"));
+        let mut group = c.benchmark_group(benches::group_name(&format!(
+            "channel/{producers}x{consumers}"
+        )));
         group.throughput(Throughput::Elements(MESSAGES));
         for capacity in [0, 1, 64, 1024] {
             bench_throughput::<Kit>(&mut group, (producers, consumers), capacity);
@@ -211,7 +216,7 @@ fn channel(c: &mut Criterion) {
         }
         group.finish();
     }
-    let mut group = c.benchmark_group("channel/ping_pong");
+    let mut group = c.benchmark_group(benches::group_name("channel/ping_pong"));
     group.throughput(Throughput::Elements(ROUND_TRIPS));
     group.bench_function(BenchmarkId::new(Kit::NAME, 1), |b| b.iter(ping_pong::<Kit>));
     group.bench_function(BenchmarkId::new(Crossbeam::NAME, 1), |b| {
@@ -222,7 +227,7 @@ fn channel(c: &mut Criterion) {
     });
     group.finish();
 
-    let mut group = c.benchmark_group("channel/select_timeout");
+    let mut group = c.benchmark_group(benches::group_name("channel/select_timeout"));
     group.throughput(Throughput::Elements(ROUND_TRIPS));
     group.bench_function(BenchmarkId::new(Kit::NAME, "not_taken"), |b| {
         b.iter(timed_ping_pong::<Kit>)

@@ -6,6 +6,7 @@ import (
 	"flag"
 	"fmt"
 	"os"
+	"os/exec"
 	"runtime"
 	"sort"
 	"strings"
@@ -135,11 +136,40 @@ func measure(b benchmark, s settings) result {
 	}
 }
 
+// startNeighbours starts perCore spinning neighbour processes per core (this program run with
+// -spinner), as BENCH_BUSY starts neighbour threads for the Rust benches: they compete with the
+// benchmark for the cores at the operating system's level, whatever GOMAXPROCS is. The returned
+// function stops them.
+func startNeighbours(perCore int) func() {
+	var neighbours []*exec.Cmd
+	for i := 0; i < perCore*runtime.NumCPU(); i++ {
+		cmd := exec.Command(os.Args[0], "-spinner")
+		if err := cmd.Start(); err != nil {
+			fmt.Fprintf(os.Stderr, "gobench: cannot start a busy neighbour: %v\n", err)
+			os.Exit(1)
+		}
+		neighbours = append(neighbours, cmd)
+	}
+	return func() {
+		for _, cmd := range neighbours {
+			_ = cmd.Process.Kill()
+			_ = cmd.Wait()
+		}
+	}
+}
+
 // parseSettings reads the command line flags.
-func parseSettings() (settings, bool, string) {
+func parseSettings() (settings, bool, string, int) {
 	quick := flag.Bool("quick", false, "fewer and shorter samples")
 	filter := flag.String("filter", "", "run only benchmarks whose group/function/value id contains this substring")
+	busy := flag.Int("busy", 0, "run the channel benchmarks as busy/channel/… beside this many spinning neighbour processes per core")
+	spinner := flag.Bool("spinner", false, "be a busy neighbour: spin until killed")
 	flag.Parse()
+	if *spinner {
+		for seed := uint64(1); ; seed++ {
+			spin(seed, 10000)
+		}
+	}
 	if flag.NArg() > 0 {
 		fmt.Fprintf(os.Stderr, "gobench: unexpected arguments: %v\n", flag.Args())
 		flag.Usage()
@@ -149,14 +179,33 @@ func parseSettings() (settings, bool, string) {
 	if *quick {
 		s = settings{warmUp: 100 * time.Millisecond, sample: 10 * time.Millisecond, samples: 8}
 	}
-	return s, *quick, *filter
+	return s, *quick, *filter, *busy
 }
 
 func main() {
-	s, quick, filter := parseSettings()
+	os.Exit(run())
+}
+
+// run measures the benchmarks the flags select and returns the exit code, after stopping any
+// busy neighbours.
+func run() int {
+	s, quick, filter, busy := parseSettings()
+	benchmarks := allBenchmarks(quick)
+	if busy > 0 {
+		// Only the channel workloads have busy counterparts on the Rust side.
+		var channels []benchmark
+		for _, b := range benchmarks {
+			if strings.HasPrefix(b.group, "channel/") {
+				b.group = "busy/" + b.group
+				channels = append(channels, b)
+			}
+		}
+		benchmarks = channels
+		defer startNeighbours(busy)()
+	}
 	out := json.NewEncoder(os.Stdout)
 	ran := 0
-	for _, b := range allBenchmarks(quick) {
+	for _, b := range benchmarks {
 		if !strings.Contains(b.id(), filter) {
 			continue
 		}
@@ -165,12 +214,13 @@ func main() {
 		fmt.Fprintf(os.Stderr, "  median %.1f ns/iter\n", r.MedianNs)
 		if err := out.Encode(r); err != nil {
 			fmt.Fprintf(os.Stderr, "gobench: %v\n", err)
-			os.Exit(1)
+			return 1
 		}
 		ran++
 	}
 	if ran == 0 {
 		fmt.Fprintf(os.Stderr, "gobench: no benchmark matches filter %q\n", filter)
-		os.Exit(1)
+		return 1
 	}
+	return 0
 }

@@ -16,6 +16,10 @@ pub struct Args {
     pub quick: bool,
     /// Run only benchmarks whose id contains this text (criterion's filter; Go's `-filter`).
     pub filter: Option<String>,
+    /// A busy machine: start N spinning neighbours per core (threads for criterion, processes
+    /// for Go) before the channel benches, which then run as `busy/channel/…`.
+    #[arg(long, value_name = "N", default_value_t = 0)]
+    pub busy: usize,
 }
 
 /// One benchmark's result: ours, a baseline, or a Go original.
@@ -46,10 +50,14 @@ pub fn criterion_dir() -> PathBuf {
     workspace_root().join("target/criterion")
 }
 
-/// The Go originals' results (JSON lines, one benchmark each).
-pub fn go_results_file() -> PathBuf {
-    criterion_dir().join("go-results.jsonl")
+/// The Go originals' results (JSON lines, one benchmark each): a busy run's in a file of their
+/// own, so that the quiet results stay.
+pub fn go_results_file(busy: bool) -> PathBuf {
+    criterion_dir().join(GO_RESULTS[usize::from(busy)])
 }
+
+/// The Go results' file names: quiet, busy.
+const GO_RESULTS: [&str; 2] = ["go-results.jsonl", "go-results-busy.jsonl"];
 
 fn workspace_root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -70,16 +78,23 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     if args.quick {
         cargo.env("BENCH_QUICK", "1");
     }
+    if args.busy > 0 {
+        // Only the channel benches ask for their group through `benches::group_name`.
+        if args.filter.is_none() {
+            cargo.arg("channel/");
+        }
+        cargo.env("BENCH_BUSY", args.busy.to_string());
+    }
     let status = cargo.status().context("cannot run cargo bench")?;
     if !status.success() {
         bail!("cargo bench failed ({status})");
     }
-    run_go(args.quick, args.filter.as_deref())?;
+    run_go(args.quick, args.filter.as_deref(), args.busy)?;
     Ok(ExitCode::SUCCESS)
 }
 
 /// Runs the Go originals in `benches/go` into [`go_results_file`]; skipped, saying so, without Go.
-fn run_go(quick: bool, filter: Option<&str>) -> anyhow::Result<()> {
+fn run_go(quick: bool, filter: Option<&str>, busy: usize) -> anyhow::Result<()> {
     let found = Command::new("go")
         .arg("version")
         .stdout(Stdio::null())
@@ -104,11 +119,14 @@ fn run_go(quick: bool, filter: Option<&str>) -> anyhow::Result<()> {
     if let Some(filter) = filter {
         go.args(["-filter", filter]);
     }
+    if busy > 0 {
+        go.args(["-busy", &busy.to_string()]);
+    }
     let output = go.output().context("cannot run go")?;
     if !output.status.success() {
         bail!("the Go originals failed ({})", output.status);
     }
-    let file = go_results_file();
+    let file = go_results_file(busy > 0);
     std::fs::create_dir_all(criterion_dir())?;
     std::fs::write(&file, &output.stdout)
         .with_context(|| format!("cannot write {}", file.display()))?;
@@ -164,7 +182,8 @@ struct GoLine {
 }
 
 /// Reads every criterion result under `dir` (each `…/new/benchmark.json` with its
-/// `estimates.json`) and the Go results in `dir/go-results.jsonl`, if any. A missing part or a
+/// `estimates.json`) and the Go results in `dir/go-results.jsonl` (and `go-results-busy.jsonl`),
+/// if any. A missing part or a
 /// corrupt file is named in [`Read::skipped`], never a panic.
 pub fn read_results(dir: &Path) -> Read {
     let mut read = Read::default();
@@ -191,8 +210,10 @@ pub fn read_results(dir: &Path) -> Read {
             }
         }
     }
-    let go = dir.join("go-results.jsonl");
-    if let Ok(text) = std::fs::read_to_string(&go) {
+    for go in GO_RESULTS.map(|name| dir.join(name)) {
+        let Ok(text) = std::fs::read_to_string(&go) else {
+            continue;
+        };
         for (number, line) in text
             .lines()
             .enumerate()

@@ -2,6 +2,7 @@
 
 mod bench;
 mod check;
+mod cost;
 mod replay;
 mod report;
 
@@ -29,6 +30,9 @@ enum Command {
     Report(report::Args),
     /// Run the criterion benches, and the Go originals when `go` is on the PATH.
     Bench(bench::Args),
+    /// Measure what each kit operation costs loom: branch points, and schedules where two
+    /// threads meet in it.
+    Cost(cost::Args),
 }
 
 fn main() -> ExitCode {
@@ -38,6 +42,7 @@ fn main() -> ExitCode {
         Command::Replay(args) => replay::run(args),
         Command::Report(args) => report::run(args),
         Command::Bench(args) => bench::run(args),
+        Command::Cost(args) => cost::run(args),
     };
     match result {
         Ok(code) => code,

@@ -35,6 +35,7 @@
 //! ```
 
 mod checker;
+pub mod cost;
 mod explain;
 pub mod replay;
 mod run_loom;
@@ -228,10 +229,15 @@ pub(crate) fn install_panic_hook() {
 /// the scenario, then the leak check (joining whatever the scenario left running) and the timer
 /// thread's shutdown. After a failure, `registry` describes the failing execution.
 pub(crate) fn execute<B: Harnessed, S: Scenario>(scenario: &S, registry: &Arc<Registry>) {
+    execute_body::<B>(|| scenario.run::<B>(), registry);
+}
+
+/// [`execute`] for any body: a program that is not a scenario (see [`cost`]).
+pub(crate) fn execute_body<B: Harnessed>(body: impl FnOnce(), registry: &Arc<Registry>) {
     registry.reset();
     registry.install();
     B::begin_run();
-    crate::backend::model::run_thread(|| scenario.run::<B>());
+    crate::backend::model::run_thread(body);
     registry.join_leftovers();
     B::end_run();
     // The execution is over: a later panic on this OS thread must not ask the model which

@@ -1,9 +1,10 @@
 //! Running a scenario under loom, and replaying a loom failure from its checkpoint.
 
+use super::cost::{self, ProgramCost};
 use super::shrink::Failure;
 use super::{
-    classify, execute, is_budget_stop, panic_message, replay, Checker, Coverage, ReplayHandle,
-    Scenario, Stats, Verdict, BUDGET_SPENT,
+    classify, execute, execute_body, is_budget_stop, panic_message, replay, Checker, Coverage,
+    ReplayHandle, Scenario, Stats, Verdict, BUDGET_SPENT,
 };
 use crate::backend::recorder::{self, RawStep};
 use crate::backend::registry::Registry;
@@ -120,6 +121,34 @@ fn explore<S: Scenario>(
         registry,
         steps,
     }
+}
+
+/// Explores `program` on loom to exhaustion, counting the branch points of its
+/// [`cost::measure`]d section in every schedule.
+pub(crate) fn explore_program(program: fn()) -> ProgramCost {
+    super::install_panic_hook();
+    let builder = loom_builder(None);
+    let registry = Registry::new();
+    let cost = Arc::new(std::sync::Mutex::new(ProgramCost {
+        schedules: 0,
+        fewest: usize::MAX,
+        most: 0,
+    }));
+    let body = {
+        let (cost, registry) = (Arc::clone(&cost), Arc::clone(&registry));
+        move || {
+            execute_body::<Loom>(program, &registry);
+            let measured = cost::take_measured();
+            let mut cost = cost.lock().unwrap_or_else(|p| p.into_inner());
+            cost.schedules += 1;
+            cost.fewest = cost.fewest.min(measured);
+            cost.most = cost.most.max(measured);
+        }
+    };
+    tracing::subscriber::with_default(cost::BranchCounter, || builder.check(body));
+    Registry::uninstall();
+    let cost = *cost.lock().unwrap_or_else(|p| p.into_inner());
+    cost
 }
 
 /// Explores `scenario` with preemption bound `bound` for at most `time`: the schedules explored

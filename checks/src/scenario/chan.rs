@@ -22,7 +22,9 @@ pub struct FifoPerSender {
 
 impl Scenario for FifoPerSender {
     const NAME: &'static str = "chan::fifo_per_sender";
-    // Exhaustive passes 400,000 schedules unfinished; bound 3: 14,385 schedules, 1.3 s.
+    // Bounded, as exhaustive exploration does not finish within 30 s: 700,000 schedules in 35 s
+    // unfinished (2026-11-30). Every hand-over here costs loom 5-8 branch points (`cargo xtask
+    // cost`), and three or four threads each make several. Bound 3: 14,385 schedules, 0.7 s.
     const LOOM_PREEMPTION_BOUND: Option<usize> = Some(3);
     fn small() -> Self {
         Self {
@@ -86,8 +88,10 @@ pub struct EveryValueReceivedOnce {
 
 impl Scenario for EveryValueReceivedOnce {
     const NAME: &'static str = "chan::every_value_received_once";
-    // Exhaustive passes 400,000 schedules unfinished; bound 3: 166,474 schedules, 20 s; bound 2:
-    // 9,987 schedules, 1.1 s.
+    // Bounded, as exhaustive exploration does not finish within 30 s: 700,000 schedules in 48 s
+    // unfinished (2026-11-30). Every hand-over here costs loom 5-8 branch points (`cargo xtask
+    // cost`), and three or four threads each make several. Bound 2: 9,987 schedules, 0.7 s; bound
+    // 3: 166,474 schedules.
     const LOOM_PREEMPTION_BOUND: Option<usize> = Some(2);
     fn small() -> Self {
         Self {
@@ -188,7 +192,9 @@ pub struct CloseWakesEveryone {
 
 impl Scenario for CloseWakesEveryone {
     const NAME: &'static str = "chan::close_wakes_everyone_and_loses_nothing";
-    // Exhaustive passes 400,000 schedules unfinished; bound 3: 43,330 schedules, 4.7 s.
+    // Bounded, as exhaustive exploration does not finish within 30 s: 700,000 schedules in 48 s
+    // unfinished (2026-11-30). Every hand-over here costs loom 5-8 branch points (`cargo xtask
+    // cost`), and three or four threads each make several. Bound 3: 43,330 schedules, 2.9 s.
     const LOOM_PREEMPTION_BOUND: Option<usize> = Some(3);
     fn small() -> Self {
         Self { receivers: 2 }
@@ -238,7 +244,9 @@ pub struct SelectTakesExactlyOneArm {
 
 impl Scenario for SelectTakesExactlyOneArm {
     const NAME: &'static str = "chan::select_takes_exactly_one_arm";
-    // Exhaustive passes 400,000 schedules unfinished; bound 3: 4,991 schedules, 0.5 s.
+    // Bounded, as exhaustive exploration does not finish within 30 s: 700,000 schedules in 35 s
+    // unfinished (2026-11-30). Every hand-over here costs loom 5-8 branch points (`cargo xtask
+    // cost`), and three or four threads each make several. Bound 3: 4,991 schedules, 0.2 s.
     const LOOM_PREEMPTION_BOUND: Option<usize> = Some(3);
     fn small() -> Self {
         Self { rounds: 1 }
@@ -297,7 +305,9 @@ pub struct TimedSendNeverLosesValue {
 
 impl Scenario for TimedSendNeverLosesValue {
     const NAME: &'static str = "chan::timed_send_never_loses_value";
-    // Exhaustive passes 400,000 schedules unfinished; bound 3: 12,607 schedules, 1.4 s.
+    // Bounded, as exhaustive exploration does not finish within 30 s: 700,000 schedules in 37 s
+    // unfinished (2026-11-30). Every hand-over here costs loom 5-8 branch points (`cargo xtask
+    // cost`), and three or four threads each make several. Bound 3: 12,607 schedules, 0.7 s.
     const LOOM_PREEMPTION_BOUND: Option<usize> = Some(3);
     fn small() -> Self {
         Self { values: 1 }

@@ -21,7 +21,10 @@ pub struct MergeKeepsEveryValueInInputOrder {
 
 impl Scenario for MergeKeepsEveryValueInInputOrder {
     const NAME: &'static str = "fan::merge_keeps_every_value_in_input_order";
-    // Bound 2: 7,813 schedules, 0.9 s; bound 3: 145,080 schedules, 15.6 s.
+    // Bounded, as exhaustive exploration does not finish within 30 s: 700,000 schedules in 42 s
+    // unfinished (2026-11-30). Every hand-over here costs loom 5-8 branch points (`cargo xtask
+    // cost`), and three or four threads each make several. Bound 2: 7,813 schedules, 0.5 s; bound
+    // 3: 145,080 schedules.
     const LOOM_PREEMPTION_BOUND: Option<usize> = Some(2);
     fn small() -> Self {
         Self {
@@ -87,7 +90,9 @@ pub struct EarlyStopLeavesNoThreadBlocked {
 
 impl Scenario for EarlyStopLeavesNoThreadBlocked {
     const NAME: &'static str = "fan::early_stop_leaves_no_thread_blocked";
-    // Bound 2: 6,803 schedules, 0.7 s (a producer, a forwarder and the consumer).
+    // Bounded, as exhaustive exploration does not finish within 30 s: 700,000 schedules in 42 s
+    // unfinished (2026-11-30). Every hand-over here costs loom 5-8 branch points (`cargo xtask
+    // cost`), and three or four threads each make several. Bound 2: 5,950 schedules, 0.3 s.
     const LOOM_PREEMPTION_BOUND: Option<usize> = Some(2);
     fn small() -> Self {
         Self { inputs: 1, take: 1 }
@@ -140,7 +145,9 @@ pub struct FanOutProcessesEachValueOnce {
 
 impl Scenario for FanOutProcessesEachValueOnce {
     const NAME: &'static str = "fan::fan_out_processes_each_value_once";
-    // Bound 3: 30,109 schedules, 2.5 s (two workers and the consumer).
+    // Bounded, as exhaustive exploration does not finish within 30 s: 700,000 schedules in 39 s
+    // unfinished (2026-11-30). Every hand-over here costs loom 5-8 branch points (`cargo xtask
+    // cost`), and three or four threads each make several. Bound 3: 30,109 schedules, 1.6 s.
     const LOOM_PREEMPTION_BOUND: Option<usize> = Some(3);
     fn small() -> Self {
         Self {

@@ -11,9 +11,10 @@ use std::process::Command;
 pub const WINDOW: (u32, u32) = (1280, 800);
 
 /// The sections the page must have, by id, in reading order.
-pub const SECTIONS: [&str; 7] = [
+pub const SECTIONS: [&str; 8] = [
     "verdict",
     "scenarios",
+    "cost",
     "zoo",
     "benches",
     "traces",

@@ -5,6 +5,7 @@ use super::model::{Budget, Machine, ZooCell};
 use crate::bench::{self, BenchResult};
 use crate::check::{Shard, PROGRESS_ENV, PROGRESS_PREFIX};
 use anyhow::{bail, Context};
+use checks::harness::cost::OperationCost;
 use checks::harness::{CheckerKind, Coverage, Stats, Verdict};
 use clap::ValueEnum;
 use indicatif::{ProgressBar, ProgressStyle};
@@ -111,6 +112,31 @@ fn run_child(
         std::fs::read_to_string(json).with_context(|| format!("cannot read {}", json.display()))?;
     serde_json::from_str(&text)
         .with_context(|| format!("{} is not valid stats JSON", json.display()))
+}
+
+/// Measures loom's cost of each kit operation in a child process (`xtask cost`), as loom runs
+/// beside no other checker.
+pub fn operation_costs(logs: &Path) -> anyhow::Result<Vec<OperationCost>> {
+    println!("model cost: loom's branch points per kit operation");
+    let json = logs.join("operation_costs.json");
+    let exe = std::env::current_exe().context("cannot find the xtask binary")?;
+    let output = Command::new(exe)
+        .arg("cost")
+        .arg("--json")
+        .arg(&json)
+        .output()
+        .context("cannot run xtask cost")?;
+    std::fs::write(logs.join("cost.log"), &output.stdout)?;
+    if !output.status.success() {
+        bail!(
+            "xtask cost failed ({}): {}",
+            output.status,
+            String::from_utf8_lossy(&output.stderr)
+        );
+    }
+    let text = std::fs::read_to_string(&json)
+        .with_context(|| format!("cannot read {}", json.display()))?;
+    serde_json::from_str(&text).with_context(|| format!("{} is not valid JSON", json.display()))
 }
 
 /// Runs every checker over the scenarios and the zoo, each in a child process, saying before
@@ -289,6 +315,7 @@ pub fn benches(mode: BenchMode) -> anyhow::Result<(Vec<BenchResult>, Vec<String>
             bench::run(bench::Args {
                 quick: true,
                 filter: None,
+                busy: 0,
             })?;
             notes.push(
                 "benches run now, quick mode (criterion: 0.3 s warm-up, 1 s, 10 samples)"

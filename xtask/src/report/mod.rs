@@ -102,6 +102,12 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
                 ),
                 None => collect::benches(args.bench)?,
             };
+            // A shard leaves the model cost to the merged report, as it leaves the benches.
+            let operation_costs = if args.shard.is_none() {
+                collect::operation_costs(&logs)?
+            } else {
+                Vec::new()
+            };
             Report {
                 schema: SCHEMA,
                 budget_name,
@@ -126,6 +132,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
                 zoo,
                 benches,
                 bench_notes,
+                operation_costs,
             }
         }
     };
@@ -282,6 +289,13 @@ mod tests {
                 result("kit", "0", 4_000.0),
             ],
             bench_notes: vec!["bench results from a fixture".to_owned()],
+            operation_costs: vec![checks::harness::cost::OperationCost {
+                operation: "hand-over from a fixture".to_owned(),
+                threads: 2,
+                fewest: 5,
+                most: 9,
+                schedules: 1_234,
+            }],
         }
     }
 
@@ -308,6 +322,10 @@ mod tests {
             .find(|l| l.starts_with("| `zoo::relaxed_publication` |"))
             .unwrap_or_else(|| panic!("no matrix row:\n{md}"));
         assert!(missed.contains("missed, as expected"), "{missed}");
+        assert!(
+            md.contains("| hand-over from a fixture | 2 | 5–9 | 1,234 |"),
+            "the operation costs are listed: {md}"
+        );
         // ours at 2 µs against crossbeam at 1 µs: twice the time.
         assert!(md.contains("**channel/1x1**: 64: crossbeam 2.00"), "{md}");
         assert!(

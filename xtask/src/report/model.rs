@@ -5,6 +5,7 @@
 use super::charts;
 use crate::bench::BenchResult;
 use anyhow::Context;
+use checks::harness::cost::OperationCost;
 use checks::harness::{CheckerKind, Coverage, FailureKind, MinimalFailure, Stats, Verdict};
 use serde::{Deserialize, Serialize};
 use std::time::Duration;
@@ -167,6 +168,10 @@ pub struct Report {
     pub benches: Vec<BenchResult>,
     /// Where the bench results came from, or why there are none, and files skipped.
     pub bench_notes: Vec<String>,
+    /// loom's cost of each kit operation (`checks::harness::cost`); empty in reports written
+    /// before it was measured.
+    #[serde(default)]
+    pub operation_costs: Vec<OperationCost>,
 }
 
 impl Report {
@@ -302,6 +307,8 @@ pub struct View {
     pub traces: Vec<TraceView>,
     /// The benches: ratio charts and the raw table.
     pub benches: BenchView,
+    /// What exploring costs loom: per operation and per scenario.
+    pub cost: CostView,
     /// Every scenario run, one row each (the full table).
     pub runs: Vec<RunRow>,
     /// The machine, one line.
@@ -623,6 +630,72 @@ pub struct RunRow {
     pub class: &'static str,
 }
 
+/// What exploring costs loom.
+pub struct CostView {
+    /// Each kit operation: its branch points and, where two threads meet in it, its schedules.
+    pub operations: Vec<OperationRow>,
+    /// Each scenario's small instance under loom: the schedules to exhaustion, or to its bound.
+    pub scenarios: Vec<RunRow>,
+    /// Scenarios loom explores exhaustively, and how many it ran.
+    pub exhaustive: usize,
+    /// Scenarios loom ran.
+    pub total: usize,
+}
+
+/// One row of the operation-cost table.
+pub struct OperationRow {
+    /// The operation.
+    pub operation: String,
+    /// Threads taking part.
+    pub threads: usize,
+    /// Branch points per schedule: `n`, or `fewest–most`.
+    pub branch_points: String,
+    /// Schedules to exhaust the program.
+    pub schedules: String,
+}
+
+impl CostView {
+    fn new(report: &Report) -> Self {
+        let scenarios: Vec<RunRow> = report
+            .scenarios
+            .iter()
+            .filter(|s| s.checker.kind() == CheckerKind::Loom)
+            .map(run_row)
+            .collect();
+        Self {
+            exhaustive: scenarios.iter().filter(|r| r.class == "exhaustive").count(),
+            total: scenarios.len(),
+            scenarios,
+            operations: report
+                .operation_costs
+                .iter()
+                .map(|cost| OperationRow {
+                    operation: cost.operation.clone(),
+                    threads: cost.threads,
+                    branch_points: if cost.fewest == cost.most {
+                        cost.most.to_string()
+                    } else {
+                        format!("{}–{}", cost.fewest, cost.most)
+                    },
+                    schedules: thousands(cost.schedules),
+                })
+                .collect(),
+        }
+    }
+}
+
+fn run_row(s: &Stats) -> RunRow {
+    RunRow {
+        scenario: s.scenario.clone(),
+        checker: s.checker.to_string(),
+        instance: s.instance.to_string(),
+        schedules: s.schedules,
+        time: format!("{:.2} s", s.elapsed.as_secs_f64()),
+        verdict: verdict_text(s),
+        class: verdict_class(s),
+    }
+}
+
 /// `12345678` → `12,345,678`.
 pub fn thousands(n: usize) -> String {
     let digits = n.to_string();
@@ -898,19 +971,7 @@ impl View {
                 html: minimal.trace.to_html(),
             })
             .collect();
-        let runs = report
-            .scenarios
-            .iter()
-            .map(|s| RunRow {
-                scenario: s.scenario.clone(),
-                checker: s.checker.to_string(),
-                instance: s.instance.to_string(),
-                schedules: s.schedules,
-                time: format!("{:.2} s", s.elapsed.as_secs_f64()),
-                verdict: verdict_text(s),
-                class: verdict_class(s),
-            })
-            .collect();
+        let runs = report.scenarios.iter().map(run_row).collect();
         let m = &report.machine;
         Ok(Self {
             summary: report.summary(),
@@ -920,6 +981,7 @@ impl View {
             zoo,
             traces,
             benches: bench_view(report)?,
+            cost: CostView::new(report),
             runs,
             machine: format!(
                 "{} ({} cores), {}; commit {}",
