@@ -23,6 +23,7 @@
 #![forbid(unsafe_code)]
 
 pub mod backend;
+mod backoff;
 pub mod chan;
 pub mod context;
 pub mod errgroup;

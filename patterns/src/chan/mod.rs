@@ -34,9 +34,10 @@ pub use error::{CloseError, RecvTimeoutError, SendError, TryRecvError, TrySendEr
 pub use select::{RecvArm, Select, Selected, SendArm};
 
 use crate::backend::{Backend, Std};
+use crate::backoff::Patience;
 use crate::trace;
 use core::{Chan, Parked, RecvFail, SendFail};
-use selector::{busy_rounds_for, Outcome, Selector, Slot};
+use selector::{Outcome, Selector, Slot};
 use std::fmt;
 use std::sync::Arc;
 use std::time::Duration;
@@ -145,7 +146,7 @@ impl<T: Send, B: Backend> Sender<T, B> {
             slot: Arc::clone(&slot),
         });
         drop(state);
-        let outcome = selector.wait(busy_rounds_for(self.chan.cap)).outcome;
+        let outcome = selector.wait(Patience::for_capacity(self.chan.cap)).outcome;
         let unsent = || slot.take().expect("an undelivered value stays in its slot");
         match outcome {
             Outcome::Done => Ok(()),
@@ -248,7 +249,7 @@ impl<T: Send, B: Backend> Receiver<T, B> {
             slot: Arc::clone(&slot),
         });
         drop(state);
-        match selector.wait(busy_rounds_for(self.chan.cap)).outcome {
+        match selector.wait(Patience::for_capacity(self.chan.cap)).outcome {
             Outcome::Done => Some(slot.take().expect("a completed receive has its value")),
             Outcome::Closed => None,
             Outcome::Disconnected | Outcome::TimedOut => {

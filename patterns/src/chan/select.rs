@@ -23,9 +23,10 @@
 //! [`Backend::choose`], which under shuttle is a choice that gets explored.
 
 use super::core::Registered;
-use super::selector::{busy_rounds_for, Claim, Outcome, Selector, Slot};
+use super::selector::{Claim, Outcome, Selector, Slot};
 use super::{Receiver, SendError, Sender};
 use crate::backend::{Backend, Std};
+use crate::backoff::Patience;
 use crate::trace::{self, Object};
 use smallvec::SmallVec;
 use std::sync::Arc;
@@ -366,10 +367,10 @@ impl<'s, B: Backend> Select<'s, B> {
             // The deepest buffer decides: a select pairs a data channel with a `done` channel of
             // capacity 0 that is only ever closed, so a capacity-0 arm says little.
             let deepest = self.arms.iter().map(|arm| arm.capacity()).max();
-            let busy_rounds = busy_rounds_for(deepest.unwrap_or(0));
+            let patience = Patience::for_capacity(deepest.unwrap_or(0));
             if let (Some(deadline), true) = (deadline, B::DEADLINE_WAIT) {
                 // A real clock: park with the deadline, no timer.
-                return selector.wait_until(busy_rounds, deadline, TIMEOUT_ARM);
+                return selector.wait_until(patience, deadline, TIMEOUT_ARM);
             }
             // Armed only now: a claim by the timer during registration would be harmless, but
             // arming after keeps the common no-timeout path free of timer traffic. A selector a
@@ -380,7 +381,7 @@ impl<'s, B: Backend> Select<'s, B> {
                     selector.try_claim(TIMEOUT_ARM, Outcome::TimedOut);
                 })
             });
-            let claim = selector.wait(busy_rounds);
+            let claim = selector.wait(patience);
             if let Some(timer) = timer {
                 timer.stop();
             }

@@ -7,6 +7,7 @@
 //! arm of a select ever completes and every other registration is stale.
 
 use crate::backend::Backend;
+use crate::backoff::{self, Patience};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Mutex;
 use std::time::Duration;
@@ -75,25 +76,6 @@ impl ClaimState {
     fn settle(&mut self, claim: Claim) -> bool {
         self.claim = Some(claim);
         self.parked
-    }
-}
-
-/// Spin rounds that busy-wait (1, 2, 4, … hints) for a hand-over on a channel of capacity 0 or 1;
-/// later rounds yield the core instead. Such a hand-over waits for the peer's whole turn, even
-/// when the peer runs on another core.
-const HANDOVER_BUSY_ROUNDS: u32 = 7;
-
-/// Busy-wait rounds for a buffered channel. A wait there is short when the peer runs (its next
-/// value or free place is a few instructions away) and long when it does not (it stays behind by
-/// a whole buffer), and then busy-waiting only keeps it off the core.
-const BUFFERED_BUSY_ROUNDS: u32 = 3;
-
-/// How many busy-wait rounds a wait on a channel of `capacity` spends before it yields.
-pub(crate) fn busy_rounds_for(capacity: usize) -> u32 {
-    if capacity <= 1 {
-        HANDOVER_BUSY_ROUNDS
-    } else {
-        BUFFERED_BUSY_ROUNDS
     }
 }
 
@@ -189,11 +171,11 @@ impl<B: Backend> Selector<B> {
         PairClaim::Both
     }
 
-    /// Blocks until some arm claims the selector, busy-waiting `busy_rounds` rounds at most
-    /// before it yields (see [`busy_rounds_for`]).
+    /// Blocks until some arm claims the selector, first waiting as `patience` allows (see
+    /// [`backoff`]).
     #[track_caller]
-    pub(crate) fn wait(&self, busy_rounds: u32) -> Claim {
-        self.wait_or_time_out(busy_rounds, None)
+    pub(crate) fn wait(&self, patience: Patience) -> Claim {
+        self.wait_or_time_out(patience, None)
     }
 
     /// [`Selector::wait`] that gives up at `deadline` of the backend's clock, claiming the
@@ -202,17 +184,19 @@ impl<B: Backend> Selector<B> {
     #[track_caller]
     pub(crate) fn wait_until(
         &self,
-        busy_rounds: u32,
+        patience: Patience,
         deadline: Duration,
         timeout_arm: usize,
     ) -> Claim {
         debug_assert!(B::DEADLINE_WAIT, "{} cannot wait with a deadline", B::NAME);
-        self.wait_or_time_out(busy_rounds, Some((deadline, timeout_arm)))
+        self.wait_or_time_out(patience, Some((deadline, timeout_arm)))
     }
 
     #[track_caller]
-    fn wait_or_time_out(&self, busy_rounds: u32, timeout: Option<(Duration, usize)>) -> Claim {
-        self.spin(busy_rounds);
+    fn wait_or_time_out(&self, patience: Patience, timeout: Option<(Duration, usize)>) -> Claim {
+        // Acquire pairs with the Release after a claim; the claim itself is read under the lock
+        // below either way.
+        backoff::wait_for::<B>(patience, || self.claimed.load(Ordering::Acquire));
         let mut state = B::lock(&self.claim);
         // The loop re-checks under the lock, so neither a spurious wake-up nor a claim made before
         // the first wait is missed.
@@ -238,23 +222,6 @@ impl<B: Backend> Selector<B> {
                 }
                 Some((deadline, _)) => B::park_until(&self.woken, state, deadline),
             };
-        }
-    }
-
-    /// Busy-waits `busy_rounds` rounds at most, then yields, until the selector is claimed or
-    /// the backend's spin budget is spent.
-    fn spin(&self, busy_rounds: u32) {
-        for round in 0..B::SPINS_BEFORE_PARK {
-            // Acquire pairs with the Release after a claim; the claim itself is read under the
-            // lock below either way.
-            if self.claimed.load(Ordering::Acquire) {
-                break;
-            }
-            if round < busy_rounds {
-                (0..1u32 << round).for_each(|_| std::hint::spin_loop());
-            } else {
-                B::yield_now();
-            }
         }
     }
 }
