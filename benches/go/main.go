@@ -142,20 +142,22 @@ func measure(b benchmark, s settings) result {
 // function stops them.
 func startNeighbours(perCore int) func() {
 	var neighbours []*exec.Cmd
-	for i := 0; i < perCore*runtime.NumCPU(); i++ {
-		cmd := exec.Command(os.Args[0], "-spinner")
-		if err := cmd.Start(); err != nil {
-			fmt.Fprintf(os.Stderr, "gobench: cannot start a busy neighbour: %v\n", err)
-			os.Exit(1)
-		}
-		neighbours = append(neighbours, cmd)
-	}
-	return func() {
+	stop := func() {
 		for _, cmd := range neighbours {
 			_ = cmd.Process.Kill()
 			_ = cmd.Wait()
 		}
 	}
+	for i := 0; i < perCore*runtime.NumCPU(); i++ {
+		cmd := exec.Command(os.Args[0], "-spinner")
+		if err := cmd.Start(); err != nil {
+			fmt.Fprintf(os.Stderr, "gobench: cannot start a busy neighbour: %v\n", err)
+			stop()
+			os.Exit(1)
+		}
+		neighbours = append(neighbours, cmd)
+	}
+	return stop
 }
 
 // parseSettings reads the command line flags.

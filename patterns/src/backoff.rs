@@ -12,9 +12,9 @@
 //! to a neighbour for a whole slice. A thread that sees the signs of that (a spin or a yield that
 //! took far longer than it should, because the thread lost its core to a neighbour) says so in a
 //! process-wide hint, and until the hint expires every wait on a buffered channel parks at once,
-//! so the peer's hand-over wakes it directly (measured beside two spinning neighbours on two
-//! cores: 20,000 values through capacity 64, one producer and one consumer, 1,007 ms before,
-//! 19 ms after; `docs/performance.md`). A hand-over on capacity 0 or 1 keeps waiting as on a quiet
+//! so the peer's hand-over wakes it directly (measured beside a spinning neighbour per core:
+//! 20,000 values through capacity 64, one producer and one consumer, 145 ms before and 4.2 ms
+//! after, medians of two runs; `docs/performance.md`). A hand-over on capacity 0 or 1 keeps waiting as on a quiet
 //! machine: parking at once measured slower there.
 //!
 //! Under the model checkers ([`Backend::SPINS_BEFORE_PARK`] 0) nothing here runs: a wait parks at
@@ -167,21 +167,42 @@ pub(crate) fn wait_for<B: Backend>(patience: Patience, done: impl Fn() -> bool) 
 mod tests {
     use super::*;
     use crate::backend::Std;
-    use std::sync::atomic::AtomicBool;
-    use std::sync::Arc;
+    use std::cell::Cell;
 
     /// A wait returns as soon as its condition holds, and gives up when it never does.
     #[test]
     fn waits_for_the_condition_or_gives_up() {
         assert!(wait_for::<Std>(HANDOVER, || true));
         assert!(!wait_for::<Std>(BUFFERED, || false));
-        let flag = Arc::new(AtomicBool::new(false));
-        let setter = {
-            let flag = Arc::clone(&flag);
-            std::thread::spawn(move || flag.store(true, Ordering::Release))
-        };
-        setter.join().expect("the setter");
-        assert!(wait_for::<Std>(HANDOVER, || flag.load(Ordering::Acquire)));
+        let looks = Cell::new(0);
+        assert!(wait_for::<Std>(HANDOVER, || {
+            looks.set(looks.get() + 1);
+            looks.get() == 3
+        }));
+        assert_eq!(looks.get(), 3, "it stops looking once the condition holds");
+    }
+
+    /// While the machine is marked oversubscribed, a buffered wait parks after one look, and a
+    /// hand-over still busy-waits (it looks again and again).
+    #[test]
+    fn an_oversubscribed_machine_parks_buffered_waits_at_once() {
+        note_oversubscribed(Instant::now());
+        let looks = Cell::new(0);
+        assert!(!wait_for::<Std>(BUFFERED, || {
+            looks.set(looks.get() + 1);
+            false
+        }));
+        assert_eq!(looks.get(), 1);
+        looks.set(0);
+        assert!(!wait_for::<Std>(HANDOVER, || {
+            looks.set(looks.get() + 1);
+            false
+        }));
+        assert!(
+            looks.get() > 1,
+            "a hand-over keeps waiting: {} looks",
+            looks.get()
+        );
     }
 
     /// Once a wait has seen the core lost, the hint holds for a while and then expires.

@@ -183,8 +183,7 @@ struct GoLine {
 
 /// Reads every criterion result under `dir` (each `…/new/benchmark.json` with its
 /// `estimates.json`) and the Go results in `dir/go-results.jsonl` (and `go-results-busy.jsonl`),
-/// if any. A missing part or a
-/// corrupt file is named in [`Read::skipped`], never a panic.
+/// if any. A missing part or a corrupt file is named in [`Read::skipped`], never a panic.
 pub fn read_results(dir: &Path) -> Read {
     let mut read = Read::default();
     let mut pending = vec![dir.to_path_buf()];

@@ -1,13 +1,15 @@
 //! What the kit's operations cost a model checker: loom's branch points per operation, and the
 //! schedules loom explores when two threads meet in one.
 //!
-//! A *branch point* is one of loom's `rt::branch` calls: every access to a sync object loom can
-//! see (a lock, a condition variable wait or notify, an atomic access) is a point where loom may
-//! switch threads, so each one an operation takes multiplies the schedules of every scenario that
-//! uses it. loom has no counter of its own; it reports each branch point as a `tracing` event,
-//! which [`BranchCounter`] counts. The measured section of each program is delimited by
-//! [`measure`]; programs that spawn a thread have the same spawn and join measured alone
-//! subtracted, so each row is the operation's own cost.
+//! A *branch point* here is one of loom's `rt::branch` calls: every access to a sync object loom
+//! can see (a lock, a condition variable wait or notify, an atomic access, a loom `Arc` count) is
+//! a point where loom may switch threads, so each one an operation takes multiplies the schedules
+//! of every scenario that uses it. loom also switches where a thread parks, yields or ends; those
+//! points are not counted. loom has no counter of its own; it reports each branch point as a
+//! `tracing` event, which `BranchCounter` counts. The measured section of each program is
+//! delimited by `measure`; programs that spawn a thread have the same spawn and join measured
+//! alone subtracted (fewest from fewest, most from most: an approximation, since the peer's points
+//! fall inside the join), so each row is close to the operation's own cost.
 
 use super::run_loom;
 use crate::backend::Loom;
@@ -96,8 +98,9 @@ impl tracing::Subscriber for BranchCounter {
 pub(crate) struct ProgramCost {
     /// Schedules explored (all of them: these programs are small enough to finish).
     pub(crate) schedules: usize,
-    /// The fewest and the most branch points the measured section took in one schedule.
+    /// The fewest branch points the measured section took in one schedule.
     pub(crate) fewest: usize,
+    /// The most branch points the measured section took in one schedule.
     pub(crate) most: usize,
 }
 
@@ -135,8 +138,11 @@ impl fmt::Display for OperationCost {
 
 /// A program whose [`measure`]d section is one operation; `threads` 2 when it spawns a peer.
 struct Program {
+    /// The operation, in words.
     operation: &'static str,
+    /// 1, or 2 when the program spawns a peer.
     threads: usize,
+    /// The program, on [`Loom`], with its operation inside [`measure`].
     run: fn(),
 }
 
@@ -270,10 +276,15 @@ const PROGRAMS: &[Program] = &[
     },
 ];
 
-/// Measures every operation of [`PROGRAMS`] under loom: each program is explored to exhaustion.
+/// Measures every operation of the kit's list under loom: each program is explored to exhaustion.
+///
+/// # Panics
+/// If the unit (one lock) does not measure exactly one branch point, or a range is upside down:
+/// then loom's events were not counted (another `tracing` setup, a loom version that reports
+/// them differently), and every row would be wrong.
 pub fn operation_costs() -> Vec<OperationCost> {
     let spawn = run_loom::explore_program(spawn_and_join);
-    PROGRAMS
+    let costs = PROGRAMS
         .iter()
         .map(|program| {
             let cost = run_loom::explore_program(program.run);
@@ -293,7 +304,16 @@ pub fn operation_costs() -> Vec<OperationCost> {
                 schedules: cost.schedules,
             }
         })
-        .collect()
+        .collect::<Vec<_>>();
+    let unit = &costs[0];
+    assert!(
+        (unit.fewest, unit.most) == (1, 1) && costs.iter().all(|c| c.fewest <= c.most),
+        "loom's branch points were not counted right (one lock measured {}–{}; expected 1): is \
+         loom still the pinned 0.7.3, and tracing built without a max_level feature?",
+        unit.fewest,
+        unit.most
+    );
+    costs
 }
 
 #[cfg(test)]

@@ -145,7 +145,12 @@ pub(crate) fn explore_program(program: fn()) -> ProgramCost {
             cost.most = cost.most.max(measured);
         }
     };
-    tracing::subscriber::with_default(cost::BranchCounter, || builder.check(body));
+    tracing::subscriber::with_default(cost::BranchCounter, || {
+        // A callsite first reached on a thread with no subscriber caches "never" for every
+        // thread: ask every callsite again now that the counter is this thread's subscriber.
+        tracing::callsite::rebuild_interest_cache();
+        builder.check(body)
+    });
     Registry::uninstall();
     let cost = *cost.lock().unwrap_or_else(|p| p.into_inner());
     cost

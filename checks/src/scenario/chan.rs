@@ -23,8 +23,8 @@ pub struct FifoPerSender {
 impl Scenario for FifoPerSender {
     const NAME: &'static str = "chan::fifo_per_sender";
     // Bounded, as exhaustive exploration does not finish within 30 s: 700,000 schedules in 35 s
-    // unfinished (2026-11-30). Every hand-over here costs loom 5-8 branch points (`cargo xtask
-    // cost`), and three or four threads each make several. Bound 3: 14,385 schedules, 0.7 s.
+    // unfinished (2026-11-30). Every hand-over costs loom 5-8 branch points (`cargo xtask cost`),
+    // and three or four threads each make several here. Bound 3: 14,385 schedules, 0.7 s.
     const LOOM_PREEMPTION_BOUND: Option<usize> = Some(3);
     fn small() -> Self {
         Self {
@@ -89,9 +89,8 @@ pub struct EveryValueReceivedOnce {
 impl Scenario for EveryValueReceivedOnce {
     const NAME: &'static str = "chan::every_value_received_once";
     // Bounded, as exhaustive exploration does not finish within 30 s: 700,000 schedules in 48 s
-    // unfinished (2026-11-30). Every hand-over here costs loom 5-8 branch points (`cargo xtask
-    // cost`), and three or four threads each make several. Bound 2: 9,987 schedules, 0.7 s; bound
-    // 3: 166,474 schedules.
+    // unfinished (2026-11-30). Every hand-over costs loom 5-8 branch points (`cargo xtask cost`),
+    // and three or four threads each make several here. Bound 2: 9,987 schedules, 0.7 s.
     const LOOM_PREEMPTION_BOUND: Option<usize> = Some(2);
     fn small() -> Self {
         Self {
@@ -193,8 +192,8 @@ pub struct CloseWakesEveryone {
 impl Scenario for CloseWakesEveryone {
     const NAME: &'static str = "chan::close_wakes_everyone_and_loses_nothing";
     // Bounded, as exhaustive exploration does not finish within 30 s: 700,000 schedules in 48 s
-    // unfinished (2026-11-30). Every hand-over here costs loom 5-8 branch points (`cargo xtask
-    // cost`), and three or four threads each make several. Bound 3: 43,330 schedules, 2.9 s.
+    // unfinished (2026-11-30). Every hand-over costs loom 5-8 branch points (`cargo xtask cost`),
+    // and three or four threads each make several here. Bound 3: 43,330 schedules, 2.9 s.
     const LOOM_PREEMPTION_BOUND: Option<usize> = Some(3);
     fn small() -> Self {
         Self { receivers: 2 }
@@ -245,8 +244,8 @@ pub struct SelectTakesExactlyOneArm {
 impl Scenario for SelectTakesExactlyOneArm {
     const NAME: &'static str = "chan::select_takes_exactly_one_arm";
     // Bounded, as exhaustive exploration does not finish within 30 s: 700,000 schedules in 35 s
-    // unfinished (2026-11-30). Every hand-over here costs loom 5-8 branch points (`cargo xtask
-    // cost`), and three or four threads each make several. Bound 3: 4,991 schedules, 0.2 s.
+    // unfinished (2026-11-30). Every hand-over costs loom 5-8 branch points (`cargo xtask cost`),
+    // and three or four threads each make several here. Bound 3: 4,991 schedules, 0.2 s.
     const LOOM_PREEMPTION_BOUND: Option<usize> = Some(3);
     fn small() -> Self {
         Self { rounds: 1 }
@@ -306,8 +305,8 @@ pub struct TimedSendNeverLosesValue {
 impl Scenario for TimedSendNeverLosesValue {
     const NAME: &'static str = "chan::timed_send_never_loses_value";
     // Bounded, as exhaustive exploration does not finish within 30 s: 700,000 schedules in 37 s
-    // unfinished (2026-11-30). Every hand-over here costs loom 5-8 branch points (`cargo xtask
-    // cost`), and three or four threads each make several. Bound 3: 12,607 schedules, 0.7 s.
+    // unfinished (2026-11-30). Every hand-over costs loom 5-8 branch points (`cargo xtask cost`),
+    // and three or four threads each make several here. Bound 3: 12,607 schedules, 0.7 s.
     const LOOM_PREEMPTION_BOUND: Option<usize> = Some(3);
     fn small() -> Self {
         Self { values: 1 }

@@ -24,9 +24,8 @@ fn apply(stages: usize, value: usize) -> usize {
 impl Scenario for OutputIsCompositionInOrder {
     const NAME: &'static str = "pipeline::output_is_composition_in_order";
     // Bounded, as exhaustive exploration does not finish within 30 s: 700,000 schedules in 40 s
-    // unfinished (2026-11-30). Every hand-over here costs loom 5-8 branch points (`cargo xtask
-    // cost`), and three or four threads each make several. Bound 3: 50,251 schedules, 2.8 s; two
-    // stages at bound 2 already take 239,325 schedules.
+    // unfinished (2026-11-30). Every hand-over costs loom 5-8 branch points (`cargo xtask cost`),
+    // and three or four threads each make several here. Bound 3: 50,251 schedules, 2.8 s.
     const LOOM_PREEMPTION_BOUND: Option<usize> = Some(3);
     fn small() -> Self {
         Self {
@@ -78,9 +77,8 @@ pub struct DownstreamStopEndsEveryStage {
 impl Scenario for DownstreamStopEndsEveryStage {
     const NAME: &'static str = "pipeline::downstream_stop_ends_every_stage";
     // Bounded, as exhaustive exploration does not finish within 30 s: 700,000 schedules in 41 s
-    // unfinished (2026-11-30). Every hand-over here costs loom 5-8 branch points (`cargo xtask
-    // cost`), and three or four threads each make several. Bound 2: 4,552 schedules, 0.3 s; bound
-    // 3: 102,874 schedules.
+    // unfinished (2026-11-30). Every hand-over costs loom 5-8 branch points (`cargo xtask cost`),
+    // and three or four threads each make several here. Bound 2: 4,552 schedules, 0.3 s.
     const LOOM_PREEMPTION_BOUND: Option<usize> = Some(2);
     fn small() -> Self {
         Self {

@@ -69,9 +69,11 @@ pub trait Backend: Copy + Default + Debug + Send + Sync + 'static {
 
     /// A short name for reports: `std`, `loom`, `shuttle`, ….
     const NAME: &'static str;
-    /// Rounds a thread about to park on a channel first spends spinning (then yielding) while it
-    /// waits for a peer: waking a parked thread on another core costs microseconds, a peer often
-    /// comes sooner. 0 for the model checkers, where a spin would only add schedules.
+    /// Whether a thread about to park first spins (then yields) while it waits for a peer, and
+    /// for how many rounds `RwMutex` does: waking a parked thread on another core costs
+    /// microseconds, a peer often comes sooner. A channel's wait only asks whether it is 0 (its
+    /// busy-wait is measured in time: `backoff.rs`). 0 for the model checkers, where a spin would
+    /// only add schedules.
     const SPINS_BEFORE_PARK: u32 = 0;
     /// Whether any thread may wait with a deadline through [`Backend::park_until`]: true for the
     /// real clock (`Std`, and the harness's `Real`), so a timed `select` parks with its deadline
