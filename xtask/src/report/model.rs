@@ -620,8 +620,8 @@ pub struct RunRow {
     pub checker: String,
     /// The instance.
     pub instance: String,
-    /// Schedules explored.
-    pub schedules: usize,
+    /// Schedules explored, with thousands separators.
+    pub schedules: String,
     /// Seconds.
     pub time: String,
     /// The verdict.
@@ -656,12 +656,18 @@ pub struct OperationRow {
 
 impl CostView {
     fn new(report: &Report) -> Self {
-        let scenarios: Vec<RunRow> = report
+        // In the catalog's order, whatever order shards were merged in.
+        let catalog: Vec<&str> = checks::catalog::scenarios()
+            .iter()
+            .map(|entry| entry.name)
+            .collect();
+        let mut loom: Vec<&Stats> = report
             .scenarios
             .iter()
             .filter(|s| s.checker.kind() == CheckerKind::Loom)
-            .map(run_row)
             .collect();
+        loom.sort_by_key(|s| catalog.iter().position(|name| *name == s.scenario));
+        let scenarios: Vec<RunRow> = loom.into_iter().map(run_row).collect();
         Self {
             exhaustive: scenarios.iter().filter(|r| r.class == "exhaustive").count(),
             total: scenarios.len(),
@@ -689,7 +695,7 @@ fn run_row(s: &Stats) -> RunRow {
         scenario: s.scenario.clone(),
         checker: s.checker.to_string(),
         instance: s.instance.to_string(),
-        schedules: s.schedules,
+        schedules: thousands(s.schedules),
         time: format!("{:.2} s", s.elapsed.as_secs_f64()),
         verdict: verdict_text(s),
         class: verdict_class(s),
