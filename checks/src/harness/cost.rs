@@ -154,6 +154,16 @@ fn spawn_and_join() {
     });
 }
 
+/// A peer sends one value on a channel of `capacity` while this thread receives it.
+fn hand_over(capacity: usize) {
+    let (tx, rx) = chan::bounded_in::<Loom, u8>(capacity);
+    measure(|| {
+        let peer = Loom::spawn("sender", move || tx.send(1).expect("a receiver"));
+        rx.recv();
+        Loom::join(peer).expect("the sender returns");
+    });
+}
+
 /// The operations measured, each a tiny program on the [`Loom`] backend.
 const PROGRAMS: &[Program] = &[
     Program {
@@ -227,26 +237,12 @@ const PROGRAMS: &[Program] = &[
     Program {
         operation: "hand-over on capacity 0: send meets recv",
         threads: 2,
-        run: || {
-            let (tx, rx) = chan::bounded_in::<Loom, u8>(0);
-            measure(|| {
-                let peer = Loom::spawn("sender", move || tx.send(1).expect("a receiver"));
-                rx.recv();
-                Loom::join(peer).expect("the sender returns");
-            });
-        },
+        run: || hand_over(0),
     },
     Program {
         operation: "hand-over on capacity 1: recv waits for send",
         threads: 2,
-        run: || {
-            let (tx, rx) = chan::bounded_in::<Loom, u8>(1);
-            measure(|| {
-                let peer = Loom::spawn("sender", move || tx.send(1).expect("a receiver"));
-                rx.recv();
-                Loom::join(peer).expect("the sender returns");
-            });
-        },
+        run: || hand_over(1),
     },
     Program {
         operation: "cancel wakes a waiter on done",
