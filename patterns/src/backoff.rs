@@ -57,6 +57,15 @@ pub(crate) const BUFFERED: Patience = Patience {
 };
 
 impl Patience {
+    /// Whether a wait with this patience parks without busy-waiting or yielding: always on a
+    /// backend that does not spin (the model checkers), and on a buffered channel while the
+    /// machine looks oversubscribed. A caller that holds a lock it would take again to park can
+    /// then keep it.
+    pub(crate) fn parks_at_once<B: Backend>(self) -> bool {
+        B::SPINS_BEFORE_PARK == 0
+            || (self.park_when_oversubscribed && oversubscribed(Instant::now()))
+    }
+
     /// The patience for a wait on a channel of `capacity`.
     pub(crate) fn for_capacity(capacity: usize) -> Self {
         if capacity <= 1 {
@@ -122,15 +131,12 @@ pub(crate) fn wait_for<B: Backend>(patience: Patience, done: impl Fn() -> bool) 
     if done() {
         return true;
     }
-    if B::SPINS_BEFORE_PARK == 0 {
+    // When oversubscribed, a yield would hand the core to a neighbour for a whole time slice, and
+    // a busy-wait would burn this thread's: parking lets the peer's hand-over wake it directly.
+    if patience.parks_at_once::<B>() {
         return false;
     }
     let start = Instant::now();
-    if patience.park_when_oversubscribed && oversubscribed(start) {
-        // A yield would hand the core to a neighbour for a whole time slice, and a busy-wait
-        // would burn this thread's: parking lets the peer's hand-over wake it directly.
-        return false;
-    }
     let mut last = start;
     loop {
         // Polling a flag only one thread writes costs the writer nothing, so poll often: a few

@@ -22,9 +22,10 @@ pub struct FifoPerSender {
 
 impl Scenario for FifoPerSender {
     const NAME: &'static str = "chan::fifo_per_sender";
-    // Bounded, as exhaustive exploration does not finish within 30 s: 700,000 schedules in 35 s
-    // unfinished (2026-11-30). Every hand-over costs loom 5-8 branch points (`cargo xtask cost`),
-    // and three or four threads each make several here. Bound 3: 14,385 schedules, 0.7 s.
+    // Bounded, as exhaustive exploration does not finish within 30 s: 700,000 schedules in 36 s
+    // unfinished (2026-11-30). A hand-over costs loom 3-6 branch points, more through a select
+    // (`cargo xtask cost`), and three or four threads each make several here. Bound 3: 10,010
+    // schedules, 0.5 s.
     const LOOM_PREEMPTION_BOUND: Option<usize> = Some(3);
     fn small() -> Self {
         Self {
@@ -89,8 +90,9 @@ pub struct EveryValueReceivedOnce {
 impl Scenario for EveryValueReceivedOnce {
     const NAME: &'static str = "chan::every_value_received_once";
     // Bounded, as exhaustive exploration does not finish within 30 s: 700,000 schedules in 48 s
-    // unfinished (2026-11-30). Every hand-over costs loom 5-8 branch points (`cargo xtask cost`),
-    // and three or four threads each make several here. Bound 2: 9,987 schedules, 0.7 s.
+    // unfinished (2026-11-30). A hand-over costs loom 3-6 branch points, more through a select
+    // (`cargo xtask cost`), and three or four threads each make several here. Bound 2: 10,651
+    // schedules, 0.7 s.
     const LOOM_PREEMPTION_BOUND: Option<usize> = Some(2);
     fn small() -> Self {
         Self {
@@ -191,9 +193,10 @@ pub struct CloseWakesEveryone {
 
 impl Scenario for CloseWakesEveryone {
     const NAME: &'static str = "chan::close_wakes_everyone_and_loses_nothing";
-    // Bounded, as exhaustive exploration does not finish within 30 s: 700,000 schedules in 48 s
-    // unfinished (2026-11-30). Every hand-over costs loom 5-8 branch points (`cargo xtask cost`),
-    // and three or four threads each make several here. Bound 3: 43,330 schedules, 2.9 s.
+    // Bounded, as exhaustive exploration does not finish within 30 s: 700,000 schedules in 47 s
+    // unfinished (2026-11-30). A hand-over costs loom 3-6 branch points, more through a select
+    // (`cargo xtask cost`), and three or four threads each make several here. Bound 3: 34,491
+    // schedules, 2.4 s.
     const LOOM_PREEMPTION_BOUND: Option<usize> = Some(3);
     fn small() -> Self {
         Self { receivers: 2 }
@@ -243,9 +246,8 @@ pub struct SelectTakesExactlyOneArm {
 
 impl Scenario for SelectTakesExactlyOneArm {
     const NAME: &'static str = "chan::select_takes_exactly_one_arm";
-    // Bounded, as exhaustive exploration does not finish within 30 s: 700,000 schedules in 35 s
-    // unfinished (2026-11-30). Every hand-over costs loom 5-8 branch points (`cargo xtask cost`),
-    // and three or four threads each make several here. Bound 3: 4,991 schedules, 0.2 s.
+    // Bounded, as exhaustive exploration takes over 30 s here: 667,876 schedules in 32 s
+    // (2026-11-30). Bound 3: 3,641 schedules, 0.2 s.
     const LOOM_PREEMPTION_BOUND: Option<usize> = Some(3);
     fn small() -> Self {
         Self { rounds: 1 }
@@ -305,8 +307,9 @@ pub struct TimedSendNeverLosesValue {
 impl Scenario for TimedSendNeverLosesValue {
     const NAME: &'static str = "chan::timed_send_never_loses_value";
     // Bounded, as exhaustive exploration does not finish within 30 s: 700,000 schedules in 37 s
-    // unfinished (2026-11-30). Every hand-over costs loom 5-8 branch points (`cargo xtask cost`),
-    // and three or four threads each make several here. Bound 3: 12,607 schedules, 0.7 s.
+    // unfinished (2026-11-30). A hand-over costs loom 3-6 branch points, more through a select
+    // (`cargo xtask cost`), and three or four threads each make several here. Bound 3: 12,607
+    // schedules, 0.7 s.
     const LOOM_PREEMPTION_BOUND: Option<usize> = Some(3);
     fn small() -> Self {
         Self { values: 1 }

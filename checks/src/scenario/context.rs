@@ -95,8 +95,9 @@ pub struct DeadlineOrCancelSetOnce {
 impl Scenario for DeadlineOrCancelSetOnce {
     const NAME: &'static str = "context::deadline_or_cancel_set_once";
     // Bounded, as exhaustive exploration does not finish within 30 s: 700,000 schedules in 50 s
-    // unfinished (2026-11-30). Every hand-over costs loom 5-8 branch points (`cargo xtask cost`),
-    // and three or four threads each make several here. Bound 2: 4,963 schedules, 0.4 s.
+    // unfinished (2026-11-30). A hand-over costs loom 3-6 branch points, more through a select
+    // (`cargo xtask cost`), and three or four threads each make several here. Bound 2: 4,430
+    // schedules, 0.3 s.
     const LOOM_PREEMPTION_BOUND: Option<usize> = Some(2);
     fn small() -> Self {
         Self { observers: 1 }

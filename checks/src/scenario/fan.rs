@@ -21,9 +21,10 @@ pub struct MergeKeepsEveryValueInInputOrder {
 
 impl Scenario for MergeKeepsEveryValueInInputOrder {
     const NAME: &'static str = "fan::merge_keeps_every_value_in_input_order";
-    // Bounded, as exhaustive exploration does not finish within 30 s: 700,000 schedules in 42 s
-    // unfinished (2026-11-30). Every hand-over costs loom 5-8 branch points (`cargo xtask cost`),
-    // and three or four threads each make several here. Bound 2: 7,813 schedules, 0.5 s.
+    // Bounded, as exhaustive exploration does not finish within 30 s: 700,000 schedules in 41 s
+    // unfinished (2026-11-30). A hand-over costs loom 3-6 branch points, more through a select
+    // (`cargo xtask cost`), and three or four threads each make several here. Bound 2: 6,687
+    // schedules, 0.4 s.
     const LOOM_PREEMPTION_BOUND: Option<usize> = Some(2);
     fn small() -> Self {
         Self {
@@ -90,8 +91,9 @@ pub struct EarlyStopLeavesNoThreadBlocked {
 impl Scenario for EarlyStopLeavesNoThreadBlocked {
     const NAME: &'static str = "fan::early_stop_leaves_no_thread_blocked";
     // Bounded, as exhaustive exploration does not finish within 30 s: 700,000 schedules in 42 s
-    // unfinished (2026-11-30). Every hand-over costs loom 5-8 branch points (`cargo xtask cost`),
-    // and three or four threads each make several here. Bound 2: 5,950 schedules, 0.3 s.
+    // unfinished (2026-11-30). A hand-over costs loom 3-6 branch points, more through a select
+    // (`cargo xtask cost`), and three or four threads each make several here. Bound 2: 5,681
+    // schedules, 0.3 s.
     const LOOM_PREEMPTION_BOUND: Option<usize> = Some(2);
     fn small() -> Self {
         Self { inputs: 1, take: 1 }
@@ -144,9 +146,10 @@ pub struct FanOutProcessesEachValueOnce {
 
 impl Scenario for FanOutProcessesEachValueOnce {
     const NAME: &'static str = "fan::fan_out_processes_each_value_once";
-    // Bounded, as exhaustive exploration does not finish within 30 s: 700,000 schedules in 39 s
-    // unfinished (2026-11-30). Every hand-over costs loom 5-8 branch points (`cargo xtask cost`),
-    // and three or four threads each make several here. Bound 3: 30,109 schedules, 1.6 s.
+    // Bounded, as exhaustive exploration does not finish within 30 s: 700,000 schedules in 38 s
+    // unfinished (2026-11-30). A hand-over costs loom 3-6 branch points, more through a select
+    // (`cargo xtask cost`), and three or four threads each make several here. Bound 3: 25,136
+    // schedules, 1.4 s.
     const LOOM_PREEMPTION_BOUND: Option<usize> = Some(3);
     fn small() -> Self {
         Self {

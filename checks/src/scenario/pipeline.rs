@@ -24,8 +24,9 @@ fn apply(stages: usize, value: usize) -> usize {
 impl Scenario for OutputIsCompositionInOrder {
     const NAME: &'static str = "pipeline::output_is_composition_in_order";
     // Bounded, as exhaustive exploration does not finish within 30 s: 700,000 schedules in 40 s
-    // unfinished (2026-11-30). Every hand-over costs loom 5-8 branch points (`cargo xtask cost`),
-    // and three or four threads each make several here. Bound 3: 50,251 schedules, 2.8 s.
+    // unfinished (2026-11-30). A hand-over costs loom 3-6 branch points, more through a select
+    // (`cargo xtask cost`), and three or four threads each make several here. Bound 3: 39,360
+    // schedules, 2.2 s.
     const LOOM_PREEMPTION_BOUND: Option<usize> = Some(3);
     fn small() -> Self {
         Self {
@@ -76,9 +77,10 @@ pub struct DownstreamStopEndsEveryStage {
 
 impl Scenario for DownstreamStopEndsEveryStage {
     const NAME: &'static str = "pipeline::downstream_stop_ends_every_stage";
-    // Bounded, as exhaustive exploration does not finish within 30 s: 700,000 schedules in 41 s
-    // unfinished (2026-11-30). Every hand-over costs loom 5-8 branch points (`cargo xtask cost`),
-    // and three or four threads each make several here. Bound 2: 4,552 schedules, 0.3 s.
+    // Bounded, as exhaustive exploration does not finish within 30 s: 700,000 schedules in 40 s
+    // unfinished (2026-11-30). A hand-over costs loom 3-6 branch points, more through a select
+    // (`cargo xtask cost`), and three or four threads each make several here. Bound 2: 4,322
+    // schedules, 0.2 s.
     const LOOM_PREEMPTION_BOUND: Option<usize> = Some(2);
     fn small() -> Self {
         Self {

@@ -21,10 +21,10 @@ pub struct RootCancelStopsEveryPart {
 
 impl Scenario for RootCancelStopsEveryPart {
     const NAME: &'static str = "request::root_cancel_stops_every_part";
-    // Bounded, as exhaustive exploration does not finish within 30 s: 700,000 schedules in 67 s
-    // unfinished (2026-11-30). Every hand-over costs loom 5-8 branch points (`cargo xtask cost`),
-    // and five threads (two parts, the canceller, main and the timer) each make several here. Bound
-    // 2: 129,807 schedules, 12.7 s.
+    // Bounded, as exhaustive exploration does not finish within 30 s: 700,000 schedules in 65 s
+    // unfinished (2026-11-30). A hand-over costs loom 3-6 branch points, more through a select
+    // (`cargo xtask cost`), and five threads (two parts, the canceller, main and the timer) each
+    // make several here. Bound 2: 129,807 schedules, 13.1 s.
     const LOOM_PREEMPTION_BOUND: Option<usize> = Some(2);
     fn small() -> Self {
         Self {

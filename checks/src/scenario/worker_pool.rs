@@ -33,9 +33,10 @@ pub struct EveryJobAccountedOnce {
 
 impl Scenario for EveryJobAccountedOnce {
     const NAME: &'static str = "worker_pool::every_job_accounted_once";
-    // Bounded, as exhaustive exploration does not finish within 30 s: 700,000 schedules in 43 s
-    // unfinished (2026-11-30). Every hand-over costs loom 5-8 branch points (`cargo xtask cost`),
-    // and three or four threads each make several here. Bound 2: 8,386 schedules, 0.5 s.
+    // Bounded, as exhaustive exploration does not finish within 30 s: 700,000 schedules in 42 s
+    // unfinished (2026-11-30). A hand-over costs loom 3-6 branch points, more through a select
+    // (`cargo xtask cost`), and three or four threads each make several here. Bound 2: 8,386
+    // schedules, 0.5 s.
     const LOOM_PREEMPTION_BOUND: Option<usize> = Some(2);
     fn small() -> Self {
         Self {
@@ -193,9 +194,10 @@ pub struct InFlightNeverExceedsWorkers {
 
 impl Scenario for InFlightNeverExceedsWorkers {
     const NAME: &'static str = "worker_pool::in_flight_never_exceeds_workers";
-    // Bounded, as exhaustive exploration does not finish within 30 s: 700,000 schedules in 52 s
-    // unfinished (2026-11-30). Every hand-over costs loom 5-8 branch points (`cargo xtask cost`),
-    // and three or four threads each make several here. Bound 2: 22,937 schedules, 1.5 s.
+    // Bounded, as exhaustive exploration does not finish within 30 s: 700,000 schedules in 47 s
+    // unfinished (2026-11-30). A hand-over costs loom 3-6 branch points, more through a select
+    // (`cargo xtask cost`), and three or four threads each make several here. Bound 2: 22,937
+    // schedules, 1.5 s.
     const LOOM_PREEMPTION_BOUND: Option<usize> = Some(2);
     fn small() -> Self {
         Self {

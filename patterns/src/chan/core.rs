@@ -4,21 +4,92 @@
 //! if there is one, else buffers it if there is room, else parks. A receive takes the oldest
 //! buffered value and lets the oldest parked sender move its value into the freed place, else takes
 //! straight from a parked sender (the rendezvous of a capacity-0 channel), else parks. Close wakes
-//! every parked operation. Every hand-over claims the parked side's [`Selector`], so an operation
-//! parked in a select completes at most once.
+//! every parked operation. A plain `send` or `recv` parks as a [`Waiter`], settled under this
+//! lock by whoever dequeues it; a select's arm parks with its [`Selector`], which a hand-over must
+//! claim, so an operation parked in a select completes at most once.
 
 use super::selector::{Outcome, PairClaim, Selector, Slot};
+use super::waiter::Waiter;
 use crate::backend::Backend;
 use crate::trace::Object;
 use std::collections::VecDeque;
+use std::ops::{Deref, DerefMut};
 use std::panic::Location;
 use std::sync::Arc;
 
-/// A parked operation: which select (or single operation), which arm of it, and its value slot.
-pub(crate) struct Parked<T, B: Backend> {
-    pub(crate) selector: Arc<Selector<B>>,
-    pub(crate) arm: usize,
-    pub(crate) slot: Arc<Slot<T>>,
+/// A parked operation.
+pub(crate) enum Parked<T, B: Backend> {
+    /// A plain `send` or `recv`: whoever dequeues it completes it.
+    Plain(Arc<Waiter<T, B>>),
+    /// One arm of a select: which select, which arm of it, and its value slot. Stale once another
+    /// arm (or the timeout) claimed the selector.
+    Arm {
+        selector: Arc<Selector<B>>,
+        arm: usize,
+        slot: Arc<Slot<T>>,
+    },
+}
+
+impl<T, B: Backend> Parked<T, B> {
+    /// Whether this is an arm of `selector`.
+    fn is_arm_of(&self, selector: &Arc<Selector<B>>) -> bool {
+        matches!(self, Self::Arm { selector: mine, .. } if Arc::ptr_eq(mine, selector))
+    }
+
+    /// Hands `value` to this parked receiver; gives it back if the registration is stale. A plain
+    /// receiver that sleeps goes on `wake`.
+    fn offer(self, value: T, wake: &mut Vec<Arc<Waiter<T, B>>>) -> Result<(), T> {
+        match self {
+            Self::Plain(waiter) => {
+                if waiter.deliver(value) {
+                    wake.push(waiter);
+                }
+                Ok(())
+            }
+            Self::Arm {
+                selector,
+                arm,
+                slot,
+            } => {
+                slot.put(value);
+                if selector.try_claim(arm, Outcome::Done) {
+                    Ok(())
+                } else {
+                    Err(slot.take().expect("an unclaimed slot keeps its value"))
+                }
+            }
+        }
+    }
+
+    /// Takes this parked sender's value, completing its send; `None` if the registration is stale.
+    /// A plain sender that sleeps goes on `wake`.
+    fn take(self, wake: &mut Vec<Arc<Waiter<T, B>>>) -> Option<T> {
+        match self {
+            Self::Plain(waiter) => Some(take_from(&waiter, wake)),
+            Self::Arm {
+                selector,
+                arm,
+                slot,
+            } => selector
+                .try_claim(arm, Outcome::Done)
+                .then(|| slot.take().expect("a parked sender's slot holds its value")),
+        }
+    }
+
+    /// Ends this parked operation with `outcome` and no hand-over (a stale arm is left alone). A
+    /// plain operation that sleeps goes on `wake`.
+    fn refuse(self, outcome: Outcome, wake: &mut Vec<Arc<Waiter<T, B>>>) {
+        match self {
+            Self::Plain(waiter) => {
+                if waiter.refuse(outcome) {
+                    wake.push(waiter);
+                }
+            }
+            Self::Arm { selector, arm, .. } => {
+                selector.try_claim(arm, outcome);
+            }
+        }
+    }
 }
 
 /// Everything the channel lock protects.
@@ -36,6 +107,61 @@ pub(crate) struct State<T: Send, B: Backend> {
     /// Parked senders, oldest first, each with its value in its slot. Non-empty only while `buf` is
     /// full.
     pub(crate) sendq: VecDeque<Parked<T, B>>,
+    /// Plain waiters settled while their owner sleeps, to wake once the lock is released (by
+    /// [`Locked`]'s drop).
+    to_wake: Vec<Arc<Waiter<T, B>>>,
+}
+
+/// The channel lock, held. Dropping it releases the lock, then wakes the plain waiters settled
+/// under it.
+pub(crate) struct Locked<'a, T: Send + 'a, B: Backend> {
+    guard: Option<B::Guard<'a, State<T, B>>>,
+}
+
+impl<'a, T: Send + 'a, B: Backend> Locked<'a, T, B> {
+    /// The bare guard, for a wait on a condition variable paired with the lock. Only while no
+    /// waiter is left to wake: an operation that parks has completed nobody.
+    pub(crate) fn into_guard(mut self) -> B::Guard<'a, State<T, B>> {
+        let guard = self.guard.take().expect("taken only here or in drop");
+        debug_assert!(guard.to_wake.is_empty(), "a wake would be lost");
+        guard
+    }
+}
+
+impl<'a, T: Send + 'a, B: Backend> Deref for Locked<'a, T, B> {
+    type Target = State<T, B>;
+    fn deref(&self) -> &State<T, B> {
+        self.guard.as_ref().expect("held until dropped")
+    }
+}
+
+impl<'a, T: Send + 'a, B: Backend> DerefMut for Locked<'a, T, B> {
+    fn deref_mut(&mut self) -> &mut State<T, B> {
+        self.guard.as_mut().expect("held until dropped")
+    }
+}
+
+impl<'a, T: Send + 'a, B: Backend> Drop for Locked<'a, T, B> {
+    fn drop(&mut self) {
+        let Some(mut guard) = self.guard.take() else {
+            return;
+        };
+        match guard.to_wake.len() {
+            0 => {}
+            // One hand-over: popping keeps the list's allocation for the next one.
+            1 => {
+                let waiter = guard.to_wake.pop().expect("one waiter");
+                drop(guard);
+                waiter.wake();
+            }
+            // A close or a disconnect wakes them all.
+            _ => {
+                let wake = std::mem::take(&mut guard.to_wake);
+                drop(guard);
+                wake.iter().for_each(|waiter| waiter.wake());
+            }
+        }
+    }
 }
 
 /// A channel shared by its senders and receivers.
@@ -90,8 +216,17 @@ impl<T: Send, B: Backend> Chan<T, B> {
                 receivers: 1,
                 recvq: VecDeque::new(),
                 sendq: VecDeque::new(),
+                to_wake: Vec::new(),
             }),
             cap,
+        }
+    }
+
+    /// Takes the channel lock.
+    #[track_caller]
+    pub(crate) fn lock(&self) -> Locked<'_, T, B> {
+        Locked {
+            guard: Some(B::lock(&self.state)),
         }
     }
 
@@ -113,15 +248,11 @@ impl<T: Send, B: Backend> State<T, B> {
         let mut value = value;
         while let Some(receiver) = self.recvq.pop_front() {
             // A parked receiver means the buffer is empty: handing over directly keeps FIFO order.
-            receiver.slot.put(value);
-            if receiver.selector.try_claim(receiver.arm, Outcome::Done) {
-                return Ok(());
+            match receiver.offer(value, &mut self.to_wake) {
+                Ok(()) => return Ok(()),
+                // A stale registration: that select completed on another arm.
+                Err(back) => value = back,
             }
-            // A stale registration: that select completed on another arm. Take the value back.
-            value = receiver
-                .slot
-                .take()
-                .expect("an unclaimed slot keeps its value");
         }
         if self.buf.len() < cap {
             self.buf.push_back(value);
@@ -138,11 +269,8 @@ impl<T: Send, B: Backend> State<T, B> {
             return Ok(value);
         }
         while let Some(sender) = self.sendq.pop_front() {
-            if sender.selector.try_claim(sender.arm, Outcome::Done) {
-                return Ok(sender
-                    .slot
-                    .take()
-                    .expect("a parked sender's slot holds its value"));
+            if let Some(value) = sender.take(&mut self.to_wake) {
+                return Ok(value);
             }
         }
         if self.closed {
@@ -155,11 +283,7 @@ impl<T: Send, B: Backend> State<T, B> {
     /// After a receive freed a buffer place: the oldest live parked sender's value takes it.
     fn admit_parked_sender(&mut self) {
         while let Some(sender) = self.sendq.pop_front() {
-            if sender.selector.try_claim(sender.arm, Outcome::Done) {
-                let value = sender
-                    .slot
-                    .take()
-                    .expect("a parked sender's slot holds its value");
+            if let Some(value) = sender.take(&mut self.to_wake) {
                 self.buf.push_back(value);
                 return;
             }
@@ -187,21 +311,29 @@ impl<T: Send, B: Backend> State<T, B> {
         }
         let mut index = 0;
         while index < self.sendq.len() {
-            let sender = &self.sendq[index];
-            if Arc::ptr_eq(&sender.selector, selector) {
+            if self.sendq[index].is_arm_of(selector) {
                 // A select never pairs with itself (Go's rule): skip our own send arm.
                 index += 1;
                 continue;
             }
             let sender = self.sendq.remove(index).expect("index checked");
-            match selector.try_claim_pair(arm, &sender.selector, sender.arm, || {
-                slot.put(
-                    sender
-                        .slot
-                        .take()
-                        .expect("a parked sender's slot holds its value"),
-                )
-            }) {
+            let claimed = match &sender {
+                Parked::Plain(waiter) => claim_then(selector, arm, || {
+                    slot.put(take_from(waiter, &mut self.to_wake))
+                }),
+                Parked::Arm {
+                    selector: peer,
+                    arm: peer_arm,
+                    slot: peer_slot,
+                } => selector.try_claim_pair(arm, peer, *peer_arm, || {
+                    slot.put(
+                        peer_slot
+                            .take()
+                            .expect("a parked sender's slot holds its value"),
+                    )
+                }),
+            };
+            match claimed {
                 PairClaim::Both => return Registered::Completed(Outcome::Done),
                 PairClaim::PeerTaken => {}
                 PairClaim::MineTaken => {
@@ -217,7 +349,7 @@ impl<T: Send, B: Backend> State<T, B> {
                 Registered::AlreadyClaimed
             };
         }
-        self.recvq.push_back(Parked {
+        self.recvq.push_back(Parked::Arm {
             selector: Arc::clone(selector),
             arm,
             slot: Arc::clone(slot),
@@ -250,17 +382,25 @@ impl<T: Send, B: Backend> State<T, B> {
         }
         let mut index = 0;
         while index < self.recvq.len() {
-            let receiver = &self.recvq[index];
-            if Arc::ptr_eq(&receiver.selector, selector) {
+            if self.recvq[index].is_arm_of(selector) {
                 index += 1;
                 continue;
             }
             let receiver = self.recvq.remove(index).expect("index checked");
-            match selector.try_claim_pair(arm, &receiver.selector, receiver.arm, || {
-                receiver
-                    .slot
-                    .put(slot.take().expect("a send arm's slot holds its value"))
-            }) {
+            let unsent = || slot.take().expect("a send arm's slot holds its value");
+            let claimed = match &receiver {
+                Parked::Plain(waiter) => claim_then(selector, arm, || {
+                    if waiter.deliver(unsent()) {
+                        self.to_wake.push(Arc::clone(waiter));
+                    }
+                }),
+                Parked::Arm {
+                    selector: peer,
+                    arm: peer_arm,
+                    slot: peer_slot,
+                } => selector.try_claim_pair(arm, peer, *peer_arm, || peer_slot.put(unsent())),
+            };
+            match claimed {
                 PairClaim::Both => return Registered::Completed(Outcome::Done),
                 PairClaim::PeerTaken => {}
                 PairClaim::MineTaken => {
@@ -277,7 +417,7 @@ impl<T: Send, B: Backend> State<T, B> {
             self.buf.push_back(value);
             return Registered::Completed(Outcome::Done);
         }
-        self.sendq.push_back(Parked {
+        self.sendq.push_back(Parked::Arm {
             selector: Arc::clone(selector),
             arm,
             slot: Arc::clone(slot),
@@ -307,10 +447,10 @@ impl<T: Send, B: Backend> State<T, B> {
         // `pop_front` rather than `drain`: closing a channel nobody waits on (every context's
         // cancel) then costs two length checks.
         while let Some(receiver) = self.recvq.pop_front() {
-            receiver.selector.try_claim(receiver.arm, Outcome::Closed);
+            receiver.refuse(Outcome::Closed, &mut self.to_wake);
         }
         while let Some(sender) = self.sendq.pop_front() {
-            sender.selector.try_claim(sender.arm, Outcome::Closed);
+            sender.refuse(Outcome::Closed, &mut self.to_wake);
         }
         true
     }
@@ -318,7 +458,7 @@ impl<T: Send, B: Backend> State<T, B> {
     /// The last receiver is gone: parked senders get their value back, as `Disconnected`.
     pub(crate) fn disconnect_receivers(&mut self) {
         while let Some(sender) = self.sendq.pop_front() {
-            sender.selector.try_claim(sender.arm, Outcome::Disconnected);
+            sender.refuse(Outcome::Disconnected, &mut self.to_wake);
         }
     }
 }
@@ -327,10 +467,31 @@ impl<T: Send, B: Backend> State<T, B> {
 /// select that just parked finds its own. Every registration of a select belongs to one of its
 /// arms and each arm unregisters once, so a select with two arms on one queue removes both.
 fn remove_one<T, B: Backend>(queue: &mut VecDeque<Parked<T, B>>, selector: &Arc<Selector<B>>) {
-    if let Some(index) = queue
-        .iter()
-        .rposition(|parked| Arc::ptr_eq(&parked.selector, selector))
-    {
+    if let Some(index) = queue.iter().rposition(|parked| parked.is_arm_of(selector)) {
         queue.remove(index);
     }
+}
+
+/// A select arm meeting a parked plain operation: claims `selector` for `arm`, then completes the
+/// hand-over with `hand_over`. The plain side cannot be stale, so only our own claim can fail.
+fn claim_then<B: Backend>(
+    selector: &Selector<B>,
+    arm: usize,
+    hand_over: impl FnOnce(),
+) -> PairClaim {
+    if selector.try_claim(arm, Outcome::Done) {
+        hand_over();
+        PairClaim::Both
+    } else {
+        PairClaim::MineTaken
+    }
+}
+
+/// Takes a parked plain sender's value; the sender goes on `wake` if it sleeps.
+fn take_from<T, B: Backend>(waiter: &Arc<Waiter<T, B>>, wake: &mut Vec<Arc<Waiter<T, B>>>) -> T {
+    let (value, asleep) = waiter.take();
+    if asleep {
+        wake.push(Arc::clone(waiter));
+    }
+    value
 }

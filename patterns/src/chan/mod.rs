@@ -29,6 +29,7 @@ mod core;
 mod error;
 mod select;
 mod selector;
+mod waiter;
 
 pub use error::{CloseError, RecvTimeoutError, SendError, TryRecvError, TrySendError};
 pub use select::{RecvArm, Select, Selected, SendArm};
@@ -37,10 +38,11 @@ use crate::backend::{Backend, Std};
 use crate::backoff::Patience;
 use crate::trace;
 use core::{Chan, Parked, RecvFail, SendFail};
-use selector::{Outcome, Selector, Slot};
+use selector::Outcome;
 use std::fmt;
 use std::sync::Arc;
 use std::time::Duration;
+use waiter::Waiter;
 
 /// Creates a channel of capacity `cap` on [`Std`]; `0` makes every send a rendezvous.
 #[track_caller]
@@ -131,23 +133,18 @@ impl<T: Send, B: Backend> Sender<T, B> {
 
     #[track_caller]
     fn send_parked(&self, value: T) -> Result<(), SendError<T>> {
-        let mut state = B::lock(&self.chan.state);
+        let mut state = self.chan.lock();
         let value = match state.try_send(self.chan.cap, value) {
             Ok(()) => return Ok(()),
             Err(SendFail::Full(value)) => value,
             Err(SendFail::Closed(value)) => return Err(SendError::Closed(value)),
             Err(SendFail::Disconnected(value)) => return Err(SendError::Disconnected(value)),
         };
-        let selector = Arc::new(Selector::new());
-        let slot = Arc::new(Slot::new(Some(value)));
-        state.sendq.push_back(Parked {
-            selector: Arc::clone(&selector),
-            arm: 0,
-            slot: Arc::clone(&slot),
-        });
-        drop(state);
-        let outcome = selector.wait(Patience::for_capacity(self.chan.cap)).outcome;
-        let unsent = || slot.take().expect("an undelivered value stays in its slot");
+        let waiter = Arc::new(Waiter::new(Some(value)));
+        state.sendq.push_back(Parked::Plain(Arc::clone(&waiter)));
+        let patience = Patience::for_capacity(self.chan.cap);
+        let (outcome, left) = waiter.wait(&self.chan.state, state.into_guard(), patience);
+        let unsent = || left.expect("an undelivered value stays in its waiter");
         match outcome {
             Outcome::Done => Ok(()),
             Outcome::Closed => Err(SendError::Closed(unsent())),
@@ -160,7 +157,7 @@ impl<T: Send, B: Backend> Sender<T, B> {
     #[track_caller]
     pub fn try_send(&self, value: T) -> Result<(), TrySendError<T>> {
         let step = trace::enter::<B>("try send", self.chan.object());
-        let mut state = B::lock(&self.chan.state);
+        let mut state = self.chan.lock();
         let sent = state
             .try_send(self.chan.cap, value)
             .map_err(|fail| match fail {
@@ -185,7 +182,7 @@ impl<T: Send, B: Backend> Sender<T, B> {
     #[track_caller]
     pub fn close(&self) -> Result<(), CloseError> {
         let step = trace::enter::<B>("close", self.chan.object());
-        if B::lock(&self.chan.state).close() {
+        if self.chan.lock().close() {
             Ok(())
         } else {
             step.outcome(format_args!("already closed"));
@@ -195,12 +192,12 @@ impl<T: Send, B: Backend> Sender<T, B> {
 
     /// Whether the channel is closed.
     pub fn is_closed(&self) -> bool {
-        B::lock(&self.chan.state).closed
+        self.chan.lock().closed
     }
 
     /// The number of buffered values.
     pub fn len(&self) -> usize {
-        B::lock(&self.chan.state).buf.len()
+        self.chan.lock().buf.len()
     }
 
     /// Whether no value is buffered.
@@ -235,24 +232,19 @@ impl<T: Send, B: Backend> Receiver<T, B> {
 
     #[track_caller]
     fn recv_parked(&self) -> Option<T> {
-        let mut state = B::lock(&self.chan.state);
+        let mut state = self.chan.lock();
         match state.try_recv() {
             Ok(value) => return Some(value),
             Err(RecvFail::Closed) => return None,
             Err(RecvFail::Empty) => {}
         }
-        let selector = Arc::new(Selector::new());
-        let slot = Arc::new(Slot::new(None));
-        state.recvq.push_back(Parked {
-            selector: Arc::clone(&selector),
-            arm: 0,
-            slot: Arc::clone(&slot),
-        });
-        drop(state);
-        match selector.wait(Patience::for_capacity(self.chan.cap)).outcome {
-            Outcome::Done => Some(slot.take().expect("a completed receive has its value")),
-            Outcome::Closed => None,
-            Outcome::Disconnected | Outcome::TimedOut => {
+        let waiter = Arc::new(Waiter::new(None));
+        state.recvq.push_back(Parked::Plain(Arc::clone(&waiter)));
+        let patience = Patience::for_capacity(self.chan.cap);
+        match waiter.wait(&self.chan.state, state.into_guard(), patience) {
+            (Outcome::Done, value) => Some(value.expect("a completed receive has its value")),
+            (Outcome::Closed, _) => None,
+            (Outcome::Disconnected | Outcome::TimedOut, _) => {
                 unreachable!("a plain receive is only completed or closed")
             }
         }
@@ -262,12 +254,10 @@ impl<T: Send, B: Backend> Receiver<T, B> {
     #[track_caller]
     pub fn try_recv(&self) -> Result<T, TryRecvError> {
         let step = trace::enter::<B>("try recv", self.chan.object());
-        let got = B::lock(&self.chan.state)
-            .try_recv()
-            .map_err(|fail| match fail {
-                RecvFail::Empty => TryRecvError::Empty,
-                RecvFail::Closed => TryRecvError::Closed,
-            });
+        let got = self.chan.lock().try_recv().map_err(|fail| match fail {
+            RecvFail::Empty => TryRecvError::Empty,
+            RecvFail::Closed => TryRecvError::Closed,
+        });
         step.outcome(format_args!(
             "{}",
             match &got {
@@ -312,12 +302,12 @@ impl<T: Send, B: Backend> Receiver<T, B> {
 
     /// Whether the channel is closed (values may still be buffered).
     pub fn is_closed(&self) -> bool {
-        B::lock(&self.chan.state).closed
+        self.chan.lock().closed
     }
 
     /// The number of buffered values.
     pub fn len(&self) -> usize {
-        B::lock(&self.chan.state).buf.len()
+        self.chan.lock().buf.len()
     }
 
     /// Whether no value is buffered.
@@ -333,7 +323,7 @@ impl<T: Send, B: Backend> Receiver<T, B> {
 
 impl<T: Send, B: Backend> Clone for Sender<T, B> {
     fn clone(&self) -> Self {
-        B::lock(&self.chan.state).senders += 1;
+        self.chan.lock().senders += 1;
         Self {
             chan: Arc::clone(&self.chan),
         }
@@ -342,7 +332,7 @@ impl<T: Send, B: Backend> Clone for Sender<T, B> {
 
 impl<T: Send, B: Backend> Clone for Receiver<T, B> {
     fn clone(&self) -> Self {
-        B::lock(&self.chan.state).receivers += 1;
+        self.chan.lock().receivers += 1;
         Self {
             chan: Arc::clone(&self.chan),
         }
@@ -361,7 +351,7 @@ impl<T: Send, B: Backend> Drop for Sender<T, B> {
         if B::in_teardown() || is_only_handle(&self.chan) {
             return;
         }
-        let mut state = B::lock(&self.chan.state);
+        let mut state = self.chan.lock();
         state.senders -= 1;
         if state.senders == 0 {
             let _step = trace::enter::<B>("drop last sender", self.chan.object());
@@ -376,7 +366,7 @@ impl<T: Send, B: Backend> Drop for Receiver<T, B> {
         if B::in_teardown() || is_only_handle(&self.chan) {
             return;
         }
-        let mut state = B::lock(&self.chan.state);
+        let mut state = self.chan.lock();
         state.receivers -= 1;
         if state.receivers == 0 {
             let _step = trace::enter::<B>("drop last receiver", self.chan.object());

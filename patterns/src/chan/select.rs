@@ -99,7 +99,7 @@ impl<T: Send, B: Backend> ArmOps<B> for RecvArm<'_, T, B> {
 
     fn register(&mut self, selector: &Arc<Selector<B>>, arm: usize) -> Registered {
         let slot = self.slot.get_or_insert_with(|| Arc::new(Slot::new(None)));
-        B::lock(&self.receiver.chan.state).register_recv(selector, arm, slot)
+        self.receiver.chan.lock().register_recv(selector, arm, slot)
     }
 
     fn finish(&mut self, outcome: Outcome) {
@@ -115,7 +115,7 @@ impl<T: Send, B: Backend> ArmOps<B> for RecvArm<'_, T, B> {
     }
 
     fn unregister(&mut self, selector: &Arc<Selector<B>>) {
-        B::lock(&self.receiver.chan.state).unregister_recv(selector);
+        self.receiver.chan.lock().unregister_recv(selector);
     }
 
     fn capacity(&self) -> usize {
@@ -205,7 +205,10 @@ impl<T: Send, B: Backend> ArmOps<B> for SendArm<'_, T, B> {
             .slot
             .as_ref()
             .expect("a send arm registers with its value");
-        B::lock(&self.sender.chan.state).register_send(self.sender.chan.cap, selector, arm, slot)
+        self.sender
+            .chan
+            .lock()
+            .register_send(self.sender.chan.cap, selector, arm, slot)
     }
 
     fn finish(&mut self, outcome: Outcome) {
@@ -213,7 +216,7 @@ impl<T: Send, B: Backend> ArmOps<B> for SendArm<'_, T, B> {
     }
 
     fn unregister(&mut self, selector: &Arc<Selector<B>>) {
-        B::lock(&self.sender.chan.state).unregister_send(selector);
+        self.sender.chan.lock().unregister_send(selector);
     }
 
     fn capacity(&self) -> usize {
@@ -417,7 +420,7 @@ mod tests {
 
     /// Registrations parked on the channel of `receiver`, in both queues.
     fn parked<T: Send>(receiver: &Receiver<T>) -> usize {
-        let state = Std::lock(&receiver.chan.state);
+        let state = receiver.chan.lock();
         state.recvq.len() + state.sendq.len()
     }
 

@@ -1,7 +1,8 @@
-//! The parked side of a blocked channel operation: Go's `sudog`, shared by every arm of a select.
+//! The parked side of a blocked select: Go's `sudog`, shared by every arm of the select.
 //!
-//! A thread that must block registers a waiter on each channel it waits for, all pointing at one
-//! [`Selector`], and sleeps on it. Whoever completes one of its operations first (a peer on one of
+//! A select that must block registers an arm on each channel it waits for, all pointing at one
+//! [`Selector`], and sleeps on it. (A plain `send` or `recv` parks more cheaply, as a
+//! [`Waiter`](super::waiter::Waiter): it has one registration and nothing to race for.) Whoever completes one of its operations first (a peer on one of
 //! the channels, a `close`, the timeout — the timer's callback, or on a real clock the selecting
 //! thread itself once its deadline passes) *claims* the selector; a claim is final, so exactly one
 //! arm of a select ever completes and every other registration is stale.

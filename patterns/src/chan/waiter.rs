@@ -1,0 +1,150 @@
+//! The parked side of a plain `send` or `recv`: settled under the channel's own lock.
+//!
+//! A select needs a [`Selector`](super::selector::Selector) because its arms sit on several
+//! channels and the first peer to reach one must win the whole select, under a lock of its own. A
+//! plain operation has one registration on one channel, and whoever dequeues it (a peer, a
+//! `close`, the last receiver's drop) always completes it: there is nothing to race for. So its
+//! waiter is settled under the channel lock the peer already holds, and the owner sleeps on a
+//! condition variable paired with that lock. A hand-over then costs the channel lock on each side,
+//! one wait and one notify, where a selector adds its own lock on each side (under loom: 5 branch
+//! points instead of 7 or 8).
+
+use super::selector::Outcome;
+use crate::backend::Backend;
+use crate::backoff::{self, Patience};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Mutex;
+
+/// One parked plain operation: its value, how it ended, and where its owner sleeps.
+pub(crate) struct Waiter<T, B: Backend> {
+    /// A plain std mutex: every access holds the channel lock, except the owner's read once
+    /// `settled` says the peer is done with it, so it is never contended, and it never blocks a
+    /// model thread. The hand-over's happens-before edge comes from the channel's backend lock
+    /// (and, for a spinning owner on real threads, from `settled`).
+    state: Mutex<WaiterState<T>>,
+    /// The owner sleeps here, with the channel lock as the condition variable's lock.
+    woken: B::Condvar,
+    /// Set once the waiter is settled: what the owner watches while it busy-waits before it
+    /// sleeps. A std atomic, only ever a hint under the models, where nobody busy-waits.
+    settled: AtomicBool,
+}
+
+/// What a waiter's mutex protects.
+struct WaiterState<T> {
+    /// A parked sender's value until a receiver takes it (or its send fails and the owner takes it
+    /// back); a parked receiver's value once a sender delivered it.
+    value: Option<T>,
+    /// `None` until settled, then how the operation ended.
+    outcome: Option<Outcome>,
+    /// Set by the owner as it starts waiting on the condition variable: only then does the peer
+    /// that settles it pay for a notify.
+    parked: bool,
+}
+
+impl<T, B: Backend> Waiter<T, B> {
+    /// A waiter for a send of `value`, or for a receive (`None`).
+    pub(crate) fn new(value: Option<T>) -> Self {
+        Self {
+            state: Mutex::new(WaiterState {
+                value,
+                outcome: None,
+                parked: false,
+            }),
+            woken: B::condvar(),
+            settled: AtomicBool::new(false),
+        }
+    }
+
+    /// Completes a parked receive with `value`. The caller holds the channel lock, and calls
+    /// [`Waiter::wake`] once it has released it if this returns true.
+    #[must_use = "a sleeping owner needs a wake once the channel lock is released"]
+    pub(crate) fn deliver(&self, value: T) -> bool {
+        self.settle(Outcome::Done, |slot| {
+            let previous = slot.replace(value);
+            debug_assert!(previous.is_none(), "a receiver was delivered twice");
+        })
+    }
+
+    /// Completes a parked send, taking its value, and says whether the owner needs a wake, as
+    /// [`Waiter::deliver`] does.
+    pub(crate) fn take(&self) -> (T, bool) {
+        let mut taken = None;
+        let asleep = self.settle(Outcome::Done, |slot| taken = slot.take());
+        (
+            taken.expect("a parked sender's waiter holds its value"),
+            asleep,
+        )
+    }
+
+    /// Ends a parked operation without a hand-over (`Closed`, `Disconnected`); a sender's value
+    /// stays for its owner to take back. Says whether the owner needs a wake, as
+    /// [`Waiter::deliver`] does.
+    #[must_use = "a sleeping owner needs a wake once the channel lock is released"]
+    pub(crate) fn refuse(&self, outcome: Outcome) -> bool {
+        self.settle(outcome, |_| {})
+    }
+
+    /// Wakes the sleeping owner of a settled waiter. Called after the channel lock is released,
+    /// so the owner, which must take that lock again to return from its wait, does not wake only
+    /// to block on it (beside a busy neighbour, waking it under the lock made many-thread buffered
+    /// channels several times slower).
+    pub(crate) fn wake(&self) {
+        B::notify_one(&self.woken);
+    }
+
+    fn settle(&self, outcome: Outcome, hand_over: impl FnOnce(&mut Option<T>)) -> bool {
+        let mut state = self.state.lock().unwrap_or_else(|p| p.into_inner());
+        debug_assert!(state.outcome.is_none(), "a waiter was settled twice");
+        hand_over(&mut state.value);
+        state.outcome = Some(outcome);
+        let parked = state.parked;
+        drop(state);
+        // Release: an owner that sees the flag while it busy-waits finds the value and the outcome.
+        self.settled.store(true, Ordering::Release);
+        // The owner sets `parked` and starts its wait in one step under the channel lock, which the
+        // caller holds: it is either asleep already (and its wake follows the unlock) or will see
+        // the outcome before it sleeps, so the wake-up cannot be lost.
+        parked
+    }
+
+    /// Blocks until a peer settles the waiter, which the caller has just queued on the channel
+    /// whose lock `guard` holds (`lock` is that lock); returns how the operation ended and the
+    /// value left in the waiter (a received value, or an unsent one handed back).
+    ///
+    /// When it would park at once (always under the models) the owner keeps the channel lock from
+    /// queueing to sleeping, so a hand-over takes no extra step; otherwise it first releases it and
+    /// waits as `patience` allows.
+    #[track_caller]
+    pub(crate) fn wait<'a, S: Send + 'a>(
+        &self,
+        lock: &'a B::Mutex<S>,
+        guard: B::Guard<'a, S>,
+        patience: Patience,
+    ) -> (Outcome, Option<T>) {
+        let mut guard = guard;
+        if !patience.parks_at_once::<B>() {
+            drop(guard);
+            // Acquire pairs with the Release in `settle`.
+            if backoff::wait_for::<B>(patience, || self.settled.load(Ordering::Acquire)) {
+                return self.outcome().expect("the flag is set after the outcome");
+            }
+            guard = B::lock(lock);
+        }
+        // The loop re-checks under the channel lock, so neither a spurious wake-up nor a
+        // settlement made before the first wait is missed.
+        loop {
+            if let Some(settled) = self.outcome() {
+                return settled;
+            }
+            self.state.lock().unwrap_or_else(|p| p.into_inner()).parked = true;
+            guard = B::wait(&self.woken, guard);
+        }
+    }
+
+    /// The outcome and what is left of the value, once settled.
+    fn outcome(&self) -> Option<(Outcome, Option<T>)> {
+        let mut state = self.state.lock().unwrap_or_else(|p| p.into_inner());
+        let outcome = state.outcome?;
+        Some((outcome, state.value.take()))
+    }
+}
