@@ -136,6 +136,12 @@ pub(crate) fn wait_for<B: Backend>(patience: Patience, done: impl Fn() -> bool) 
     if patience.parks_at_once::<B>() {
         return false;
     }
+    spin_for::<B>(patience, done)
+}
+
+/// The busy-wait and the yields of [`wait_for`], for a caller that has already asked
+/// [`Patience::parks_at_once`] (on a backend that spins) and was told no.
+pub(crate) fn spin_for<B: Backend>(patience: Patience, done: impl Fn() -> bool) -> bool {
     let start = Instant::now();
     let mut last = start;
     loop {

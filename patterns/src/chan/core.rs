@@ -11,6 +11,7 @@
 use super::selector::{Outcome, PairClaim, Selector, Slot};
 use super::waiter::Waiter;
 use crate::backend::Backend;
+use crate::backoff::Patience;
 use crate::trace::Object;
 use std::collections::VecDeque;
 use std::ops::{Deref, DerefMut};
@@ -19,7 +20,7 @@ use std::sync::Arc;
 
 /// A parked operation.
 pub(crate) enum Parked<T, B: Backend> {
-    /// A plain `send` or `recv`: whoever dequeues it completes it.
+    /// A plain `send` or `recv`: whoever dequeues it completes it, or puts it back untouched.
     Plain(Arc<Waiter<T, B>>),
     /// One arm of a select: which select, which arm of it, and its value slot. Stale once another
     /// arm (or the timeout) claimed the selector.
@@ -65,7 +66,7 @@ impl<T, B: Backend> Parked<T, B> {
     /// A plain sender that sleeps goes on `wake`.
     fn take(self, wake: &mut Vec<Arc<Waiter<T, B>>>) -> Option<T> {
         match self {
-            Self::Plain(waiter) => Some(take_from(&waiter, wake)),
+            Self::Plain(waiter) => Some(take_plain_sender(&waiter, wake)),
             Self::Arm {
                 selector,
                 arm,
@@ -104,8 +105,8 @@ pub(crate) struct State<T: Send, B: Backend> {
     pub(crate) receivers: usize,
     /// Parked receivers, oldest first. Non-empty only while `buf` is empty.
     pub(crate) recvq: VecDeque<Parked<T, B>>,
-    /// Parked senders, oldest first, each with its value in its slot. Non-empty only while `buf` is
-    /// full.
+    /// Parked senders, oldest first, each with its value in its waiter or slot. Non-empty only
+    /// while `buf` is full.
     pub(crate) sendq: VecDeque<Parked<T, B>>,
     /// Plain waiters settled while their owner sleeps, to wake once the lock is released (by
     /// [`Locked`]'s drop).
@@ -115,15 +116,21 @@ pub(crate) struct State<T: Send, B: Backend> {
 /// The channel lock, held. Dropping it releases the lock, then wakes the plain waiters settled
 /// under it.
 pub(crate) struct Locked<'a, T: Send + 'a, B: Backend> {
+    /// `Some` until `into_guard` or the drop takes it.
     guard: Option<B::Guard<'a, State<T, B>>>,
 }
 
 impl<'a, T: Send + 'a, B: Backend> Locked<'a, T, B> {
-    /// The bare guard, for a wait on a condition variable paired with the lock. Only while no
-    /// waiter is left to wake: an operation that parks has completed nobody.
-    pub(crate) fn into_guard(mut self) -> B::Guard<'a, State<T, B>> {
-        let guard = self.guard.take().expect("taken only here or in drop");
-        debug_assert!(guard.to_wake.is_empty(), "a wake would be lost");
+    /// The bare guard, for a wait on a condition variable paired with the lock. An operation that
+    /// parks has completed nobody, so no waiter is left to wake; should one be, it is woken now,
+    /// under the lock, rather than never.
+    fn into_guard(mut self) -> B::Guard<'a, State<T, B>> {
+        let mut guard = self.guard.take().expect("taken only here or in drop");
+        debug_assert!(
+            guard.to_wake.is_empty(),
+            "a parking operation settled a waiter"
+        );
+        guard.to_wake.drain(..).for_each(|waiter| waiter.wake());
         guard
     }
 }
@@ -166,7 +173,8 @@ impl<'a, T: Send + 'a, B: Backend> Drop for Locked<'a, T, B> {
 
 /// A channel shared by its senders and receivers.
 pub(crate) struct Chan<T: Send, B: Backend> {
-    pub(crate) state: B::Mutex<State<T, B>>,
+    /// Taken only through [`Chan::lock`], whose guard wakes the waiters settled under it.
+    state: B::Mutex<State<T, B>>,
     pub(crate) cap: usize,
     /// The line that created the channel, and what it is for (`chan`, or `done` for a
     /// context's), for traces.
@@ -187,7 +195,7 @@ pub(crate) enum RecvFail {
     Closed,
 }
 
-/// What registering one arm of a parked operation did.
+/// What registering one arm of a select did.
 pub(crate) enum Registered {
     /// The arm completed at once, and its selector is claimed for it.
     Completed(Outcome),
@@ -228,6 +236,21 @@ impl<T: Send, B: Backend> Chan<T, B> {
         Locked {
             guard: Some(B::lock(&self.state)),
         }
+    }
+
+    /// Blocks until `waiter`, which the caller has just queued under `locked`, is settled; returns
+    /// how its operation ended and the value left in it (see [`Waiter::wait`]).
+    #[track_caller]
+    pub(crate) fn park<'a>(
+        &'a self,
+        locked: Locked<'a, T, B>,
+        waiter: &Waiter<T, B>,
+    ) -> (Outcome, Option<T>) {
+        waiter.wait(
+            &self.state,
+            locked.into_guard(),
+            Patience::for_capacity(self.cap),
+        )
     }
 
     /// The channel as a traced object.
@@ -319,7 +342,7 @@ impl<T: Send, B: Backend> State<T, B> {
             let sender = self.sendq.remove(index).expect("index checked");
             let claimed = match &sender {
                 Parked::Plain(waiter) => claim_then(selector, arm, || {
-                    slot.put(take_from(waiter, &mut self.to_wake))
+                    slot.put(take_plain_sender(waiter, &mut self.to_wake))
                 }),
                 Parked::Arm {
                     selector: peer,
@@ -436,9 +459,9 @@ impl<T: Send, B: Backend> State<T, B> {
         remove_one(&mut self.sendq, selector);
     }
 
-    /// Marks the channel closed and wakes every parked operation: receivers get `Closed` (the
-    /// buffer stays for later receives), senders get their value back. Returns false if it was
-    /// already closed.
+    /// Marks the channel closed and ends every parked operation (the sleeping plain ones are woken
+    /// as the [`Locked`] guard is released): receivers get `Closed` (the buffer stays for later
+    /// receives), senders get their value back. Returns false if it was already closed.
     pub(crate) fn close(&mut self) -> bool {
         if self.closed {
             return false;
@@ -488,7 +511,10 @@ fn claim_then<B: Backend>(
 }
 
 /// Takes a parked plain sender's value; the sender goes on `wake` if it sleeps.
-fn take_from<T, B: Backend>(waiter: &Arc<Waiter<T, B>>, wake: &mut Vec<Arc<Waiter<T, B>>>) -> T {
+fn take_plain_sender<T, B: Backend>(
+    waiter: &Arc<Waiter<T, B>>,
+    wake: &mut Vec<Arc<Waiter<T, B>>>,
+) -> T {
     let (value, asleep) = waiter.take();
     if asleep {
         wake.push(Arc::clone(waiter));

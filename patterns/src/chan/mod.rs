@@ -35,7 +35,6 @@ pub use error::{CloseError, RecvTimeoutError, SendError, TryRecvError, TrySendEr
 pub use select::{RecvArm, Select, Selected, SendArm};
 
 use crate::backend::{Backend, Std};
-use crate::backoff::Patience;
 use crate::trace;
 use core::{Chan, Parked, RecvFail, SendFail};
 use selector::Outcome;
@@ -142,8 +141,7 @@ impl<T: Send, B: Backend> Sender<T, B> {
         };
         let waiter = Arc::new(Waiter::new(Some(value)));
         state.sendq.push_back(Parked::Plain(Arc::clone(&waiter)));
-        let patience = Patience::for_capacity(self.chan.cap);
-        let (outcome, left) = waiter.wait(&self.chan.state, state.into_guard(), patience);
+        let (outcome, left) = self.chan.park(state, &waiter);
         let unsent = || left.expect("an undelivered value stays in its waiter");
         match outcome {
             Outcome::Done => Ok(()),
@@ -240,8 +238,7 @@ impl<T: Send, B: Backend> Receiver<T, B> {
         }
         let waiter = Arc::new(Waiter::new(None));
         state.recvq.push_back(Parked::Plain(Arc::clone(&waiter)));
-        let patience = Patience::for_capacity(self.chan.cap);
-        match waiter.wait(&self.chan.state, state.into_guard(), patience) {
+        match self.chan.park(state, &waiter) {
             (Outcome::Done, value) => Some(value.expect("a completed receive has its value")),
             (Outcome::Closed, _) => None,
             (Outcome::Disconnected | Outcome::TimedOut, _) => {

@@ -1,11 +1,12 @@
 //! The parked side of a blocked select: Go's `sudog`, shared by every arm of the select.
 //!
 //! A select that must block registers an arm on each channel it waits for, all pointing at one
-//! [`Selector`], and sleeps on it. (A plain `send` or `recv` parks more cheaply, as a
-//! [`Waiter`](super::waiter::Waiter): it has one registration and nothing to race for.) Whoever completes one of its operations first (a peer on one of
+//! [`Selector`], and sleeps on it. Whoever completes one of its operations first (a peer on one of
 //! the channels, a `close`, the timeout — the timer's callback, or on a real clock the selecting
 //! thread itself once its deadline passes) *claims* the selector; a claim is final, so exactly one
-//! arm of a select ever completes and every other registration is stale.
+//! arm of a select ever completes and every other registration is stale. (A plain `send` or `recv`
+//! parks more cheaply, as a [`Waiter`](super::waiter::Waiter): it has one registration and nothing
+//! to race for.)
 
 use crate::backend::Backend;
 use crate::backoff::{self, Patience};
@@ -16,7 +17,8 @@ use std::time::Duration;
 /// How a claimed operation ended.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) enum Outcome {
-    /// The operation completed: a value was handed over through the arm's slot.
+    /// The operation completed: a value was handed over (through a select arm's slot or a plain
+    /// operation's waiter).
     Done,
     /// The channel is closed (and, for a receiver, drained).
     Closed,
@@ -33,7 +35,8 @@ pub(crate) struct Claim {
     pub(crate) outcome: Outcome,
 }
 
-/// The result of [`Selector::try_claim_pair`].
+/// The result of claiming a select arm against a parked peer: [`Selector::try_claim_pair`] for a
+/// peer that is another select, or the arm's own claim for a plain operation.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) enum PairClaim {
     /// Both claimed: the hand-over happened.
@@ -44,7 +47,7 @@ pub(crate) enum PairClaim {
     PeerTaken,
 }
 
-/// The rendezvous point of one blocked operation or select.
+/// The rendezvous point of one blocked select.
 pub(crate) struct Selector<B: Backend> {
     /// Orders selectors for [`Selector::try_claim_pair`]. Creation order, not the address: model
     /// checkers replay a schedule only if the program takes the same steps, and heap addresses

@@ -3,11 +3,12 @@
 //! A select needs a [`Selector`](super::selector::Selector) because its arms sit on several
 //! channels and the first peer to reach one must win the whole select, under a lock of its own. A
 //! plain operation has one registration on one channel, and whoever dequeues it (a peer, a
-//! `close`, the last receiver's drop) always completes it: there is nothing to race for. So its
-//! waiter is settled under the channel lock the peer already holds, and the owner sleeps on a
-//! condition variable paired with that lock. A hand-over then costs the channel lock on each side,
-//! one wait and one notify, where a selector adds its own lock on each side (under loom: 5 branch
-//! points instead of 7 or 8).
+//! `close`, the last receiver's drop) completes it, or puts it back untouched (a select whose own
+//! claim was lost): there is nothing to race for. So its waiter is settled under the channel lock
+//! the peer already holds, and the owner sleeps on a condition variable paired with that lock. A
+//! hand-over then costs the channel lock on each side, one wait and one notify, where a selector
+//! adds its own lock on each side (`cargo xtask cost` measures a capacity-0 hand-over at 6 branch
+//! points under loom, where the selector's protocol took 5 to 8).
 
 use super::selector::Outcome;
 use crate::backend::Backend;
@@ -38,7 +39,7 @@ struct WaiterState<T> {
     outcome: Option<Outcome>,
     /// Set by the owner as it starts waiting on the condition variable: only then does the peer
     /// that settles it pay for a notify.
-    parked: bool,
+    asleep: bool,
 }
 
 impl<T, B: Backend> Waiter<T, B> {
@@ -48,7 +49,7 @@ impl<T, B: Backend> Waiter<T, B> {
             state: Mutex::new(WaiterState {
                 value,
                 outcome: None,
-                parked: false,
+                asleep: false,
             }),
             woken: B::condvar(),
             settled: AtomicBool::new(false),
@@ -67,6 +68,7 @@ impl<T, B: Backend> Waiter<T, B> {
 
     /// Completes a parked send, taking its value, and says whether the owner needs a wake, as
     /// [`Waiter::deliver`] does.
+    #[must_use = "a sleeping owner needs a wake once the channel lock is released"]
     pub(crate) fn take(&self) -> (T, bool) {
         let mut taken = None;
         let asleep = self.settle(Outcome::Done, |slot| taken = slot.take());
@@ -92,19 +94,22 @@ impl<T, B: Backend> Waiter<T, B> {
         B::notify_one(&self.woken);
     }
 
+    /// Records how the operation ended, after `hand_over` moved the value in or out, and returns
+    /// whether the owner sleeps (the caller then wakes it once the channel lock is released). The
+    /// caller holds the channel lock and has dequeued the waiter, so this happens once.
     fn settle(&self, outcome: Outcome, hand_over: impl FnOnce(&mut Option<T>)) -> bool {
         let mut state = self.state.lock().unwrap_or_else(|p| p.into_inner());
         debug_assert!(state.outcome.is_none(), "a waiter was settled twice");
         hand_over(&mut state.value);
         state.outcome = Some(outcome);
-        let parked = state.parked;
+        let asleep = state.asleep;
         drop(state);
         // Release: an owner that sees the flag while it busy-waits finds the value and the outcome.
         self.settled.store(true, Ordering::Release);
-        // The owner sets `parked` and starts its wait in one step under the channel lock, which the
+        // The owner sets `asleep` and starts its wait in one step under the channel lock, which the
         // caller holds: it is either asleep already (and its wake follows the unlock) or will see
         // the outcome before it sleeps, so the wake-up cannot be lost.
-        parked
+        asleep
     }
 
     /// Blocks until a peer settles the waiter, which the caller has just queued on the channel
@@ -125,7 +130,7 @@ impl<T, B: Backend> Waiter<T, B> {
         if !patience.parks_at_once::<B>() {
             drop(guard);
             // Acquire pairs with the Release in `settle`.
-            if backoff::wait_for::<B>(patience, || self.settled.load(Ordering::Acquire)) {
+            if backoff::spin_for::<B>(patience, || self.settled.load(Ordering::Acquire)) {
                 return self.outcome().expect("the flag is set after the outcome");
             }
             guard = B::lock(lock);
@@ -136,7 +141,7 @@ impl<T, B: Backend> Waiter<T, B> {
             if let Some(settled) = self.outcome() {
                 return settled;
             }
-            self.state.lock().unwrap_or_else(|p| p.into_inner()).parked = true;
+            self.state.lock().unwrap_or_else(|p| p.into_inner()).asleep = true;
             guard = B::wait(&self.woken, guard);
         }
     }
