@@ -138,10 +138,12 @@ impl<T, B: Backend> Waiter<T, B> {
         // The loop re-checks under the channel lock, so neither a spurious wake-up nor a
         // settlement made before the first wait is missed.
         loop {
-            if let Some(settled) = self.outcome() {
-                return settled;
+            let mut state = self.state.lock().unwrap_or_else(|p| p.into_inner());
+            if let Some(outcome) = state.outcome {
+                return (outcome, state.value.take());
             }
-            self.state.lock().unwrap_or_else(|p| p.into_inner()).asleep = true;
+            state.asleep = true;
+            drop(state);
             guard = B::wait(&self.woken, guard);
         }
     }
