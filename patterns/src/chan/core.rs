@@ -9,7 +9,7 @@
 //! claim, so an operation parked in a select completes at most once.
 
 use super::selector::{Outcome, PairClaim, Selector, Slot};
-use super::waiter::Waiter;
+use super::waiter::{Unsettled, Waiter};
 use crate::backend::Backend;
 use crate::backoff::Patience;
 use crate::trace::Object;
@@ -17,6 +17,7 @@ use std::collections::VecDeque;
 use std::ops::{Deref, DerefMut};
 use std::panic::Location;
 use std::sync::Arc;
+use std::time::Duration;
 
 /// A parked operation.
 pub(crate) enum Parked<T, B: Backend> {
@@ -32,6 +33,11 @@ pub(crate) enum Parked<T, B: Backend> {
 }
 
 impl<T, B: Backend> Parked<T, B> {
+    /// Whether this is the plain operation parked as `waiter`.
+    fn is(&self, waiter: &Arc<Waiter<T, B>>) -> bool {
+        matches!(self, Self::Plain(mine) if Arc::ptr_eq(mine, waiter))
+    }
+
     /// Whether this is an arm of `selector`.
     fn is_arm_of(&self, selector: &Arc<Selector<B>>) -> bool {
         matches!(self, Self::Arm { selector: mine, .. } if Arc::ptr_eq(mine, selector))
@@ -239,18 +245,35 @@ impl<T: Send, B: Backend> Chan<T, B> {
     }
 
     /// Blocks until `waiter`, which the caller has just queued under `locked`, is settled; returns
-    /// how its operation ended and the value left in it (see [`Waiter::wait`]).
+    /// how its operation ended and the value left in it (see [`Waiter::wait`]). With a `deadline`
+    /// (only on a backend with [`Backend::DEADLINE_WAIT`]) a waiter nobody settled in time is taken
+    /// off its queue under the lock and ends `TimedOut`, with a sender's value handed back.
     #[track_caller]
     pub(crate) fn park<'a>(
         &'a self,
         locked: Locked<'a, T, B>,
-        waiter: &Waiter<T, B>,
+        waiter: &Arc<Waiter<T, B>>,
+        deadline: Option<Duration>,
     ) -> (Outcome, Option<T>) {
-        waiter.wait(
-            &self.state,
-            locked.into_guard(),
-            Patience::for_capacity(self.cap),
-        )
+        let patience = Patience::for_capacity(self.cap);
+        match waiter.wait(&self.state, locked.into_guard(), patience, deadline) {
+            Ok(settled) => settled,
+            Err(Unsettled { mut guard, value }) => {
+                // Unsettled under the lock means still queued: whoever dequeues a plain waiter
+                // settles it, or puts it back, under this same lock.
+                let queue = if value.is_some() {
+                    &mut guard.sendq
+                } else {
+                    &mut guard.recvq
+                };
+                let index = queue
+                    .iter()
+                    .position(|parked| parked.is(waiter))
+                    .expect("an unsettled waiter is still queued");
+                queue.remove(index);
+                (Outcome::TimedOut, value)
+            }
+        }
     }
 
     /// The channel as a traced object.

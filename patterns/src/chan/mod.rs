@@ -43,6 +43,9 @@ use std::sync::Arc;
 use std::time::Duration;
 use waiter::Waiter;
 
+/// A wait with a deadline that passed first.
+pub(crate) struct TimedOut;
+
 /// Creates a channel of capacity `cap` on [`Std`]; `0` makes every send a rendezvous.
 #[track_caller]
 pub fn bounded<T: Send>(cap: usize) -> (Sender<T>, Receiver<T>) {
@@ -117,7 +120,15 @@ impl<T: Send, B: Backend> Sender<T, B> {
     #[track_caller]
     pub fn send(&self, value: T) -> Result<(), SendError<T>> {
         let step = trace::enter::<B>("send", self.chan.object());
-        let sent = self.send_parked(value);
+        let sent = self
+            .send_parked(value, None)
+            .map_err(|(outcome, value)| match outcome {
+                Outcome::Closed => SendError::Closed(value),
+                Outcome::Disconnected => SendError::Disconnected(value),
+                Outcome::Done | Outcome::TimedOut => {
+                    unreachable!("a plain send without a deadline")
+                }
+            });
         if let Err(error) = &sent {
             step.outcome(format_args!(
                 "{}",
@@ -130,24 +141,30 @@ impl<T: Send, B: Backend> Sender<T, B> {
         sent
     }
 
+    /// Sends, parking while it must; with a `deadline` (only on a backend with
+    /// [`Backend::DEADLINE_WAIT`]) it gives up there. A value not delivered comes back with why:
+    /// `Closed`, `Disconnected` or `TimedOut`.
     #[track_caller]
-    fn send_parked(&self, value: T) -> Result<(), SendError<T>> {
+    pub(crate) fn send_parked(
+        &self,
+        value: T,
+        deadline: Option<Duration>,
+    ) -> Result<(), (Outcome, T)> {
         let mut state = self.chan.lock();
         let value = match state.try_send(self.chan.cap, value) {
             Ok(()) => return Ok(()),
             Err(SendFail::Full(value)) => value,
-            Err(SendFail::Closed(value)) => return Err(SendError::Closed(value)),
-            Err(SendFail::Disconnected(value)) => return Err(SendError::Disconnected(value)),
+            Err(SendFail::Closed(value)) => return Err((Outcome::Closed, value)),
+            Err(SendFail::Disconnected(value)) => return Err((Outcome::Disconnected, value)),
         };
         let waiter = Arc::new(Waiter::new(Some(value)));
         state.sendq.push_back(Parked::Plain(Arc::clone(&waiter)));
-        let (outcome, left) = self.chan.park(state, &waiter);
-        let unsent = || left.expect("an undelivered value stays in its waiter");
-        match outcome {
-            Outcome::Done => Ok(()),
-            Outcome::Closed => Err(SendError::Closed(unsent())),
-            Outcome::Disconnected => Err(SendError::Disconnected(unsent())),
-            Outcome::TimedOut => unreachable!("a plain send arms no timer"),
+        match self.chan.park(state, &waiter, deadline) {
+            (Outcome::Done, _) => Ok(()),
+            (outcome, left) => Err((
+                outcome,
+                left.expect("an undelivered value stays in its waiter"),
+            )),
         }
     }
 
@@ -220,7 +237,9 @@ impl<T: Send, B: Backend> Receiver<T, B> {
     #[track_caller]
     pub fn recv(&self) -> Option<T> {
         let step = trace::enter::<B>("recv", self.chan.object());
-        let got = self.recv_parked();
+        let got = self
+            .recv_parked(None)
+            .unwrap_or_else(|TimedOut| unreachable!("a plain receive without a deadline"));
         step.outcome(format_args!(
             "{}",
             if got.is_some() { "a value" } else { "closed" }
@@ -228,22 +247,23 @@ impl<T: Send, B: Backend> Receiver<T, B> {
         got
     }
 
+    /// Receives, parking while it must: `Ok(None)` once closed and drained. With a `deadline`
+    /// (only on a backend with [`Backend::DEADLINE_WAIT`]) it gives up there: `Err(TimedOut)`.
     #[track_caller]
-    fn recv_parked(&self) -> Option<T> {
+    pub(crate) fn recv_parked(&self, deadline: Option<Duration>) -> Result<Option<T>, TimedOut> {
         let mut state = self.chan.lock();
         match state.try_recv() {
-            Ok(value) => return Some(value),
-            Err(RecvFail::Closed) => return None,
+            Ok(value) => return Ok(Some(value)),
+            Err(RecvFail::Closed) => return Ok(None),
             Err(RecvFail::Empty) => {}
         }
         let waiter = Arc::new(Waiter::new(None));
         state.recvq.push_back(Parked::Plain(Arc::clone(&waiter)));
-        match self.chan.park(state, &waiter) {
-            (Outcome::Done, value) => Some(value.expect("a completed receive has its value")),
-            (Outcome::Closed, _) => None,
-            (Outcome::Disconnected | Outcome::TimedOut, _) => {
-                unreachable!("a plain receive is only completed or closed")
-            }
+        match self.chan.park(state, &waiter, deadline) {
+            (Outcome::Done, value) => Ok(Some(value.expect("a completed receive has its value"))),
+            (Outcome::Closed, _) => Ok(None),
+            (Outcome::TimedOut, _) => Err(TimedOut),
+            (Outcome::Disconnected, _) => unreachable!("a receive is never disconnected"),
         }
     }
 

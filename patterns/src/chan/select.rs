@@ -24,7 +24,7 @@
 
 use super::core::Registered;
 use super::selector::{Claim, Outcome, Selector, Slot};
-use super::{Receiver, SendError, Sender};
+use super::{Receiver, SendError, Sender, TimedOut};
 use crate::backend::{Backend, Std};
 use crate::backoff::Patience;
 use crate::trace::{self, Object};
@@ -49,6 +49,10 @@ trait ArmOps<B: Backend> {
     fn try_now(&mut self) -> bool;
     /// Under the channel lock: completes now (claiming `selector`) or parks.
     fn register(&mut self, selector: &Arc<Selector<B>>, arm: usize) -> Registered;
+    /// The arm alone in its select, on a backend with [`Backend::DEADLINE_WAIT`]: completes it as
+    /// a plain operation, parking without a selector, and says whether it did (false: `deadline`
+    /// passed first, and a send arm keeps its value).
+    fn wait_alone(&mut self, deadline: Option<Duration>) -> bool;
     /// After `selector` was claimed for this arm: collects the result.
     fn finish(&mut self, outcome: Outcome);
     /// Removes one registration of `selector` from the queue this arm parks on, if a peer has not
@@ -93,6 +97,14 @@ impl<T: Send, B: Backend> ArmOps<B> for RecvArm<'_, T, B> {
             Ok(value) => self.result = Some(Some(value)),
             Err(TryRecvError::Closed) => self.result = Some(None),
             Err(TryRecvError::Empty) => return false,
+        }
+        true
+    }
+
+    fn wait_alone(&mut self, deadline: Option<Duration>) -> bool {
+        match self.receiver.recv_parked(deadline) {
+            Ok(got) => self.result = Some(got),
+            Err(TimedOut) => return false,
         }
         true
     }
@@ -192,6 +204,22 @@ impl<T: Send, B: Backend> ArmOps<B> for SendArm<'_, T, B> {
             Err(TrySendError::Disconnected(value)) => {
                 self.value = Some(value);
                 self.outcome = Some(Outcome::Disconnected);
+            }
+        }
+        true
+    }
+
+    fn wait_alone(&mut self, deadline: Option<Duration>) -> bool {
+        let value = self.reclaim().expect("a send arm waits with its value");
+        match self.sender.send_parked(value, deadline) {
+            Ok(()) => self.outcome = Some(Outcome::Done),
+            Err((Outcome::TimedOut, value)) => {
+                self.value = Some(value);
+                return false;
+            }
+            Err((outcome, value)) => {
+                self.value = Some(value);
+                self.outcome = Some(outcome);
             }
         }
         true
@@ -325,6 +353,17 @@ impl<'s, B: Backend> Select<'s, B> {
     fn wait_any(mut self) -> Selected {
         let deadline = self.timeout.map(|t| B::now().saturating_add(t));
         let count = self.arms.len();
+        if count == 1 && !self.default && B::DEADLINE_WAIT {
+            // One arm on a real clock: nothing to choose between, so it parks as a plain operation
+            // (one waiter, settled under the channel lock, timing out under it), not a selector
+            // beside the channel. The models keep the selector and its timer, whose firing they
+            // explore at every step.
+            return if self.arms[0].wait_alone(deadline) {
+                Selected::Arm(0)
+            } else {
+                Selected::Timeout
+            };
+        }
         // Go polls its cases in a uniformly random permutation and takes the first ready one. The
         // permutation is drawn lazily (Fisher–Yates, one choice per arm polled), so a select whose
         // first polled arm is ready draws one number, and a select of one arm draws none.
@@ -472,6 +511,109 @@ mod tests {
         assert_eq!(arm.take(), Some(7));
         sender.join().expect("sender");
         assert_eq!(parked(&rx), 0);
+    }
+
+    /// A timed send arm alone in its select keeps its value when the deadline passes first, and
+    /// leaves nothing queued.
+    #[test]
+    fn a_timed_out_send_arm_keeps_its_value() {
+        let (tx, rx) = bounded::<u32>(0);
+        let mut arm = SendArm::new(&tx, 5);
+        let selected = Select::new()
+            .send(&mut arm)
+            .timeout(std::time::Duration::from_millis(5))
+            .wait();
+        assert_eq!(selected, Selected::Timeout);
+        assert_eq!(parked(&rx), 0, "the timed-out send left its registration");
+        assert_eq!(arm.into_unsent(), Some(5));
+    }
+
+    /// A close reaches a timed select parked alone on the channel: it ends on its arm, not at the
+    /// deadline, and a timed send gets its value back.
+    #[test]
+    fn a_close_ends_a_timed_select_at_once() {
+        let (tx, rx) = bounded::<u32>(0);
+        let (probe, closer) = (rx.clone(), tx.clone());
+        let closing = thread::spawn(move || {
+            until_parked(&probe, 1);
+            closer.close().expect("closed once");
+        });
+        let mut arm = RecvArm::new(&rx);
+        let hour = std::time::Duration::from_secs(3600);
+        assert_eq!(
+            Select::new().recv(&mut arm).timeout(hour).wait(),
+            Selected::Arm(0)
+        );
+        assert_eq!(arm.take(), None, "closed and drained: ok == false");
+        closing.join().expect("closer");
+        let mut send = SendArm::new(&tx, 8);
+        assert_eq!(
+            Select::new().send(&mut send).timeout(hour).wait(),
+            Selected::Arm(0)
+        );
+        assert!(matches!(send.result(), Some(Err(SendError::Closed(8)))));
+    }
+
+    /// Timeouts racing hand-overs never lose or duplicate a value: a receiver whose every receive
+    /// has a timeout of a few microseconds, then a sender whose every send has one, each against a
+    /// plain peer that dawdles a varying few microseconds before each operation, so some waits end
+    /// by a hand-over, some at the deadline, some as both meet; every value arrives once, in
+    /// order. (How many timed out varies from run to run; only the values are asserted.)
+    #[test]
+    fn timeouts_racing_hand_overs_lose_nothing() {
+        const VALUES: u32 = 2_000;
+        let short = std::time::Duration::from_micros(3);
+        // Busy for 0 to 31 µs, varying with the value: the timed side's wait (its busy phase,
+        // its yields, then its deadline) ends on either side of the peer's arrival.
+        let dawdle = |value: u32| {
+            let until = std::time::Instant::now()
+                + std::time::Duration::from_micros(u64::from(value.wrapping_mul(7) % 32));
+            while std::time::Instant::now() < until {
+                std::hint::spin_loop();
+            }
+        };
+        let (tx, rx) = bounded::<u32>(0);
+        let sender = thread::spawn(move || {
+            for value in 0..VALUES {
+                dawdle(value);
+                tx.send(value).expect("read");
+            }
+        });
+        let mut received = Vec::new();
+        while received.len() < VALUES as usize {
+            let mut arm = RecvArm::new(&rx);
+            if Select::new().recv(&mut arm).timeout(short).wait() == Selected::Arm(0) {
+                received.push(
+                    arm.take()
+                        .expect("the sender is alive until the last value"),
+                );
+            }
+        }
+        sender.join().expect("sender");
+        assert_eq!(received, (0..VALUES).collect::<Vec<_>>());
+        assert_eq!(parked(&rx), 0);
+
+        let (tx, rx) = bounded::<u32>(0);
+        let receiver = thread::spawn(move || {
+            let mut received = Vec::new();
+            loop {
+                dawdle(received.len() as u32);
+                match rx.recv() {
+                    Some(value) => received.push(value),
+                    None => return received,
+                }
+            }
+        });
+        for value in 0..VALUES {
+            let mut arm = SendArm::new(&tx, value);
+            while Select::new().send(&mut arm).timeout(short).wait() == Selected::Timeout {}
+            assert_eq!(arm.result(), Some(Ok(())));
+        }
+        drop(tx);
+        assert_eq!(
+            receiver.join().expect("receiver"),
+            (0..VALUES).collect::<Vec<_>>()
+        );
     }
 
     #[test]

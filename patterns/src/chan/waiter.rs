@@ -9,12 +9,18 @@
 //! hand-over then costs the channel lock on each side, one wait and one notify, where a selector
 //! adds its own lock on each side (`cargo xtask cost` measures a capacity-0 hand-over at 6 branch
 //! points under loom, where the selector's protocol took 5 to 8).
+//!
+//! On a backend with a real clock a select of one arm parks this way too (it has nothing to race
+//! for either), and gives up at its deadline: the owner reads the clock under the channel lock and,
+//! still unsettled, takes its waiter off the queue before releasing it, so a peer's hand-over and
+//! the timeout exclude each other.
 
 use super::selector::Outcome;
 use crate::backend::Backend;
 use crate::backoff::{self, Patience};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Mutex;
+use std::time::Duration;
 
 /// One parked plain operation: its value, how it ended, and where its owner sleeps.
 pub(crate) struct Waiter<T, B: Backend> {
@@ -114,7 +120,11 @@ impl<T, B: Backend> Waiter<T, B> {
 
     /// Blocks until a peer settles the waiter, which the caller has just queued on the channel
     /// whose lock `guard` holds (`lock` is that lock); returns how the operation ended and the
-    /// value left in the waiter (a received value, or an unsent one handed back).
+    /// value left in the waiter (a received value, or an unsent one handed back). With a
+    /// `deadline` (only on a backend with [`Backend::DEADLINE_WAIT`]) it gives up once the clock
+    /// has passed it with the waiter still unsettled, and returns the channel lock, still held, so
+    /// the caller can take the waiter off its queue before any peer could settle it, with the value
+    /// it holds.
     ///
     /// When it would park at once (always under the models) the owner keeps the channel lock from
     /// queueing to sleeping, so a hand-over takes no extra step; otherwise it first releases it and
@@ -125,26 +135,44 @@ impl<T, B: Backend> Waiter<T, B> {
         lock: &'a B::Mutex<S>,
         guard: B::Guard<'a, S>,
         patience: Patience,
-    ) -> (Outcome, Option<T>) {
+        deadline: Option<Duration>,
+    ) -> Result<(Outcome, Option<T>), Unsettled<'a, T, S, B>> {
+        debug_assert!(
+            deadline.is_none() || B::DEADLINE_WAIT,
+            "{} cannot wait with a deadline",
+            B::NAME
+        );
         let mut guard = guard;
         if !patience.parks_at_once::<B>() {
             drop(guard);
             // Acquire pairs with the Release in `settle`.
             if backoff::spin_for::<B>(patience, || self.settled.load(Ordering::Acquire)) {
-                return self.outcome().expect("the flag is set after the outcome");
+                return Ok(self.outcome().expect("the flag is set after the outcome"));
             }
             guard = B::lock(lock);
         }
         // The loop re-checks under the channel lock, so neither a spurious wake-up nor a
-        // settlement made before the first wait is missed.
+        // settlement made before the first wait is missed; and the deadline is read under it, so
+        // a peer's settlement and the timeout exclude each other.
         loop {
             let mut state = self.state.lock().unwrap_or_else(|p| p.into_inner());
             if let Some(outcome) = state.outcome {
-                return (outcome, state.value.take());
+                return Ok((outcome, state.value.take()));
             }
-            state.asleep = true;
+            match deadline {
+                Some(deadline) if B::now() >= deadline => {
+                    return Err(Unsettled {
+                        guard,
+                        value: state.value.take(),
+                    })
+                }
+                _ => state.asleep = true,
+            }
             drop(state);
-            guard = B::wait(&self.woken, guard);
+            guard = match deadline {
+                None => B::wait(&self.woken, guard),
+                Some(deadline) => B::park_until(&self.woken, guard, deadline),
+            };
         }
     }
 
@@ -154,4 +182,11 @@ impl<T, B: Backend> Waiter<T, B> {
         let outcome = state.outcome?;
         Some((outcome, state.value.take()))
     }
+}
+
+/// A wait whose deadline passed before any peer settled its waiter: the channel lock, still held,
+/// and the value the waiter held (a sender's, handed back).
+pub(crate) struct Unsettled<'a, T, S: Send + 'a, B: Backend> {
+    pub(crate) guard: B::Guard<'a, S>,
+    pub(crate) value: Option<T>,
 }
