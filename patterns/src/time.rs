@@ -1,4 +1,5 @@
-//! Timers over the backend's clock: Go's `time.AfterFunc`, the root of every timeout in the kit.
+//! Timers over the backend's clock: Go's `time.AfterFunc`, the root of every timeout in the kit
+//! under the models (on a real clock a select waits for its own deadline, with no timer).
 //!
 //! One timer thread per [`TimerService`] keeps the pending timers in deadline order and runs each
 //! callback when its deadline passes. On [`Std`](crate::Std) that is one thread for the process, on

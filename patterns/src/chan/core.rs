@@ -5,8 +5,10 @@
 //! buffered value and lets the oldest parked sender move its value into the freed place, else takes
 //! straight from a parked sender (the rendezvous of a capacity-0 channel), else parks. Close wakes
 //! every parked operation. A plain `send` or `recv` parks as a [`Waiter`], settled under this
-//! lock by whoever dequeues it; a select's arm parks with its [`Selector`], which a hand-over must
-//! claim, so an operation parked in a select completes at most once.
+//! lock by whoever dequeues it (or, at its deadline, taken off its queue by its owner, under this
+//! lock too); so does a select of one arm and no default on a real clock. Any other select's arm
+//! parks with its [`Selector`], which a hand-over must claim, so an operation parked in a select
+//! completes at most once.
 
 use super::selector::{Outcome, PairClaim, Selector, Slot};
 use super::waiter::{Unsettled, Waiter};
@@ -21,7 +23,8 @@ use std::time::Duration;
 
 /// A parked operation.
 pub(crate) enum Parked<T, B: Backend> {
-    /// A plain `send` or `recv`: whoever dequeues it completes it, or puts it back untouched.
+    /// A plain `send` or `recv` (or a select of one arm, on a real clock): whoever dequeues it
+    /// completes it, or puts it back untouched; at its deadline, its owner dequeues it.
     Plain(Arc<Waiter<T, B>>),
     /// One arm of a select: which select, which arm of it, and its value slot. Stale once another
     /// arm (or the timeout) claimed the selector.
@@ -260,7 +263,8 @@ impl<T: Send, B: Backend> Chan<T, B> {
             Ok(settled) => settled,
             Err(Unsettled { mut guard, value }) => {
                 // Unsettled under the lock means still queued: whoever dequeues a plain waiter
-                // settles it, or puts it back, under this same lock.
+                // settles it, or puts it back, under this same lock. And an unsettled sender
+                // still holds its value (a receiver never holds one before it is settled).
                 let queue = if value.is_some() {
                     &mut guard.sendq
                 } else {
@@ -268,7 +272,8 @@ impl<T: Send, B: Backend> Chan<T, B> {
                 };
                 let index = queue
                     .iter()
-                    .position(|parked| parked.is(waiter))
+                    // From the newest end, where a waiter that just parked finds itself.
+                    .rposition(|parked| parked.is(waiter))
                     .expect("an unsettled waiter is still queued");
                 queue.remove(index);
                 (Outcome::TimedOut, value)

@@ -96,7 +96,8 @@ pub fn after_in<B: Backend>(delay: Duration) -> Receiver<Duration, B> {
     let (tx, rx) = bounded_in::<B, Duration>(1);
     // The timer is not stopped when the receiver is dropped: like Go's `time.After` before Go 1.23,
     // it stays pending until it fires (the send then fails harmlessly). A loop that waits with a
-    // timeout should use `Select::timeout`, which stops its timer as soon as the select ends.
+    // timeout should use `Select::timeout`, which on a real clock arms no timer at all, and under
+    // the models stops its timer as soon as the select ends.
     B::timers().after_func(delay, move || {
         // Capacity 1 and the only sender: this cannot be full. A receiver that is gone is fine.
         let _ = tx.try_send(B::now());

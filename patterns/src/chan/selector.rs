@@ -6,7 +6,7 @@
 //! thread itself once its deadline passes) *claims* the selector; a claim is final, so exactly one
 //! arm of a select ever completes and every other registration is stale. (A plain `send` or `recv`
 //! parks more cheaply, as a [`Waiter`](super::waiter::Waiter): it has one registration and nothing
-//! to race for; so does a select of one arm on a real clock.)
+//! to race for; so does a select of one arm and no default on a real clock.)
 
 use crate::backend::Backend;
 use crate::backoff::{self, Patience};
