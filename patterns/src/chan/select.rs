@@ -481,6 +481,20 @@ mod tests {
         }
     }
 
+    /// A select receiving on `arm`'s channel, and, with 2 `arms`, on `other`'s too.
+    fn receiving<'s, 'a: 's>(
+        arms: usize,
+        arm: &'s mut RecvArm<'a, u32>,
+        other: &'s mut RecvArm<'a, u32>,
+    ) -> Select<'s> {
+        let select = Select::new().recv(arm);
+        if arms == 2 {
+            select.recv(other)
+        } else {
+            select
+        }
+    }
+
     /// On `Std` a timed select parks with its deadline, whether alone on one channel (as a plain
     /// waiter, the clock read under the channel lock) or with two arms (on its selector, the
     /// clock read under the claim lock): it ends at the deadline, never before, and leaves no
@@ -493,12 +507,7 @@ mod tests {
         for arms in [1, 2] {
             let started = std::time::Instant::now();
             let (mut arm, mut other) = (RecvArm::new(&rx), RecvArm::new(&other_rx));
-            let select = Select::new().recv(&mut arm);
-            let select = if arms == 2 {
-                select.recv(&mut other)
-            } else {
-                select
-            };
+            let select = receiving(arms, &mut arm, &mut other);
             assert_eq!(select.timeout(timeout).wait(), Selected::Timeout);
             assert!(
                 started.elapsed() >= timeout,
@@ -526,12 +535,7 @@ mod tests {
                 tx.send(7).expect("the select receives")
             });
             let (mut arm, mut other) = (RecvArm::new(&rx), RecvArm::new(&other_rx));
-            let select = Select::new().recv(&mut arm);
-            let select = if arms == 2 {
-                select.recv(&mut other)
-            } else {
-                select
-            };
+            let select = receiving(arms, &mut arm, &mut other);
             let selected = select.timeout(std::time::Duration::from_secs(60)).wait();
             assert_eq!(selected, Selected::Arm(0), "with {arms} arm(s)");
             assert_eq!(arm.take(), Some(7));
