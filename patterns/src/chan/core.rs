@@ -122,6 +122,9 @@ pub(crate) struct State<T: Send, B: Backend> {
     to_wake: Vec<Arc<Waiter<T, B>>>,
 }
 
+/// Picks one of the channel's two wait queues (`recvq` or `sendq`) out of its state.
+pub(crate) type WhichQueue<T, B> = fn(&mut State<T, B>) -> &mut VecDeque<Parked<T, B>>;
+
 /// The channel lock, held. Dropping it releases the lock, then wakes the plain waiters settled
 /// under it.
 pub(crate) struct Locked<'a, T: Send + 'a, B: Backend> {
@@ -247,33 +250,33 @@ impl<T: Send, B: Backend> Chan<T, B> {
         }
     }
 
-    /// Blocks until `waiter`, which the caller has just queued under `locked`, is settled; returns
-    /// how its operation ended and the value left in it (see [`Waiter::wait`]). With a `deadline`
-    /// (only on a backend with [`Backend::DEADLINE_WAIT`]) a waiter nobody settled in time is taken
-    /// off its queue under the lock and ends `TimedOut`, with a sender's value handed back.
+    /// Parks a plain operation: queues a waiter holding `value` (a sender's; `None` for a
+    /// receiver) on the queue `queue` picks, under `locked`, and blocks until it is settled;
+    /// returns how the operation ended and the value left in the waiter (see [`Waiter::wait`]).
+    /// With a `deadline` (only on a backend with [`Backend::DEADLINE_WAIT`]) a waiter nobody
+    /// settled in time is taken off that queue under the lock and ends `TimedOut`, with a
+    /// sender's value handed back.
     #[track_caller]
     pub(crate) fn park<'a>(
         &'a self,
-        locked: Locked<'a, T, B>,
-        waiter: &Arc<Waiter<T, B>>,
+        mut locked: Locked<'a, T, B>,
+        queue: WhichQueue<T, B>,
+        value: Option<T>,
         deadline: Option<Duration>,
     ) -> (Outcome, Option<T>) {
+        let waiter = Arc::new(Waiter::new(value));
+        queue(&mut locked).push_back(Parked::Plain(Arc::clone(&waiter)));
         let patience = Patience::for_capacity(self.cap);
         match waiter.wait(&self.state, locked.into_guard(), patience, deadline) {
             Ok(settled) => settled,
             Err(Unsettled { mut guard, value }) => {
                 // Unsettled under the lock means still queued: whoever dequeues a plain waiter
-                // settles it, or puts it back, under this same lock. And an unsettled sender
-                // still holds its value (a receiver never holds one before it is settled).
-                let queue = if value.is_some() {
-                    &mut guard.sendq
-                } else {
-                    &mut guard.recvq
-                };
+                // settles it, or puts it back, under this same lock.
+                let queue = queue(&mut guard);
                 let index = queue
                     .iter()
                     // From the newest end, where a waiter that just parked finds itself.
-                    .rposition(|parked| parked.is(waiter))
+                    .rposition(|parked| parked.is(&waiter))
                     .expect("an unsettled waiter is still queued");
                 queue.remove(index);
                 (Outcome::TimedOut, value)

@@ -36,12 +36,11 @@ pub use select::{RecvArm, Select, Selected, SendArm};
 
 use crate::backend::{Backend, Std};
 use crate::trace;
-use core::{Chan, Parked, RecvFail, SendFail};
+use core::{Chan, RecvFail, SendFail};
 use selector::Outcome;
 use std::fmt;
 use std::sync::Arc;
 use std::time::Duration;
-use waiter::Waiter;
 
 /// A wait with a deadline that passed first.
 pub(crate) struct TimedOut;
@@ -158,9 +157,10 @@ impl<T: Send, B: Backend> Sender<T, B> {
             Err(SendFail::Closed(value)) => return Err((Outcome::Closed, value)),
             Err(SendFail::Disconnected(value)) => return Err((Outcome::Disconnected, value)),
         };
-        let waiter = Arc::new(Waiter::new(Some(value)));
-        state.sendq.push_back(Parked::Plain(Arc::clone(&waiter)));
-        match self.chan.park(state, &waiter, deadline) {
+        match self
+            .chan
+            .park(state, |state| &mut state.sendq, Some(value), deadline)
+        {
             (Outcome::Done, _) => Ok(()),
             (outcome, left) => Err((
                 outcome,
@@ -258,9 +258,10 @@ impl<T: Send, B: Backend> Receiver<T, B> {
             Err(RecvFail::Closed) => return Ok(None),
             Err(RecvFail::Empty) => {}
         }
-        let waiter = Arc::new(Waiter::new(None));
-        state.recvq.push_back(Parked::Plain(Arc::clone(&waiter)));
-        match self.chan.park(state, &waiter, deadline) {
+        match self
+            .chan
+            .park(state, |state| &mut state.recvq, None, deadline)
+        {
             (Outcome::Done, value) => Ok(Some(value.expect("a completed receive has its value"))),
             (Outcome::Closed, _) => Ok(None),
             (Outcome::TimedOut, _) => Err(TimedOut),

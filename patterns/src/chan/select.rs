@@ -359,10 +359,10 @@ impl<'s, B: Backend> Select<'s, B> {
         let deadline = self.timeout.map(|t| B::now().saturating_add(t));
         let count = self.arms.len();
         if count == 1 && !self.default && B::DEADLINE_WAIT {
-            // One arm and no default on a real clock: nothing to choose between, so it parks as a plain operation
-            // (one waiter, settled under the channel lock, timing out under it), not a selector
-            // beside the channel. The models keep the selector and its timer, whose firing they
-            // explore at every step.
+            // One arm and no default on a real clock: nothing to choose between, so it parks as a
+            // plain operation (one waiter, settled under the channel lock, timing out under it),
+            // not a selector beside the channel. The models keep the selector and its timer, whose
+            // firing they explore at every step.
             return if self.arms[0].wait_alone(deadline) {
                 Selected::Arm(0)
             } else {

@@ -10,10 +10,10 @@
 //! adds its own lock on each side (`cargo xtask cost` measures a capacity-0 hand-over at 6 branch
 //! points under loom, where the selector's protocol took 5 to 8).
 //!
-//! On a backend with a real clock a select of one arm and no default parks this way too (it has nothing to race
-//! for either), and gives up at its deadline: the owner reads the clock under the channel lock and,
-//! still unsettled, takes its waiter off the queue before releasing it, so a peer's hand-over and
-//! the timeout exclude each other.
+//! On a backend with a real clock a select of one arm and no default parks this way too (it has
+//! nothing to race for either), and gives up at its deadline: the owner reads the clock under the
+//! channel lock and, still unsettled, takes its waiter off the queue before releasing it, so a
+//! peer's hand-over and the timeout exclude each other.
 
 use super::selector::Outcome;
 use crate::backend::Backend;
