@@ -1,7 +1,9 @@
 //! Every scenario and zoo entry by name, with the budgets the xtask and the tests run them at.
 
-use crate::harness::{check, replay::replay_as, Checker, FailureKind, ReplayFile, Scenario, Stats};
+use crate::harness::replay::{read_replay_file, replay_as};
+use crate::harness::{check, Checker, FailureKind, ReplayFile, Scenario, Stats};
 use crate::zoo::{Mistake, Variant};
+use std::path::Path;
 
 /// Which instance of a scenario to run.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -182,4 +184,13 @@ pub fn find(name: &str) -> Option<Entry> {
         .into_iter()
         .chain(zoo().into_iter().map(|zoo| zoo.entry))
         .find(|entry| entry.name == name)
+}
+
+/// Replays the failure saved in the replay file at `path` (the scenario is looked up by name);
+/// `trace`: with its step-by-step trace.
+pub fn replay_file(path: &Path, trace: bool) -> Result<Stats, String> {
+    let file = read_replay_file(path)?;
+    let entry = find(&file.scenario)
+        .ok_or_else(|| format!("unknown scenario {:?} in {}", file.scenario, path.display()))?;
+    (entry.replay)(&file, trace)
 }

@@ -22,7 +22,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     let expected =
         checks::harness::replay::read_replay_file(&args.file).map_err(anyhow::Error::msg)?;
     checks::harness::set_verbose(args.verbose);
-    let stats = checks::harness::replay_file(&args.file, args.trace).map_err(anyhow::Error::msg)?;
+    let stats = checks::catalog::replay_file(&args.file, args.trace).map_err(anyhow::Error::msg)?;
     print!("{stats}");
     match stats.failure() {
         Some(report) if report.kind == expected.kind => {

@@ -1,6 +1,9 @@
 //! Tidy: the rules of ARCHITECTURE.md that a machine can check, so the code, the README and the
 //! architecture page cannot drift apart unnoticed.
 
+#[path = "tidy/imports.rs"]
+mod imports;
+
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
@@ -221,4 +224,104 @@ fn paths_named_in_the_docs_exist() {
         "only {checked} paths found: is the parsing broken?"
     );
     assert!(missing.is_empty(), "named but not there: {missing:?}");
+}
+
+/// The layers of `checks` as ARCHITECTURE.md's "Layers of `checks`" table lists them: (layer,
+/// path relative to `checks/src/`), bottom first.
+fn checks_layers() -> Vec<(usize, String)> {
+    let architecture = read(&root().join("ARCHITECTURE.md"));
+    let table = architecture
+        .split("| layer | paths | what |")
+        .nth(1)
+        .expect("ARCHITECTURE.md has the layer table (| layer | paths | what |)");
+    let mut layers = Vec::new();
+    for line in table.lines().skip(2) {
+        if !line.starts_with('|') {
+            break;
+        }
+        let cells: Vec<&str> = line.split('|').map(str::trim).collect();
+        let layer: usize = cells[1]
+            .parse()
+            .unwrap_or_else(|_| panic!("layer table row without a number: {line:?}"));
+        for path in cells[2].split('`').skip(1).step_by(2) {
+            let path = path
+                .strip_prefix("checks/src/")
+                .unwrap_or_else(|| panic!("layer path {path:?} is not under checks/src/"));
+            layers.push((layer, path.to_owned()));
+        }
+    }
+    assert!(layers.len() > 5, "only {} layer paths parsed", layers.len());
+    layers
+}
+
+/// Rule: in `checks`, imports run downward. Every file belongs to a layer of ARCHITECTURE.md's
+/// table; none imports from a higher layer; no files import each other in a circle.
+#[test]
+fn checks_imports_run_downward() {
+    let layers = checks_layers();
+    let krate = imports::Crate::read(&root().join("checks/src"));
+    let homeless: Vec<&String> = krate
+        .modules
+        .keys()
+        .filter(|file| imports::layer_of(file, &layers).is_none())
+        .collect();
+    assert!(
+        homeless.is_empty(),
+        "no row of ARCHITECTURE.md's layer table holds {homeless:?}: add it to the layer it \
+         belongs to"
+    );
+    let climbing = imports::climbing(&krate, &layers);
+    assert!(
+        climbing.is_empty(),
+        "imports that climb a layer (ARCHITECTURE.md, \"Layers of `checks`\"):\n{}",
+        climbing.join("\n")
+    );
+    if let Some(cycle) = krate.cycle() {
+        let steps: Vec<String> = cycle
+            .iter()
+            .map(|(file, line)| format!("{file}:{line}"))
+            .collect();
+        panic!(
+            "files of checks/src import each other in a circle: {} → back to the first",
+            steps.join(" → ")
+        );
+    }
+}
+
+/// The import reader sees `use` trees, inline paths, `super` in inline modules and exported
+/// macros, and nothing in comments or strings.
+#[test]
+fn the_import_reader_reads_what_rust_resolves() {
+    let dir = std::env::temp_dir().join(format!("tidy-imports-{}", std::process::id()));
+    let write = |path: &str, text: &str| {
+        let path = dir.join(path);
+        std::fs::create_dir_all(path.parent().expect("a parent")).expect("a temp dir");
+        std::fs::write(path, text).expect("a temp file");
+    };
+    write("lib.rs", "//! root\npub mod a;\npub mod b;\n");
+    write(
+        "a/mod.rs",
+        "//! a\npub mod x;\npub mod y;\n#[macro_export]\nmacro_rules! shout { () => { $crate::b::loud() } }\n",
+    );
+    write(
+        "a/x.rs",
+        "use super::y::{Y, self};\nfn f() { let s = \"crate::b\"; } // crate::b\n",
+    );
+    write("a/y.rs", "pub struct Y;\nfn g() { crate::shout!(); }\n#[cfg(test)]\nmod tests {\n    use super::*;\n}\n");
+    write("b.rs", "fn h() { super::a::x::f(); let c = '{'; }\n");
+    let krate = imports::Crate::read(&dir);
+    let targets = |file: &str| -> Vec<String> { krate.imports[file].keys().cloned().collect() };
+    assert_eq!(targets("a/x.rs"), ["a/y.rs"]);
+    assert_eq!(targets("a/y.rs"), ["a/mod.rs"], "the exported macro's file");
+    assert_eq!(
+        targets("a/mod.rs"),
+        Vec::<String>::new(),
+        "$crate is the caller's"
+    );
+    assert_eq!(targets("b.rs"), ["a/x.rs"]);
+    assert!(krate.cycle().is_none());
+    write("a/y.rs", "use super::x;\n");
+    let krate = imports::Crate::read(&dir);
+    assert!(krate.cycle().is_some(), "x → y → x is a cycle");
+    let _ = std::fs::remove_dir_all(&dir);
 }

@@ -4,6 +4,7 @@
 //! tell a leaked thread (blocked forever after the scenario returned) from a deadlock, and name
 //! the line each stuck thread is blocked at.
 
+mod harnessed;
 mod loom;
 pub(crate) mod model;
 mod real;
@@ -11,17 +12,11 @@ pub(crate) mod recorder;
 pub mod registry;
 mod shuttle;
 pub(crate) mod tracking;
+pub(crate) mod unwind;
 
+pub use self::harnessed::Harnessed;
 pub use self::loom::Loom;
 pub use self::real::Real;
 pub use self::shuttle::Shuttle;
 pub use model::ModelAtomic;
 pub use tracking::TrackedJoin;
-
-/// A backend the harness can run a scenario on: it resets per-run state between runs.
-pub trait Harnessed: patterns::Backend {
-    /// Called at the start of every model execution (every stress run), before the scenario.
-    fn begin_run();
-    /// Called at the end of every run that did not fail: stops the run's timer thread.
-    fn end_run();
-}

@@ -1,16 +1,12 @@
 //! What the loom and shuttle backends share: one macro implementing `Backend` over a checker's
 //! mock of std, and the wrapper that lets the kit's atomic traits cover a checker's atomics.
 
-use super::registry::{Registry, ThreadKey};
+use super::registry::ThreadKey;
 use patterns::trace::Object;
 use std::cell::Cell;
 use std::panic::Location;
 
 std::thread_local! {
-    /// Whether the checker is abandoning the model execution running on this OS thread (its model
-    /// threads all run here): set when the checker itself panics (a deadlock, a step bound) or a
-    /// panic escapes a model thread, cleared as each execution begins.
-    static ABANDONED: Cell<bool> = const { Cell::new(false) };
     /// Whether condvar waits may wake spuriously in the runs on this OS thread (set per run).
     static SPURIOUS_WAKEUPS: Cell<bool> = const { Cell::new(true) };
 }
@@ -25,70 +21,6 @@ pub(crate) fn set_spurious_wakeups(on: bool) {
 /// Whether condvar waits may wake spuriously in the current run.
 pub(crate) fn spurious_wakeups() -> bool {
     SPURIOUS_WAKEUPS.with(Cell::get)
-}
-
-/// Clears the abandoned mark as a model execution begins.
-pub(crate) fn begin_execution() {
-    ABANDONED.with(|abandoned| abandoned.set(false));
-}
-
-/// Marks the current model execution as abandoned: from now on its destructors leave the kit's
-/// primitives alone (see `Backend::in_teardown`).
-pub(crate) fn abandon() {
-    ABANDONED.with(|abandoned| abandoned.set(true));
-}
-
-/// Whether the checker is abandoning the current execution and this thread unwinds out of it.
-/// A panic that user code will catch unwinds too, but the execution goes on: destructors must
-/// then keep their promises, as on `Std`.
-pub(crate) fn in_teardown() -> bool {
-    std::thread::panicking() && ABANDONED.with(Cell::get)
-}
-
-/// Whether the current execution is marked abandoned.
-pub(crate) fn abandoned() -> bool {
-    ABANDONED.with(Cell::get)
-}
-
-/// `Backend::catch_unwind` of the model backends: the registry counts the catch, so the panic
-/// hook knows a panic raised inside it is caught and the execution goes on.
-pub(crate) fn catching<R>(me: ThreadKey, f: impl FnOnce() -> R) -> std::thread::Result<R> {
-    Registry::with_current(|registry| registry.adjust_catching(me, true));
-    let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(f));
-    Registry::with_current(|registry| registry.adjust_catching(me, false));
-    match result {
-        // The checker's own panic (a deadlock found while this thread blocked, a bound) is not
-        // the program's to catch: the execution is over, so it goes on unwinding.
-        Err(panic) if abandoned() => std::panic::resume_unwind(panic),
-        result => result,
-    }
-}
-
-/// Runs a model thread's body; a panic that escapes it ends the execution.
-pub(crate) fn run_thread<T>(body: impl FnOnce() -> T) -> T {
-    match std::panic::catch_unwind(std::panic::AssertUnwindSafe(body)) {
-        Ok(value) => value,
-        Err(panic) => {
-            abandon();
-            std::panic::resume_unwind(panic)
-        }
-    }
-}
-
-/// Whether a panic was raised inside a model checker's own code (its deadlock and bound reports),
-/// which means the checker is abandoning the execution.
-pub(crate) fn raised_by_checker(location: Option<&std::panic::Location<'_>>) -> bool {
-    const CHECKER_CRATES: [&str; 5] = [
-        "/loom-",
-        "/shuttle-",
-        "/shuttle/",
-        "/generator-",
-        "/corosensei-",
-    ];
-    location.is_some_and(|location| {
-        let file = location.file();
-        CHECKER_CRATES.iter().any(|dir| file.contains(dir))
-    })
 }
 
 /// A thread as a traced object (the step of a spawn or a join): its registry index.
@@ -281,7 +213,7 @@ macro_rules! model_backend {
 
         impl $crate::backend::Harnessed for $backend {
             fn begin_run() {
-                $crate::backend::model::begin_execution();
+                $crate::backend::unwind::begin_execution();
                 $crate::backend::recorder::begin_execution();
                 $crate::backend::registry::Registry::with_current(|registry| {
                     registry.set_model_me(THREAD_INDEX.me)
@@ -332,7 +264,7 @@ macro_rules! model_backend {
                     // schedule.
                     $m::thread::spawn(move || {
                         (THREAD_INDEX.enter)(index);
-                        let value = $crate::backend::model::run_thread(f);
+                        let value = $crate::backend::unwind::run_thread(f);
                         $crate::backend::tracking::finish_tracked(&thread_registry, index, &shared, value);
                     })
                 });
@@ -493,11 +425,11 @@ macro_rules! model_backend {
             }
 
             fn catch_unwind<R>(f: impl FnOnce() -> R) -> std::thread::Result<R> {
-                $crate::backend::model::catching(Self::me(), f)
+                $crate::backend::unwind::catching(Self::me(), f)
             }
 
             fn in_teardown() -> bool {
-                $crate::backend::model::in_teardown()
+                $crate::backend::unwind::in_teardown()
             }
 
             #[inline]

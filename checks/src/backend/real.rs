@@ -1,9 +1,9 @@
 //! The `Real` backend: `Std`'s locks, atomics and clock on real threads, plus thread tracking.
 
+use super::harnessed::Harnessed;
 use super::registry::{Registry, ThreadKey};
 use super::registry::{StateCell, ThreadState};
 use super::tracking::{finish_tracked, join_tracked, ThreadHandle, Tracked, TrackedJoin};
-use super::Harnessed;
 use patterns::time::{TimerCallback, TimerService};
 use patterns::{Backend, Std};
 use std::cell::{Cell, RefCell};
@@ -140,7 +140,7 @@ where
                 if let Err(panic) = std::panic::catch_unwind(run) {
                     // The scenario sees only a join error; the report names the thread and its
                     // panic.
-                    let message = crate::harness::panic_message(panic.as_ref());
+                    let message = patterns::panic_message(panic.as_ref());
                     thread_registry.record_panic(index, message);
                     std::panic::resume_unwind(panic);
                 }

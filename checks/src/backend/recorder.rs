@@ -128,7 +128,7 @@ pub(crate) fn begin_execution() {
 #[inline(never)]
 fn with_thread(f: impl FnOnce(&mut Log, usize)) {
     // An abandoned execution is over: its checker can no longer say which thread runs.
-    if super::model::abandoned() {
+    if super::unwind::abandoned() {
         return;
     }
     let Some(thread) = Registry::with_current(Registry::current_index).flatten() else {

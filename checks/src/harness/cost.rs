@@ -11,7 +11,9 @@
 //! alone subtracted (fewest from fewest, most from most: an approximation, since the peer's points
 //! fall inside the join), so each row is close to the operation's own cost.
 
-use super::run_loom;
+use super::base::execute::{execute_body, install_panic_hook};
+use super::runners::loom::loom_builder;
+use crate::backend::registry::Registry;
 use crate::backend::Loom;
 use patterns::chan::{self, RecvArm, Select};
 use patterns::context::Context;
@@ -21,6 +23,7 @@ use patterns::Backend;
 use serde::{Deserialize, Serialize};
 use std::cell::Cell;
 use std::fmt;
+use std::sync::Arc;
 
 std::thread_local! {
     /// Branch points counted on this OS thread, where every model thread of a loom execution runs.
@@ -30,7 +33,7 @@ std::thread_local! {
 }
 
 /// The branch points counted on this OS thread so far (only while [`BranchCounter`] is the
-/// thread's `tracing` subscriber, as in [`run_loom::explore_program`]).
+/// thread's `tracing` subscriber, as in [`explore_program`]).
 pub(crate) fn branches() -> usize {
     BRANCHES.with(Cell::get)
 }
@@ -272,6 +275,39 @@ const PROGRAMS: &[Program] = &[
     },
 ];
 
+/// Explores `program` on loom to exhaustion, counting the branch points of its
+/// [`measure`]d section in every schedule.
+pub(crate) fn explore_program(program: fn()) -> ProgramCost {
+    install_panic_hook();
+    let builder = loom_builder(None);
+    let registry = Registry::new();
+    let cost = Arc::new(std::sync::Mutex::new(ProgramCost {
+        schedules: 0,
+        fewest: usize::MAX,
+        most: 0,
+    }));
+    let body = {
+        let (cost, registry) = (Arc::clone(&cost), Arc::clone(&registry));
+        move || {
+            execute_body::<Loom>(program, &registry);
+            let measured = take_measured();
+            let mut cost = cost.lock().unwrap_or_else(|p| p.into_inner());
+            cost.schedules += 1;
+            cost.fewest = cost.fewest.min(measured);
+            cost.most = cost.most.max(measured);
+        }
+    };
+    tracing::subscriber::with_default(BranchCounter, || {
+        // A callsite first reached on a thread with no subscriber caches "never" for every
+        // thread: ask every callsite again now that the counter is this thread's subscriber.
+        tracing::callsite::rebuild_interest_cache();
+        builder.check(body)
+    });
+    Registry::uninstall();
+    let cost = *cost.lock().unwrap_or_else(|p| p.into_inner());
+    cost
+}
+
 /// Measures every operation of the kit's list under loom: each program is explored to exhaustion.
 ///
 /// # Panics
@@ -279,11 +315,11 @@ const PROGRAMS: &[Program] = &[
 /// then loom's events were not counted (another `tracing` setup, a loom version that reports
 /// them differently), and every row would be wrong.
 pub fn operation_costs() -> Vec<OperationCost> {
-    let spawn = run_loom::explore_program(spawn_and_join);
+    let spawn = explore_program(spawn_and_join);
     let costs = PROGRAMS
         .iter()
         .map(|program| {
-            let cost = run_loom::explore_program(program.run);
+            let cost = explore_program(program.run);
             let (fewest, most) = if program.threads > 1 {
                 (
                     cost.fewest.saturating_sub(spawn.fewest),
@@ -320,18 +356,18 @@ mod tests {
     /// object takes none.
     #[test]
     fn counts_one_branch_point_per_lock() {
-        let one = run_loom::explore_program(|| {
+        let one = explore_program(|| {
             let mutex = Loom::mutex(());
             measure(|| drop(Loom::lock(&mutex)));
         });
-        let two = run_loom::explore_program(|| {
+        let two = explore_program(|| {
             let mutex = Loom::mutex(());
             measure(|| {
                 drop(Loom::lock(&mutex));
                 drop(Loom::lock(&mutex));
             });
         });
-        let none = run_loom::explore_program(|| measure(|| ()));
+        let none = explore_program(|| measure(|| ()));
         assert_eq!((one.fewest, one.most, one.schedules), (1, 1, 1));
         assert_eq!((two.fewest, two.most), (2, 2));
         assert_eq!((none.fewest, none.most), (0, 0));

@@ -26,7 +26,8 @@ pub mod wait_group_done_twice;
 pub mod wait_without_loop;
 pub mod worker_ignores_done;
 
-use crate::harness::{check, replay_file, Checker, CheckerKind, FailureKind, Scenario, Stats};
+use crate::harness::replay::{read_replay_file, replay_as};
+use crate::harness::{check, Checker, CheckerKind, FailureKind, Scenario, Stats};
 use serde::{Deserialize, Serialize};
 
 /// Which version of the code a zoo scenario runs.
@@ -109,7 +110,7 @@ pub fn detect<M: Mistake>(instance: M, checker: &Checker) -> Detection {
     let replay = broken
         .failure()
         .and_then(|report| report.replay_file.clone())
-        .map(|file| replay_file(&file, false));
+        .map(|file| read_replay_file(&file).and_then(|file| replay_as::<M>(&file, false)));
     let correct = check(&instance.with_variant(Variant::Correct), checker);
     Detection {
         broken,

@@ -1,9 +1,10 @@
 //! What a run returns: stats, an honest verdict, and on failure a report with a replay command.
 
 use super::checker::Checker;
-use super::trace::Trace;
-use super::{invariant_of, Scenario};
+use super::files::shown;
+use super::scenario::{invariant_of, Scenario};
 use crate::backend::registry::{ThreadSnapshot, ThreadState};
+use crate::harness::trace::{Ending, Trace};
 use serde::{Deserialize, Serialize};
 use std::fmt;
 use std::path::PathBuf;
@@ -151,12 +152,9 @@ impl ThreadReport {
 impl FailureReport {
     /// The one command that replays this failure, if it can be replayed.
     pub fn replay_command(&self) -> Option<String> {
-        self.replay_file.as_ref().map(|file| {
-            format!(
-                "cargo xtask replay {}",
-                super::replay::shown(file).display()
-            )
-        })
+        self.replay_file
+            .as_ref()
+            .map(|file| format!("cargo xtask replay {}", shown(file).display()))
     }
 }
 
@@ -208,6 +206,17 @@ impl Stats {
         match self.failure() {
             Some(report) if report.kind == kind => report,
             _ => panic!("expected a {kind} failure, got:\n{self}"),
+        }
+    }
+}
+
+impl FailureKind {
+    /// How an execution that failed this way ended, for its trace.
+    pub fn ending(self) -> Ending {
+        match self {
+            FailureKind::Assertion | FailureKind::Panic => Ending::Failed,
+            FailureKind::Deadlock | FailureKind::Leak => Ending::Blocked,
+            FailureKind::Livelock => Ending::Spinning,
         }
     }
 }

@@ -1,12 +1,16 @@
 //! Running a scenario under shuttle's schedulers, and replaying a shuttle schedule.
 
-use super::{
-    classify, execute, is_budget_stop, panic_message, Checker, Coverage, ReplayHandle, Scenario,
-    Stats, Verdict, BUDGET_SPENT,
-};
 use crate::backend::recorder::{self, RawStep};
 use crate::backend::registry::Registry;
 use crate::backend::Shuttle;
+use crate::harness::base::checker::Checker;
+use crate::harness::base::classify::classify;
+use crate::harness::base::execute::{
+    execute, install_panic_hook, is_budget_stop, verbose, BUDGET_SPENT,
+};
+use crate::harness::base::scenario::Scenario;
+use crate::harness::base::verdict::{Coverage, ReplayHandle, Stats, Verdict};
+use patterns::panic_message;
 use shuttle::scheduler::{DfsScheduler, PctScheduler, RandomScheduler, ReplayScheduler, Scheduler};
 use shuttle::{Config, FailurePersistence, MaxSteps, Runner};
 use shuttle_engine::runtime::execution::CurrentSchedule;
@@ -58,7 +62,7 @@ pub(crate) fn explore<S: Scenario>(
     spurious_wakeups: bool,
     record: bool,
 ) -> Explored {
-    super::install_panic_hook();
+    install_panic_hook();
     crate::backend::model::set_spurious_wakeups(spurious_wakeups);
     let count = Arc::new(AtomicUsize::new(0));
     let registry = Registry::new();
@@ -79,9 +83,7 @@ pub(crate) fn explore<S: Scenario>(
     let runner = Runner::new(scheduler, config());
     // shuttle writes its failure text straight to stderr; the harness's report says it all.
     // (Another thread's run may hold the redirect already: stderr is then quiet anyway.)
-    let quiet = (!super::verbose())
-        .then(gag::Gag::stderr)
-        .and_then(Result::ok);
+    let quiet = (!verbose()).then(gag::Gag::stderr).and_then(Result::ok);
     let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| runner.run(body)));
     drop(quiet);
     let steps = if record { recorder::stop() } else { Vec::new() };

@@ -1,11 +1,14 @@
 //! Running a scenario on real threads, many times, with leak detection and a hang watchdog.
 
-use super::{
-    classify, leak_message, livelock_message, panic_message, Checker, Coverage, FailureKind,
-    FailureReport, ReplayHandle, Scenario, Stats, ThreadReport, Verdict,
-};
-use crate::backend::registry::{Registry, ThreadState};
+use crate::backend::registry::{Registry, ThreadSnapshot, ThreadState};
 use crate::backend::{Harnessed, Real};
+use crate::harness::base::checker::Checker;
+use crate::harness::base::classify::{classify, leak_message, livelock_message};
+use crate::harness::base::scenario::Scenario;
+use crate::harness::base::verdict::{
+    Coverage, FailureKind, FailureReport, ReplayHandle, Stats, ThreadReport, Verdict,
+};
+use patterns::panic_message;
 use std::sync::mpsc;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -30,7 +33,7 @@ const POLL: Duration = Duration::from_millis(50);
 enum RunEnd {
     Passed,
     Panicked(String),
-    Leaked(Vec<crate::backend::registry::ThreadSnapshot>),
+    Leaked(Vec<ThreadSnapshot>),
 }
 
 /// A failure the harness itself saw on real threads (no checker message to classify).

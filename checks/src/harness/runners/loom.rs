@@ -1,14 +1,15 @@
 //! Running a scenario under loom, and replaying a loom failure from its checkpoint.
 
-use super::cost::{self, ProgramCost};
-use super::shrink::Failure;
-use super::{
-    classify, execute, execute_body, is_budget_stop, panic_message, replay, Checker, Coverage,
-    ReplayHandle, Scenario, Stats, Verdict, BUDGET_SPENT,
-};
 use crate::backend::recorder::{self, RawStep};
 use crate::backend::registry::Registry;
 use crate::backend::Loom;
+use crate::harness::base::checker::Checker;
+use crate::harness::base::classify::{classify, Failure};
+use crate::harness::base::execute::{execute, install_panic_hook, is_budget_stop, BUDGET_SPENT};
+use crate::harness::base::files::artifact_path;
+use crate::harness::base::scenario::Scenario;
+use crate::harness::base::verdict::{Coverage, ReplayHandle, Stats, Verdict};
+use patterns::panic_message;
 use std::any::Any;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -66,7 +67,7 @@ fn explore<S: Scenario>(
     record: bool,
     progress: bool,
 ) -> Explored {
-    super::install_panic_hook();
+    install_panic_hook();
     let mut builder = loom_builder(preemption_bound);
     if let Some(checkpoint) = &checkpoint {
         builder.checkpoint_file = Some(checkpoint.file.to_path_buf());
@@ -121,39 +122,6 @@ fn explore<S: Scenario>(
         registry,
         steps,
     }
-}
-
-/// Explores `program` on loom to exhaustion, counting the branch points of its
-/// [`cost::measure`]d section in every schedule.
-pub(crate) fn explore_program(program: fn()) -> ProgramCost {
-    super::install_panic_hook();
-    let builder = loom_builder(None);
-    let registry = Registry::new();
-    let cost = Arc::new(std::sync::Mutex::new(ProgramCost {
-        schedules: 0,
-        fewest: usize::MAX,
-        most: 0,
-    }));
-    let body = {
-        let (cost, registry) = (Arc::clone(&cost), Arc::clone(&registry));
-        move || {
-            execute_body::<Loom>(program, &registry);
-            let measured = cost::take_measured();
-            let mut cost = cost.lock().unwrap_or_else(|p| p.into_inner());
-            cost.schedules += 1;
-            cost.fewest = cost.fewest.min(measured);
-            cost.most = cost.most.max(measured);
-        }
-    };
-    tracing::subscriber::with_default(cost::BranchCounter, || {
-        // A callsite first reached on a thread with no subscriber caches "never" for every
-        // thread: ask every callsite again now that the counter is this thread's subscriber.
-        tracing::callsite::rebuild_interest_cache();
-        builder.check(body)
-    });
-    Registry::uninstall();
-    let cost = *cost.lock().unwrap_or_else(|p| p.into_inner());
-    cost
 }
 
 /// Explores `scenario` with preemption bound `bound` for at most `time`: the schedules explored
@@ -237,7 +205,7 @@ pub(crate) fn capture_checkpoint<S: Scenario>(
     failing: usize,
 ) -> ReplayHandle {
     let instance = serde_json::to_value(scenario).expect("scenario parameters serialize");
-    let file: PathBuf = replay::artifact_path(S::NAME, &instance, checker, "loom.json");
+    let file: PathBuf = artifact_path(S::NAME, &instance, checker, "loom.json");
     let _ = std::fs::remove_file(&file);
     let again = explore(
         scenario,

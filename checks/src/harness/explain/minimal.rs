@@ -1,16 +1,35 @@
 //! Explaining a failure: shrink it (instance, then schedule), replay the minimal schedule with the
 //! recorder on, and attach the trace, so a report shows *why* it failed, step by step.
 
-use super::shrink::{self, Failure};
-use super::trace::Trace;
-use super::{
-    classify, panic_message, run_loom, run_shuttle, Checker, FailureReport, MinimalFailure,
-    ReplayHandle, Scenario, Stats, Verdict,
-};
+use super::shrink;
 use crate::backend::recorder::RawStep;
 use crate::backend::registry::Registry;
+use crate::harness::base::checker::Checker;
+use crate::harness::base::classify::{classify, Failure};
+use crate::harness::base::scenario::Scenario;
+use crate::harness::base::verdict::{FailureReport, MinimalFailure, ReplayHandle, Stats, Verdict};
+use crate::harness::runners;
+use crate::harness::trace::Trace;
+use patterns::panic_message;
 use shuttle::scheduler::ReplayScheduler;
 use std::sync::Arc;
+
+std::thread_local! {
+    /// Whether failures found on this thread are shrunk before they are traced.
+    static SHRINKING: std::cell::Cell<bool> = const { std::cell::Cell::new(true) };
+}
+
+/// Turns shrinking on (the default) or off for the checks run on this thread. Off, a failure is
+/// traced as it was found: its instance and its schedule. (For comparing the two, as the trace
+/// tests do; a user has no reason to turn it off.)
+pub fn set_shrinking(on: bool) {
+    SHRINKING.with(|shrinking| shrinking.set(on));
+}
+
+/// Whether failures found on this thread are shrunk (see [`set_shrinking`]).
+pub(crate) fn shrinking() -> bool {
+    SHRINKING.with(std::cell::Cell::get)
+}
 
 /// Shrinks the failure of `stats` (a run of `scenario`) and traces its minimal form; a run that
 /// passed, or failed on real threads (which cannot be replayed), comes back as it was.
@@ -39,7 +58,7 @@ fn minimal<S: Scenario>(
     let small = S::small();
     let original = serde_json::to_value(scenario).expect("scenario parameters serialize");
     let small_value = serde_json::to_value(&small).expect("scenario parameters serialize");
-    let (instance, mut handle) = if !super::shrinking() {
+    let (instance, mut handle) = if !shrinking() {
         return traced(
             scenario.clone(),
             checker.clone(),
@@ -48,7 +67,7 @@ fn minimal<S: Scenario>(
             shrunk,
         );
     } else if small_value != original {
-        let small_stats = super::check_only(&small, checker);
+        let small_stats = runners::run(&small, checker);
         match small_stats.failure() {
             Some(small_report) if Failure::of_report(small_report) == expected => {
                 shrunk.push(format!("instance {original} → {small_value}"));
@@ -64,7 +83,7 @@ fn minimal<S: Scenario>(
     let mut checker = checker.clone();
     match (&handle, &checker) {
         (ReplayHandle::ShuttleSchedule(schedule), _) => {
-            let spurious = run_shuttle::spurious_under(&checker);
+            let spurious = runners::shuttle::spurious_under(&checker);
             if let Some(small) = shrink::shuttle_schedule(&instance, schedule, &expected, spurious)
             {
                 let (b, a) = (small.before, small.after);
@@ -97,7 +116,7 @@ fn minimal<S: Scenario>(
                     max_time: None,
                 };
                 if let ReplayHandle::LoomCheckpoint(path) =
-                    run_loom::capture_checkpoint(&instance, &lower, Some(bound), schedules)
+                    runners::loom::capture_checkpoint(&instance, &lower, Some(bound), schedules)
                 {
                     shrunk.push(format!(
                         "preemption bound {} → {bound}: the fewest preemptions that fail, found \
@@ -154,12 +173,12 @@ pub(crate) fn traced_replay<S: Scenario>(
     let (panic, registry, steps): (_, Option<Arc<Registry>>, Vec<RawStep>) = match handle {
         ReplayHandle::ShuttleSchedule(schedule) => {
             let scheduler = Box::new(ReplayScheduler::new_from_encoded(schedule));
-            let spurious = run_shuttle::spurious_under(checker);
-            let explored = run_shuttle::explore(scenario, scheduler, None, spurious, true);
+            let spurious = runners::shuttle::spurious_under(checker);
+            let explored = runners::shuttle::explore(scenario, scheduler, None, spurious, true);
             (explored.panic, explored.registry, explored.steps)
         }
         ReplayHandle::LoomCheckpoint(path) => {
-            let explored = run_loom::replay_explored(scenario, checker, path, true);
+            let explored = runners::loom::replay_explored(scenario, checker, path, true);
             (explored.panic, explored.registry, explored.steps)
         }
         ReplayHandle::None => return None,
@@ -171,6 +190,6 @@ pub(crate) fn traced_replay<S: Scenario>(
         handle.clone(),
     );
     let snapshot = registry.map(|r| r.snapshot()).unwrap_or_default();
-    let trace = Trace::build(&steps, &snapshot, report.kind);
+    let trace = Trace::build(&steps, &snapshot, report.kind.ending());
     Some((report, trace))
 }

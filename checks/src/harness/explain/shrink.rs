@@ -2,11 +2,12 @@
 //! under shuttle, the schedule with the fewest preemptions and the shortest prefix that still
 //! fails the same way; under loom, the lowest preemption bound that still fails.
 
-use super::run_shuttle::{self, Explored};
-use super::{
-    classify, panic_message, run_loom, FailureKind, FailureReport, ReplayHandle, Scenario,
-};
-use crate::backend::registry::Registry;
+use crate::harness::base::classify::Failure;
+use crate::harness::base::execute::is_budget_stop;
+use crate::harness::base::scenario::Scenario;
+use crate::harness::runners;
+use crate::harness::runners::shuttle::Explored;
+use patterns::panic_message;
 use shuttle::scheduler::{Schedule, Scheduler, Task, TaskId};
 use shuttle_engine::scheduler::data::{DataSource, RandomDataSource};
 use shuttle_engine::scheduler::serialization::deserialize_schedule;
@@ -123,51 +124,10 @@ impl Scheduler for Recording {
     }
 }
 
-/// How a replay failed: its kind, and for a panic its message's first line (another panic is
-/// another bug).
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub(crate) struct Failure {
-    pub(crate) kind: FailureKind,
-    /// For an assertion or a panic: the message's first line with its numbers blanked out
-    /// (`counter is #, expected #`), which a smaller instance changes and another bug does not
-    /// share.
-    message: Option<String>,
-}
-
-impl Failure {
-    /// The failure a report describes.
-    pub(crate) fn of_report(report: &FailureReport) -> Self {
-        let first_line = report.message.lines().next().unwrap_or("");
-        Self {
-            kind: report.kind,
-            message: matches!(report.kind, FailureKind::Assertion | FailureKind::Panic)
-                .then(|| without_numbers(first_line)),
-        }
-    }
-
-    /// The failure a checker's panic `message` stands for, in the run `registry` describes.
-    pub(crate) fn of(message: String, registry: Option<&Registry>) -> Self {
-        Self::of_report(&classify(message, registry, 1, ReplayHandle::None))
-    }
-}
-
-/// `text` with each run of digits replaced by `#`.
-fn without_numbers(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        if !c.is_ascii_digit() {
-            out.push(c);
-        } else if !out.ends_with('#') {
-            out.push('#');
-        }
-    }
-    out
-}
-
 /// How an explored run failed, if it did.
 fn failure_of(explored: &Explored) -> Option<Failure> {
     let payload = explored.panic.as_ref()?;
-    if super::is_budget_stop(payload.as_ref()) {
+    if is_budget_stop(payload.as_ref()) {
         return None;
     }
     Some(Failure::of(
@@ -188,7 +148,7 @@ fn attempt<S: Scenario>(
         guided: Guided::new(wanted, seed),
         out: std::sync::Arc::clone(&out),
     };
-    let explored = run_shuttle::explore(scenario, Box::new(scheduler), None, spurious, false);
+    let explored = runners::shuttle::explore(scenario, Box::new(scheduler), None, spurious, false);
     let (taken, preempted) = std::mem::take(&mut *out.lock().unwrap_or_else(|p| p.into_inner()));
     let ran = Ran {
         taken,
@@ -321,7 +281,7 @@ pub(crate) fn loom_bound<S: Scenario>(
     let ceiling = found_at.unwrap_or(3);
     for bound in 0..ceiling {
         let left = MAX_TIME.checked_sub(started.elapsed())?;
-        let (schedules, failure) = run_loom::explore_bounded(scenario, Some(bound), left)?;
+        let (schedules, failure) = runners::loom::explore_bounded(scenario, Some(bound), left)?;
         if failure.as_ref() == Some(expected) {
             return Some((bound, schedules));
         }
