@@ -1,5 +1,5 @@
-//! Tidy: the rules of ARCHITECTURE.md that a machine can check, so the code, the README and the
-//! architecture page cannot drift apart unnoticed.
+//! Tidy: the rules of ARCHITECTURE.md that a machine can check, so the code, the README, `docs/`
+//! and the architecture page cannot drift apart unnoticed.
 
 #[path = "tidy/imports.rs"]
 mod imports;
@@ -112,15 +112,15 @@ fn scenarios_live_in_the_module_of_their_pattern() {
     );
 }
 
-/// Rule: the README's zoo table lists exactly the catalog's entries, each with the failure kind
-/// the entry is caught as and whether it fails on every schedule.
+/// Rule: the zoo table of `docs/zoo.md` lists exactly the catalog's entries, each with the
+/// failure kind the entry is caught as and whether it fails on every schedule.
 #[test]
-fn readme_zoo_table_matches_the_catalog() {
-    let readme = read(&root().join("README.md"));
-    let table = readme
+fn docs_zoo_table_matches_the_catalog() {
+    let zoo_doc = read(&root().join("docs/zoo.md"));
+    let table = zoo_doc
         .split("| entry | caught as | on every schedule? |")
         .nth(1)
-        .expect("the README has the zoo table (| entry | caught as | on every schedule? |)");
+        .expect("docs/zoo.md has the zoo table (| entry | caught as | on every schedule? |)");
     let mut rows = std::collections::BTreeMap::new();
     for line in table.lines().skip(2) {
         if !line.starts_with('|') {
@@ -130,27 +130,27 @@ fn readme_zoo_table_matches_the_catalog() {
         let name = cells[1]
             .split('`')
             .nth(1)
-            .unwrap_or_else(|| panic!("no `entry` in README row {line:?}"));
+            .unwrap_or_else(|| panic!("no `entry` in docs/zoo.md row {line:?}"));
         rows.insert(name.to_owned(), (cells[2].to_owned(), cells[3].to_owned()));
     }
     let listed: BTreeSet<String> = rows.keys().cloned().collect();
     assert_eq!(
         listed,
         catalog_zoo(),
-        "the README's zoo table and the catalog disagree (left: README, right: catalog)"
+        "docs/zoo.md's table and the catalog disagree (left: docs/zoo.md, right: catalog)"
     );
     for zoo in checks::catalog::zoo() {
         let name = zoo.entry.name.trim_start_matches("zoo::");
         let (caught_as, every) = &rows[name];
         assert!(
             caught_as.starts_with(&zoo.caught_as.to_string()),
-            "README says {name} is caught as {caught_as:?}; the catalog says {}",
+            "docs/zoo.md says {name} is caught as {caught_as:?}; the catalog says {}",
             zoo.caught_as
         );
         let expected = if zoo.deterministic { "yes" } else { "no" };
         assert_eq!(
             every, expected,
-            "README's 'on every schedule?' for {name} disagrees with Mistake::DETERMINISTIC"
+            "docs/zoo.md's 'on every schedule?' for {name} disagrees with Mistake::DETERMINISTIC"
         );
     }
 }
@@ -183,17 +183,20 @@ fn no_reference_leaves_the_repository() {
     );
 }
 
-/// Rule: every source path that ARCHITECTURE.md and the README name exists, so the code map
-/// moves when the code does. A path under a `### \`crate/\`` heading may be written relative to
-/// that crate (`src/chan/`).
+/// Rule: every source path that ARCHITECTURE.md, the README and the pages of `docs/` name
+/// exists, so the code map moves when the code does. A path under a `### \`crate/\`` heading may
+/// be written relative to that crate (`src/chan/`).
 #[test]
 fn paths_named_in_the_docs_exist() {
     const CRATES: [&str; 5] = ["patterns/", "checks/", "benches/", "xtask/", "docs/"];
     let mut missing = Vec::new();
     let mut checked = 0;
-    for doc in ["ARCHITECTURE.md", "README.md"] {
+    let mut docs = vec![root().join("ARCHITECTURE.md"), root().join("README.md")];
+    docs.extend(files(&root().join("docs"), &[".md"]));
+    for doc in &docs {
+        let doc_name = relative(doc);
         let mut crate_dir = String::new();
-        for line in read(&root().join(doc)).lines() {
+        for line in read(doc).lines() {
             if let Some(heading) = line.strip_prefix("### `") {
                 crate_dir = heading.split('`').next().unwrap_or("").to_owned();
             } else if line.starts_with("## ") {
@@ -213,7 +216,7 @@ fn paths_named_in_the_docs_exist() {
                 if looks_like_path {
                     checked += 1;
                     if !root().join(&path).exists() {
-                        missing.push(format!("{doc}: {path}"));
+                        missing.push(format!("{doc_name}: {path}"));
                     }
                 }
             }
