@@ -100,3 +100,39 @@ fn a_capped_loom_run_says_how_to_finish() {
     );
     assert!(text.contains("to finish: bound the preemptions"), "{text}");
 }
+
+#[path = "common/recording.rs"]
+mod recording;
+
+/// Recording is off while loom explores: only the traced replay records.
+#[test]
+fn recording_is_off_while_exploring() {
+    recording::recording_is_off_while_exploring(&Checker::loom());
+}
+
+#[path = "common/traces.rs"]
+mod traces;
+
+/// The traces of the zoo entries only loom sees (weak memory): shown as `trace.rs` shows the
+/// others' under PCT.
+#[test]
+fn traces_of_the_mistakes_only_loom_sees() {
+    use checks::harness::CheckerKind;
+    use checks::zoo::Variant;
+    let mut traced = 0;
+    macro_rules! each {
+        ($($test:ident => $mistake:ty,)*) => {
+            $(
+                if <$mistake as Mistake>::MISSED_BY.contains(&CheckerKind::ShuttlePct) {
+                    let broken = <$mistake as Scenario>::small().with_variant(Variant::Broken);
+                    let stats = check(&broken, &Checker::loom());
+                    println!("{stats}");
+                    traces::assert_trace_shows_the_bug::<$mistake>(&stats);
+                    traced += 1;
+                }
+            )*
+        };
+    }
+    checks::for_each_mistake!(each);
+    assert!(traced > 0, "no zoo entry is left to loom alone");
+}

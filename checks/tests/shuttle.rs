@@ -228,3 +228,12 @@ fn a_deadlock_inside_a_catch_is_a_deadlock() {
     );
     stats.assert_fails_with(FailureKind::Deadlock);
 }
+
+#[path = "common/recording.rs"]
+mod recording;
+
+/// Recording is off while shuttle explores (and shrinks): only the traced replay records.
+#[test]
+fn recording_is_off_while_exploring() {
+    recording::recording_is_off_while_exploring(&Checker::random(200, SEED));
+}

@@ -1,4 +1,5 @@
 //! `cargo xtask`: run checks, replay failures, run the benches, write the report.
+#![forbid(unsafe_code)]
 
 mod bench;
 mod check;

@@ -155,7 +155,22 @@ fn docs_zoo_table_matches_the_catalog() {
     }
 }
 
-/// Rule: nothing in the repository cites a document outside it; users cannot see it.
+/// Whether `text` points at an issue or a pull request by its number (the word, then a number
+/// or `#` and a number): a rule the code relies on is written in the repository instead.
+fn cites_an_issue(text: &str) -> bool {
+    let lower = text.to_lowercase();
+    ["issue", "pull request", "pr"].iter().any(|word| {
+        lower.match_indices(word).any(|(at, _)| {
+            let before = lower[..at].chars().next_back();
+            let after = lower[at + word.len()..].trim_start_matches(' ');
+            !before.is_some_and(char::is_alphanumeric)
+                && after.starts_with(|c: char| c == '#' || c.is_ascii_digit())
+        })
+    })
+}
+
+/// Rule (invariant 14): nothing in the repository cites a document outside it (users cannot see
+/// it), nor an issue or a pull request by number.
 #[test]
 fn no_reference_leaves_the_repository() {
     // Spelled in pieces, so this file does not cite them itself.
@@ -169,11 +184,14 @@ fn no_reference_leaves_the_repository() {
         .into_iter()
         .filter_map(|path| {
             let text = read(&path);
-            let cited: Vec<&str> = OUTSIDE
+            let mut cited: Vec<&str> = OUTSIDE
                 .iter()
                 .copied()
                 .filter(|needle| text.contains(needle))
                 .collect();
+            if cites_an_issue(&text) {
+                cited.push("an issue or a pull request by number");
+            }
             (!cited.is_empty()).then(|| format!("{} cites {cited:?}", relative(&path)))
         })
         .collect();
@@ -181,6 +199,10 @@ fn no_reference_leaves_the_repository() {
         offending.is_empty(),
         "point to ARCHITECTURE.md or docs/ instead: {offending:?}"
     );
+    assert!(
+        cites_an_issue(concat!("as issue", " #19 says")) && cites_an_issue(concat!("see P", "R 7"))
+    );
+    assert!(!cites_an_issue("an issue or a pull request") && !cites_an_issue("prints 2"));
 }
 
 /// Rule: every source path that ARCHITECTURE.md, the README and the pages of `docs/` name
@@ -327,4 +349,264 @@ fn the_import_reader_reads_what_rust_resolves() {
     let krate = imports::Crate::read(&dir);
     assert!(krate.cycle().is_some(), "x → y → x is a cycle");
     let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// The text of ARCHITECTURE.md's invariant `number`, up to the next one.
+fn invariant_text(number: usize) -> String {
+    let architecture = read(&root().join("ARCHITECTURE.md"));
+    let start = format!("\n{number}. **");
+    let next = format!("\n{}. **", number + 1);
+    let text = architecture
+        .split(start.as_str())
+        .nth(1)
+        .unwrap_or_else(|| panic!("ARCHITECTURE.md has no invariant {number}"));
+    text.split(next.as_str())
+        .next()
+        .unwrap_or(text)
+        .split("\n## ")
+        .next()
+        .unwrap_or(text)
+        .to_owned()
+}
+
+/// The code of `path`, comments and literals blanked, test modules cut off.
+fn code_of(path: &Path) -> String {
+    let blanked = imports::blank_literals_and_comments(&read(path));
+    imports::without_tests(&blanked).to_owned()
+}
+
+/// Rule (invariant 1 and 8): the code that runs inside a model names no std or `parking_lot` lock,
+/// condition variable, channel, atomic type, thread, sleep or clock, outside the backends and the
+/// exceptions invariant 1 lists.
+#[test]
+fn model_code_goes_through_the_backend() {
+    const FORBIDDEN: [&str; 12] = [
+        "std::sync::Mutex",
+        "std::sync::RwLock",
+        "std::sync::Condvar",
+        "std::sync::Barrier",
+        "std::sync::mpsc",
+        "std::sync::Once",
+        "std::sync::LazyLock",
+        "std::sync::atomic::Atomic",
+        "std::thread::",
+        "std::time::Instant",
+        "std::time::SystemTime",
+        "parking_lot",
+    ];
+    // What std::thread offers that neither blocks nor runs anything.
+    const HARMLESS: [&str; 2] = ["std::thread::Result", "std::thread::panicking"];
+    let exceptions: Vec<String> = invariant_text(1)
+        .split('`')
+        .skip(1)
+        .step_by(2)
+        .filter(|quoted| quoted.ends_with(".rs") && quoted.contains("/src/"))
+        .map(str::to_owned)
+        .collect();
+    assert!(
+        exceptions.len() >= 4,
+        "invariant 1's exceptions not found: {exceptions:?}"
+    );
+    let mut offending = Vec::new();
+    let mut checked = 0;
+    for dir in [
+        "patterns/src",
+        "checks/src/scenario",
+        "checks/src/zoo",
+        "checks/src/support",
+    ] {
+        for path in files(&root().join(dir), &[".rs"]) {
+            let name = relative(&path);
+            if name.starts_with("patterns/src/backend/") || exceptions.contains(&name) {
+                continue;
+            }
+            checked += 1;
+            for (segments, line) in imports::paths(&code_of(&path)) {
+                let path = segments.join("::");
+                let joined = format!("{path}::");
+                if FORBIDDEN.iter().any(|f| joined.starts_with(f))
+                    && !HARMLESS.iter().any(|h| path.starts_with(h))
+                {
+                    offending.push(format!("{name}:{line}: {path}"));
+                }
+            }
+        }
+    }
+    assert!(checked > 40, "only {checked} files read");
+    assert!(
+        offending.is_empty(),
+        "model code must go through `B: Backend` (ARCHITECTURE.md, invariant 1), or be listed there \
+         as an exception with its reason:\n{}",
+        offending.join("\n")
+    );
+}
+
+/// Rule (invariant 2): shared ownership is std's `Arc`; no checker's `Arc` anywhere.
+#[test]
+fn shared_ownership_is_std_arc() {
+    let mut offending = Vec::new();
+    for path in files(&root(), &[".rs"]) {
+        for (segments, line) in imports::paths(&imports::blank_literals_and_comments(&read(&path)))
+        {
+            let arc = segments.len() >= 2
+                && segments[segments.len() - 2..] == ["sync".to_owned(), "Arc".to_owned()];
+            if arc && !matches!(segments[0].as_str(), "std" | "alloc") {
+                offending.push(format!(
+                    "{}:{line}: {}",
+                    relative(&path),
+                    segments.join("::")
+                ));
+            }
+        }
+    }
+    assert!(
+        offending.is_empty(),
+        "shared ownership is std's Arc on every backend (ARCHITECTURE.md, invariant 2):\n{}",
+        offending.join("\n")
+    );
+}
+
+/// Which model checkers the code of one test, bench or example target names.
+fn checkers_named(code: &str) -> (bool, bool) {
+    let (mut loom, mut shuttle) = (false, false);
+    for (segments, _) in imports::paths(code) {
+        let first = segments[0].as_str();
+        let last = segments[segments.len() - 1].as_str();
+        let checker = segments
+            .windows(2)
+            .find(|pair| pair[0] == "Checker")
+            .map(|pair| pair[1].as_str());
+        loom |= first == "loom"
+            || last == "Loom"
+            || checker.is_some_and(|c| c.starts_with("loom") || c == "Loom");
+        shuttle |= first == "shuttle"
+            || first == "shuttle_engine"
+            || last == "Shuttle"
+            || matches!(
+                checker,
+                Some("random" | "pct" | "dfs" | "ShuttleRandom" | "ShuttlePct" | "ShuttleDfs")
+            );
+    }
+    (loom, shuttle)
+}
+
+/// Rule (invariant 10): no test, bench or example target names a loom checker and a shuttle one;
+/// each crate's own unit tests count as one target.
+#[test]
+fn loom_and_shuttle_never_share_a_test_binary() {
+    let mut targets: Vec<(String, String)> = Vec::new();
+    for dir in [
+        "checks/tests",
+        "patterns/tests",
+        "xtask/tests",
+        "benches/benches",
+        "examples/user-crate/tests",
+    ] {
+        for path in std::fs::read_dir(root().join(dir))
+            .unwrap_or_else(|e| panic!("{dir}: {e}"))
+            .map(|entry| entry.expect("a directory entry").path())
+            .filter(|path| path.extension().is_some_and(|ext| ext == "rs"))
+        {
+            let code = imports::blank_literals_and_comments(&read(&path));
+            targets.push((relative(&path), code));
+        }
+    }
+    for krate in ["checks/src", "patterns/src", "benches/src", "xtask/src"] {
+        let unit_tests: String = files(&root().join(krate), &[".rs"])
+            .iter()
+            .map(|path| {
+                let code = imports::blank_literals_and_comments(&read(path));
+                let tests = code.split_once("#[cfg(test)]").map(|(_, tests)| tests);
+                tests.unwrap_or("").to_owned()
+            })
+            .collect();
+        targets.push((format!("{krate} (unit tests)"), unit_tests));
+    }
+    let both: Vec<&String> = targets
+        .iter()
+        .filter(|(_, code)| checkers_named(code) == (true, true))
+        .map(|(name, _)| name)
+        .collect();
+    let (loom, shuttle) =
+        checkers_named("fn f() { check(&s, &Checker::loom()); Checker::pct(1, 2, 3); }");
+    assert!(loom && shuttle, "the checker reader misses a checker");
+    assert!(
+        both.is_empty(),
+        "these targets run loom and shuttle in one process (ARCHITECTURE.md, invariant 10): \
+         {both:?}"
+    );
+}
+
+/// Rule (invariant 13): every crate's root forbids `unsafe` and every member takes the
+/// workspace's lints.
+#[test]
+fn every_crate_forbids_unsafe() {
+    let mut missing = Vec::new();
+    for krate in [
+        "patterns",
+        "checks",
+        "benches",
+        "xtask",
+        "examples/user-crate",
+    ] {
+        let dir = root().join(krate);
+        let roots: Vec<PathBuf> = ["src/lib.rs", "src/main.rs"]
+            .iter()
+            .map(|file| dir.join(file))
+            .filter(|path| path.exists())
+            .collect();
+        assert!(
+            !roots.is_empty(),
+            "{krate} has no src/lib.rs or src/main.rs"
+        );
+        for path in roots {
+            if !read(&path).contains("#![forbid(unsafe_code)]") {
+                missing.push(format!("{} lacks #![forbid(unsafe_code)]", relative(&path)));
+            }
+        }
+        let manifest = read(&dir.join("Cargo.toml"));
+        let workspace_lints = manifest.contains("[lints]\nworkspace = true");
+        if krate != "examples/user-crate" && !workspace_lints {
+            missing.push(format!("{krate}/Cargo.toml lacks [lints] workspace = true"));
+        }
+    }
+    assert!(missing.is_empty(), "{missing:?}");
+}
+
+/// Rule (invariant 12): every scenario and zoo entry the code defines is in the catalog.
+#[test]
+fn every_scenario_is_in_the_catalog() {
+    let listed: BTreeSet<String> = checks::catalog::scenarios()
+        .iter()
+        .map(|entry| entry.name.to_owned())
+        .chain(catalog_zoo().into_iter().map(|name| format!("zoo::{name}")))
+        .collect();
+    // A scenario's name is a string `"<pattern>::<property>"` in its pattern's file (written in
+    // its `NAME`, or handed to a macro that writes it), `"zoo::<entry>"` in a zoo file.
+    let mut defined = BTreeSet::new();
+    for dir in ["checks/src/scenario", "checks/src/zoo"] {
+        for path in files(&root().join(dir), &[".rs"]) {
+            let stem = path.file_stem().and_then(|s| s.to_str()).unwrap_or("");
+            let prefix = if dir.ends_with("zoo") {
+                "\"zoo::".to_owned()
+            } else {
+                format!("\"{stem}::")
+            };
+            for piece in read(&path).split(prefix.as_str()).skip(1) {
+                let property: String = piece
+                    .chars()
+                    .take_while(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || *c == '_')
+                    .collect();
+                if !property.is_empty() && piece[property.len()..].starts_with('"') {
+                    defined.insert(format!("{}{property}", &prefix[1..]));
+                }
+            }
+        }
+    }
+    assert!(defined.len() > 40, "only {} scenarios found", defined.len());
+    let unlisted: Vec<&String> = defined.difference(&listed).collect();
+    assert!(
+        unlisted.is_empty(),
+        "defined but not in checks/src/catalog.rs, so run nowhere: {unlisted:?}"
+    );
 }

@@ -51,8 +51,9 @@ pub trait AtomicInt<V: Copy>: Atomic<V> {
 /// Implemented by a zero-sized marker type. Shared ownership is std's [`Arc`] on every backend
 /// (loom's own `Arc` aborts the whole test binary when a deadlock is found).
 ///
-/// Every blocking function is `#[track_caller]` in every implementation, so a checker that reports
-/// a blocked thread names the line of user code that blocked, not a line in this crate.
+/// Every blocking function is `#[track_caller]`, declared so here, which makes every implementation
+/// track its caller: a checker that reports a blocked thread names the line of user code that
+/// blocked, not a line in this crate.
 pub trait Backend: Copy + Default + Debug + Send + Sync + 'static {
     /// A mutual-exclusion lock protecting a `T`.
     type Mutex<T: Send>: Send + Sync;
@@ -85,10 +86,12 @@ pub trait Backend: Copy + Default + Debug + Send + Sync + 'static {
     /// A new unlocked mutex holding `value`.
     fn mutex<T: Send>(value: T) -> Self::Mutex<T>;
     /// Locks `mutex`, blocking until it is free. Poisoning is ignored.
+    #[track_caller]
     fn lock<T: Send>(mutex: &Self::Mutex<T>) -> Self::Guard<'_, T>;
     /// A new condition variable.
     fn condvar() -> Self::Condvar;
     /// Releases `guard`, blocks until notified (or spuriously woken), and locks again.
+    #[track_caller]
     fn wait<'a, T: Send + 'a>(
         condvar: &Self::Condvar,
         guard: Self::Guard<'a, T>,
@@ -101,12 +104,14 @@ pub trait Backend: Copy + Default + Debug + Send + Sync + 'static {
     fn notify_all(condvar: &Self::Condvar);
 
     /// Spawns a thread named `name` running `f`.
+    #[track_caller]
     fn spawn<F, T>(name: &str, f: F) -> Self::JoinHandle<T>
     where
         F: FnOnce() -> T + Send + 'static,
         T: Send + 'static;
     /// Waits for a thread to finish. `Err` carries its panic (only [`Std`] ever returns it: the
     /// model checkers fail the whole run when any thread panics).
+    #[track_caller]
     fn join<T: Send + 'static>(handle: Self::JoinHandle<T>) -> std::thread::Result<T>;
     /// Spawns a thread that belongs to the backend itself (the timer thread). Checkers never report
     /// it as a leak.

@@ -452,3 +452,47 @@ pub fn climbing(krate: &Crate, layers: &[(usize, String)]) -> Vec<String> {
     }
     climbing.into_iter().collect()
 }
+
+/// Every path of `code` (blanked: see [`blank_literals_and_comments`]) with its line: each `use`
+/// tree expanded, and each path written in the code (`a::b::c`, two segments or more), `$m` kept
+/// as a macro variable's first segment.
+pub fn paths(code: &str) -> Vec<(Vec<String>, usize)> {
+    let tokens = tokenize(code);
+    let mut found = Vec::new();
+    let mut i = 0;
+    while i < tokens.len() {
+        let (token, line) = (tokens[i].0.as_str(), tokens[i].1);
+        if token == "use" {
+            let end = (i..tokens.len())
+                .find(|&j| tokens[j].0 == ";")
+                .unwrap_or(tokens.len());
+            let tree: Vec<&str> = tokens[i + 1..end].iter().map(|t| t.0.as_str()).collect();
+            found.extend(expand_use(&tree).into_iter().map(|path| (path, line)));
+            i = end + 1;
+        } else if is_word(token) {
+            let mut path = vec![if i > 0 && tokens[i - 1].0 == "$" {
+                format!("${token}")
+            } else {
+                token.to_owned()
+            }];
+            let mut j = i + 1;
+            while j + 1 < tokens.len() && tokens[j].0 == "::" && is_word(&tokens[j + 1].0) {
+                path.push(tokens[j + 1].0.clone());
+                j += 2;
+            }
+            if path.len() > 1 {
+                found.push((path, line));
+            }
+            i = j.max(i + 1);
+        } else {
+            i += 1;
+        }
+    }
+    found
+}
+
+/// `code` up to its first `#[cfg(test)]`: the part that is compiled outside tests (a file's test
+/// module comes last).
+pub fn without_tests(code: &str) -> &str {
+    code.split("#[cfg(test)]").next().unwrap_or(code)
+}

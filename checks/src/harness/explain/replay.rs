@@ -79,7 +79,7 @@ pub fn read_replay_file(path: &Path) -> Result<ReplayFile, String> {
 }
 
 /// Replays the schedule of `file` for scenario type `S`; `trace`: a failure it reproduces comes
-/// with its step-by-step trace (in [`FailureReport::minimal`](super::FailureReport::minimal)).
+/// with its step-by-step trace (in [`FailureReport::minimal`](crate::harness::FailureReport::minimal)).
 pub fn replay_as<S: Scenario>(file: &ReplayFile, trace: bool) -> Result<Stats, String> {
     let mut stats = replay_plain::<S>(file)?;
     if let (true, Verdict::Fail(report)) = (trace, &mut stats.verdict) {
