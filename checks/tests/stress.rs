@@ -2,7 +2,7 @@
 //! the zoo entries real threads can see. Real-thread runs assert invariants, never timings.
 
 use checks::harness::{check, Checker, FailureKind, Scenario};
-use checks::zoo::{self, Mistake, Variant};
+use checks::zoo::{self, Mistake, Variant, WithVariant};
 
 const RUNS: usize = 20;
 

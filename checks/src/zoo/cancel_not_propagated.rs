@@ -5,37 +5,27 @@
 //! wg.Wait()` on the request side waits forever.
 //! Correct: derive from the context you were given: `context.WithTimeout(parent, d)`.
 
-use super::{Mistake, Variant};
+use super::{broken_instances, zoo_entry, Mistake, Variant};
 use crate::harness::{FailureKind, Scenario};
 use crate::invariant;
 use patterns::{Atomic, AtomicInt, Backend, Context};
-use serde::{Deserialize, Serialize};
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
 
-/// A request starts workers on derived contexts, then cancels: every worker sees the cancel.
-#[derive(Clone, Debug, Serialize, Deserialize)]
-pub struct CancelNotPropagated {
-    /// Worker threads, each on its own derived context.
-    pub workers: usize,
-    /// Correct (derived from the request) or broken (derived from `background`).
-    pub variant: Variant,
+zoo_entry! {
+    /// A request starts workers on derived contexts, then cancels: every worker sees the cancel.
+    pub struct CancelNotPropagated {
+        /// Worker threads, each on its own derived context.
+        pub workers: usize,
+    }
 }
 
 impl Scenario for CancelNotPropagated {
     const NAME: &'static str = "zoo::cancel_not_propagated";
     const INVARIANT: &'static str = "cancelling the request reaches every derived context";
-    fn small() -> Self {
-        Self {
-            workers: 1,
-            variant: Variant::Broken,
-        }
-    }
-    fn large() -> Self {
-        Self {
-            workers: 4,
-            variant: Variant::Broken,
-        }
+    broken_instances! {
+        small: { workers: 1 },
+        large: { workers: 4 },
     }
     fn run<B: Backend>(&self) {
         let (request, cancel_request) = Context::<B>::background_in().with_cancel();
@@ -79,7 +69,4 @@ impl Mistake for CancelNotPropagated {
         "no other thread sent on it or closed it in this schedule",
     ];
     const DETERMINISTIC: bool = true;
-    fn with_variant(self, variant: Variant) -> Self {
-        Self { variant, ..self }
-    }
 }

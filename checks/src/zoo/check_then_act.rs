@@ -13,42 +13,30 @@
 //! Two goroutines both see the key missing and both create it: one connection too many, one
 //! write lost. Correct: check and insert in one critical section (or `sync.Once` per key).
 
-use super::{Mistake, Variant};
+use super::{broken_instances, zoo_entry, Mistake, Variant};
 use crate::harness::{FailureKind, Scenario};
 use crate::invariant;
 use patterns::{Atomic, AtomicInt, Backend};
-use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
 
-/// Threads get-or-create the same keys in a shared cache: each key is created exactly once.
-#[derive(Clone, Debug, Serialize, Deserialize)]
-pub struct CheckThenAct {
-    /// Threads asking for the keys.
-    pub threads: usize,
-    /// Distinct keys each thread asks for.
-    pub keys: usize,
-    /// Correct (one critical section) or broken (check and insert under separate locks).
-    pub variant: Variant,
+zoo_entry! {
+    /// Threads get-or-create the same keys in a shared cache: each key is created exactly once.
+    pub struct CheckThenAct {
+        /// Threads asking for the keys.
+        pub threads: usize,
+        /// Distinct keys each thread asks for.
+        pub keys: usize,
+    }
 }
 
 impl Scenario for CheckThenAct {
     const NAME: &'static str = "zoo::check_then_act";
     const INVARIANT: &'static str = "each key is created exactly once";
-    fn small() -> Self {
-        Self {
-            threads: 2,
-            keys: 1,
-            variant: Variant::Broken,
-        }
-    }
-    fn large() -> Self {
-        Self {
-            threads: 4,
-            keys: 3,
-            variant: Variant::Broken,
-        }
+    broken_instances! {
+        small: { threads: 2, keys: 1 },
+        large: { threads: 4, keys: 3 },
     }
     fn run<B: Backend>(&self) {
         let cache = Arc::new(B::mutex(BTreeMap::<usize, usize>::new()));
@@ -101,7 +89,4 @@ impl Mistake for CheckThenAct {
         "add 1 atomic → was 1",
         "created twice",
     ];
-    fn with_variant(self, variant: Variant) -> Self {
-        Self { variant, ..self }
-    }
 }

@@ -7,37 +7,27 @@
 //! somewhere long-lived ("so shutdown can cancel in-flight requests") and never removed.
 //! Correct: cancel (drop the canceller) when the request ends.
 
-use super::{Mistake, Variant};
+use super::{broken_instances, zoo_entry, Mistake, Variant};
 use crate::harness::{FailureKind, Scenario};
 use crate::invariant;
 use patterns::{Backend, Context};
-use serde::{Deserialize, Serialize};
 use std::sync::Arc;
 
-/// Concurrent requests each derive a context from the server's; once they have all finished,
-/// the server context has no children left.
-#[derive(Clone, Debug, Serialize, Deserialize)]
-pub struct ChildContextNeverCancelled {
-    /// Concurrent requests.
-    pub requests: usize,
-    /// Correct (each request cancels its context) or broken (cancellers kept forever).
-    pub variant: Variant,
+zoo_entry! {
+    /// Concurrent requests each derive a context from the server's; once they have all finished,
+    /// the server context has no children left.
+    pub struct ChildContextNeverCancelled {
+        /// Concurrent requests.
+        pub requests: usize,
+    }
 }
 
 impl Scenario for ChildContextNeverCancelled {
     const NAME: &'static str = "zoo::child_context_never_cancelled";
     const INVARIANT: &'static str = "a finished request leaves no child context behind";
-    fn small() -> Self {
-        Self {
-            requests: 2,
-            variant: Variant::Broken,
-        }
-    }
-    fn large() -> Self {
-        Self {
-            requests: 6,
-            variant: Variant::Broken,
-        }
+    broken_instances! {
+        small: { requests: 2 },
+        large: { requests: 6 },
     }
     fn run<B: Backend>(&self) {
         let (server, _shutdown) = Context::<B>::background_in().with_cancel();
@@ -75,7 +65,4 @@ impl Mistake for ChildContextNeverCancelled {
         "still has 2 children",
     ];
     const DETERMINISTIC: bool = true;
-    fn with_variant(self, variant: Variant) -> Self {
-        Self { variant, ..self }
-    }
 }

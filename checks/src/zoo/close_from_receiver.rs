@@ -7,41 +7,29 @@
 //! like Go's runtime, treats that as the bug it is.
 //! Correct: the consumer cancels a context; the producer sends with `or_done::send` and stops.
 
-use super::{Mistake, Variant};
+use super::{broken_instances, zoo_entry, Mistake, Variant};
 use crate::harness::{FailureKind, Scenario};
 use crate::invariant;
 use patterns::{chan, or_done, Backend, Context};
-use serde::{Deserialize, Serialize};
 
-/// A producer streams values; the consumer stops early. No value may vanish: each is received,
-/// left in the buffer, or handed back to the producer.
-#[derive(Clone, Debug, Serialize, Deserialize)]
-pub struct CloseFromReceiver {
-    /// Values the producer would send.
-    pub values: usize,
-    /// Values the consumer takes before it stops the producer.
-    pub wanted: usize,
-    /// Correct (the consumer cancels) or broken (the consumer closes the channel).
-    pub variant: Variant,
+zoo_entry! {
+    /// A producer streams values; the consumer stops early. No value may vanish: each is received,
+    /// left in the buffer, or handed back to the producer.
+    pub struct CloseFromReceiver {
+        /// Values the producer would send.
+        pub values: usize,
+        /// Values the consumer takes before it stops the producer.
+        pub wanted: usize,
+    }
 }
 
 impl Scenario for CloseFromReceiver {
     const NAME: &'static str = "zoo::close_from_receiver";
     const INVARIANT: &'static str =
         "only senders close; every value received, buffered or handed back";
-    fn small() -> Self {
-        Self {
-            values: 3,
-            wanted: 1,
-            variant: Variant::Broken,
-        }
-    }
-    fn large() -> Self {
-        Self {
-            values: 20,
-            wanted: 5,
-            variant: Variant::Broken,
-        }
+    broken_instances! {
+        small: { values: 3, wanted: 1 },
+        large: { values: 20, wanted: 5 },
     }
     fn run<B: Backend>(&self) {
         let (ctx, cancel) = Context::<B>::background_in().with_cancel();
@@ -80,7 +68,4 @@ impl Mistake for CloseFromReceiver {
     const CAUGHT_AS: FailureKind = FailureKind::Panic;
     const TRACE_SHOWS: &'static [&'static str] = &["close chan", "send on a closed channel"];
     const DETERMINISTIC: bool = true;
-    fn with_variant(self, variant: Variant) -> Self {
-        Self { variant, ..self }
-    }
 }

@@ -5,37 +5,27 @@
 //! the caller returns, and the consumer waits for more forever: a goroutine leak.
 //! Correct: only producers hold senders, and the last one to finish closes the channel.
 
-use super::{Mistake, Variant};
+use super::{broken_instances, zoo_entry, Mistake, Variant};
 use crate::harness::{FailureKind, Scenario};
 use crate::invariant;
 use patterns::{chan, Atomic, AtomicInt, Backend};
-use serde::{Deserialize, Serialize};
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
 
-/// A producer sends values to a detached consumer, which must finish once the producer is done.
-#[derive(Clone, Debug, Serialize, Deserialize)]
-pub struct ConsumerHoldsSender {
-    /// Values sent.
-    pub values: usize,
-    /// Correct (consumer holds only the receiver) or broken (it keeps a sender too).
-    pub variant: Variant,
+zoo_entry! {
+    /// A producer sends values to a detached consumer, which must finish once the producer is done.
+    pub struct ConsumerHoldsSender {
+        /// Values sent.
+        pub values: usize,
+    }
 }
 
 impl Scenario for ConsumerHoldsSender {
     const NAME: &'static str = "zoo::consumer_holds_sender";
     const INVARIANT: &'static str = "the consumer ends once the producer is done";
-    fn small() -> Self {
-        Self {
-            values: 1,
-            variant: Variant::Broken,
-        }
-    }
-    fn large() -> Self {
-        Self {
-            values: 10,
-            variant: Variant::Broken,
-        }
+    broken_instances! {
+        small: { values: 1 },
+        large: { values: 10 },
     }
     fn run<B: Backend>(&self) {
         let (tx, rx) = chan::bounded_in::<B, usize>(1);
@@ -74,7 +64,4 @@ impl Mistake for ConsumerHoldsSender {
         "nothing wakes it",
     ];
     const DETERMINISTIC: bool = true;
-    fn with_variant(self, variant: Variant) -> Self {
-        Self { variant, ..self }
-    }
 }

@@ -24,12 +24,11 @@
 //! the override with `with_value` on the part's own context would also keep it from the siblings,
 //! since a binding is seen only by its own subtree.)
 
-use super::{Mistake, Variant};
+use super::{broken_instances, zoo_entry, Mistake, Variant};
 use crate::harness::{FailureKind, Scenario};
 use crate::invariant;
 use patterns::context::Key;
 use patterns::{Backend, Context};
-use serde::{Deserialize, Serialize};
 use std::marker::PhantomData;
 
 /// The request id: request-scoped data, bound once.
@@ -51,31 +50,22 @@ const EXPORT_PAGE: usize = 10;
 /// What a call saw: the request id and the page size it fetched with.
 type Seen = (Option<u64>, usize);
 
-/// An export part that needs small pages and `listings` parts that use the request's page size,
-/// all parts of one request: each fetches with the page size its own caller chose.
-#[derive(Clone, Debug, Serialize, Deserialize)]
-pub struct ContextValueAsParameter {
-    /// Sibling parts that fetch with the request's page size.
-    pub listings: usize,
-    /// Correct (the page size a parameter) or broken (a mutable context value, overridden).
-    pub variant: Variant,
+zoo_entry! {
+    /// An export part that needs small pages and `listings` parts that use the request's page size,
+    /// all parts of one request: each fetches with the page size its own caller chose.
+    pub struct ContextValueAsParameter {
+        /// Sibling parts that fetch with the request's page size.
+        pub listings: usize,
+    }
 }
 
 impl Scenario for ContextValueAsParameter {
     const NAME: &'static str = "zoo::context_value_as_parameter";
     const INVARIANT: &'static str =
         "each part fetches with the page size its own caller chose, and the request's id";
-    fn small() -> Self {
-        Self {
-            listings: 1,
-            variant: Variant::Broken,
-        }
-    }
-    fn large() -> Self {
-        Self {
-            listings: 3,
-            variant: Variant::Broken,
-        }
+    broken_instances! {
+        small: { listings: 1 },
+        large: { listings: 3 },
     }
     fn run<B: Backend>(&self) {
         let broken = self.variant == Variant::Broken;
@@ -153,7 +143,4 @@ impl Mistake for ContextValueAsParameter {
         "fetch reads page size 10",
         "listing-0 fetched pages of 10",
     ];
-    fn with_variant(self, variant: Variant) -> Self {
-        Self { variant, ..self }
-    }
 }

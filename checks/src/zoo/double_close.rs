@@ -5,21 +5,19 @@
 //! `SendError::Closed`, and a producer that asserts its close succeeded panics, as Go does.
 //! Correct: producers signal a WaitGroup; one closer waits for all of them, then closes once.
 
-use super::{Mistake, Variant};
+use super::{broken_instances, zoo_entry, Mistake, Variant};
 use crate::harness::{FailureKind, Scenario};
 use crate::invariant;
 use patterns::{chan, Backend, WaitGroup};
-use serde::{Deserialize, Serialize};
 
-/// Producers share one output channel; the consumer sees every value, then the close.
-#[derive(Clone, Debug, Serialize, Deserialize)]
-pub struct DoubleClose {
-    /// Producer threads.
-    pub producers: usize,
-    /// Values per producer.
-    pub values: usize,
-    /// Correct (one closer after a WaitGroup) or broken (every producer closes).
-    pub variant: Variant,
+zoo_entry! {
+    /// Producers share one output channel; the consumer sees every value, then the close.
+    pub struct DoubleClose {
+        /// Producer threads.
+        pub producers: usize,
+        /// Values per producer.
+        pub values: usize,
+    }
 }
 
 impl Scenario for DoubleClose {
@@ -27,19 +25,9 @@ impl Scenario for DoubleClose {
     // The correct variant's four threads over a shared channel: unbounded loom runs for minutes.
     const LOOM_PREEMPTION_BOUND: Option<usize> = Some(2);
     const INVARIANT: &'static str = "a channel is closed once, after its last send";
-    fn small() -> Self {
-        Self {
-            producers: 2,
-            values: 1,
-            variant: Variant::Broken,
-        }
-    }
-    fn large() -> Self {
-        Self {
-            producers: 4,
-            values: 5,
-            variant: Variant::Broken,
-        }
+    broken_instances! {
+        small: { producers: 2, values: 1 },
+        large: { producers: 4, values: 5 },
     }
     fn run<B: Backend>(&self) {
         let (out, merged) = chan::bounded_in::<B, usize>(1);
@@ -87,7 +75,4 @@ impl Mistake for DoubleClose {
         "send on a closed channel",
     ];
     const DETERMINISTIC: bool = true;
-    fn with_variant(self, variant: Variant) -> Self {
-        Self { variant, ..self }
-    }
 }

@@ -12,38 +12,28 @@
 //! handed to the thread that waits for it. The helper outlives the request: a leak.
 //! Correct: the request owns the canceller and cancels (drops it) when it returns.
 
-use super::{Mistake, Variant};
+use super::{broken_instances, zoo_entry, Mistake, Variant};
 use crate::harness::{FailureKind, Scenario};
 use crate::invariant;
 use patterns::{Atomic, AtomicInt, Backend, Context};
-use serde::{Deserialize, Serialize};
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
 
-/// A request starts detached helpers that clean up when its context is done; once the request
-/// has returned, every helper must end.
-#[derive(Clone, Debug, Serialize, Deserialize)]
-pub struct ForgottenCancel {
-    /// Helper threads waiting for the request's end.
-    pub helpers: usize,
-    /// Correct (the request cancels on return) or broken (the first helper holds the canceller).
-    pub variant: Variant,
+zoo_entry! {
+    /// A request starts detached helpers that clean up when its context is done; once the request
+    /// has returned, every helper must end.
+    pub struct ForgottenCancel {
+        /// Helper threads waiting for the request's end.
+        pub helpers: usize,
+    }
 }
 
 impl Scenario for ForgottenCancel {
     const NAME: &'static str = "zoo::forgotten_cancel";
     const INVARIANT: &'static str = "no helper outlives the request";
-    fn small() -> Self {
-        Self {
-            helpers: 2,
-            variant: Variant::Broken,
-        }
-    }
-    fn large() -> Self {
-        Self {
-            helpers: 4,
-            variant: Variant::Broken,
-        }
+    broken_instances! {
+        small: { helpers: 2 },
+        large: { helpers: 4 },
     }
     fn run<B: Backend>(&self) {
         let cleaned = Arc::new(B::AtomicUsize::new(0));
@@ -79,7 +69,4 @@ impl Mistake for ForgottenCancel {
         "no other thread sent on it or closed it in this schedule",
     ];
     const DETERMINISTIC: bool = true;
-    fn with_variant(self, variant: Variant) -> Self {
-        Self { variant, ..self }
-    }
 }

@@ -4,36 +4,26 @@
 //! first lock before the other takes its second, both wait forever: deadlock.
 //! Correct: every thread takes the locks in one global order.
 
-use super::{Mistake, Variant};
+use super::{broken_instances, zoo_entry, Mistake, Variant};
 use crate::harness::{FailureKind, Scenario};
 use crate::invariant;
 use patterns::Backend;
-use serde::{Deserialize, Serialize};
 use std::sync::Arc;
 
-/// Two threads move a unit between two accounts, each under both locks: the total is conserved.
-#[derive(Clone, Debug, Serialize, Deserialize)]
-pub struct LockOrderInversion {
-    /// Transfers per thread.
-    pub transfers: usize,
-    /// Correct (same order everywhere) or broken (opposite orders).
-    pub variant: Variant,
+zoo_entry! {
+    /// Two threads move a unit between two accounts, each under both locks: the total is conserved.
+    pub struct LockOrderInversion {
+        /// Transfers per thread.
+        pub transfers: usize,
+    }
 }
 
 impl Scenario for LockOrderInversion {
     const NAME: &'static str = "zoo::lock_order_inversion";
     const INVARIANT: &'static str = "transfers finish and conserve the total";
-    fn small() -> Self {
-        Self {
-            transfers: 1,
-            variant: Variant::Broken,
-        }
-    }
-    fn large() -> Self {
-        Self {
-            transfers: 5,
-            variant: Variant::Broken,
-        }
+    broken_instances! {
+        small: { transfers: 1 },
+        large: { transfers: 5 },
     }
     fn run<B: Backend>(&self) {
         let accounts = Arc::new((B::mutex(10_i64), B::mutex(10_i64)));
@@ -84,7 +74,4 @@ impl Mistake for LockOrderInversion {
         "lock mutex#1 (never returned)",
         "a wait-for cycle",
     ];
-    fn with_variant(self, variant: Variant) -> Self {
-        Self { variant, ..self }
-    }
 }

@@ -4,41 +4,29 @@
 //! goroutines). Two threads load the same value, both store value + 1: one increment is lost.
 //! Correct: one read-modify-write, `atomic.AddInt64(&c, 1)`.
 
-use super::{Mistake, Variant};
+use super::{broken_instances, zoo_entry, Mistake, Variant};
 use crate::harness::{FailureKind, Scenario};
 use crate::invariant;
 use patterns::{Atomic, AtomicInt, Backend};
-use serde::{Deserialize, Serialize};
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
 
-/// Threads increment a shared counter: it must end at threads × increments.
-#[derive(Clone, Debug, Serialize, Deserialize)]
-pub struct LostUpdate {
-    /// Incrementing threads.
-    pub threads: usize,
-    /// Increments per thread.
-    pub increments: usize,
-    /// Correct (`fetch_add`) or broken (load, then store).
-    pub variant: Variant,
+zoo_entry! {
+    /// Threads increment a shared counter: it must end at threads × increments.
+    pub struct LostUpdate {
+        /// Incrementing threads.
+        pub threads: usize,
+        /// Increments per thread.
+        pub increments: usize,
+    }
 }
 
 impl Scenario for LostUpdate {
     const NAME: &'static str = "zoo::lost_update";
     const INVARIANT: &'static str = "the counter ends at threads × increments";
-    fn small() -> Self {
-        Self {
-            threads: 2,
-            increments: 1,
-            variant: Variant::Broken,
-        }
-    }
-    fn large() -> Self {
-        Self {
-            threads: 4,
-            increments: 5,
-            variant: Variant::Broken,
-        }
+    broken_instances! {
+        small: { threads: 2, increments: 1 },
+        large: { threads: 4, increments: 5 },
     }
     fn run<B: Backend>(&self) {
         let counter = Arc::new(B::AtomicUsize::new(0));
@@ -82,7 +70,4 @@ impl Mistake for LostUpdate {
         "store atomic ← 1",
         "counter is 1, expected 2",
     ];
-    fn with_variant(self, variant: Variant) -> Self {
-        Self { variant, ..self }
-    }
 }

@@ -10,35 +10,25 @@
 //! Correct: `Broadcast` (`notify_all`) when the condition changes for every waiter, each waiter
 //! re-checking its condition in a loop.
 
-use super::{Mistake, Variant};
+use super::{broken_instances, zoo_entry, Mistake, Variant};
 use crate::harness::{FailureKind, Scenario};
 use patterns::Backend;
-use serde::{Deserialize, Serialize};
 use std::sync::Arc;
 
-/// Threads wait at a gate; once it opens, every one of them passes.
-#[derive(Clone, Debug, Serialize, Deserialize)]
-pub struct LostWakeup {
-    /// Threads waiting at the gate.
-    pub waiters: usize,
-    /// Correct (`notify_all`) or broken (`notify_one`).
-    pub variant: Variant,
+zoo_entry! {
+    /// Threads wait at a gate; once it opens, every one of them passes.
+    pub struct LostWakeup {
+        /// Threads waiting at the gate.
+        pub waiters: usize,
+    }
 }
 
 impl Scenario for LostWakeup {
     const NAME: &'static str = "zoo::lost_wakeup";
     const INVARIANT: &'static str = "every waiter passes once the gate opens";
-    fn small() -> Self {
-        Self {
-            waiters: 2,
-            variant: Variant::Broken,
-        }
-    }
-    fn large() -> Self {
-        Self {
-            waiters: 4,
-            variant: Variant::Broken,
-        }
+    broken_instances! {
+        small: { waiters: 2 },
+        large: { waiters: 4 },
     }
     fn run<B: Backend>(&self) {
         let gate = Arc::new((B::mutex(false), B::condvar()));
@@ -75,7 +65,4 @@ impl Mistake for LostWakeup {
         "notify one condvar",
         "'waiter-0' waits in `wait condvar`",
     ];
-    fn with_variant(self, variant: Variant) -> Self {
-        Self { variant, ..self }
-    }
 }

@@ -27,41 +27,29 @@
 //! shuttle's DFS fixes the select's coin flips per schedule and, on this instance, never draws
 //! the losing one within its budget.
 
-use super::{Mistake, Variant};
+use super::{broken_instances, zoo_entry, Mistake, Variant};
 use crate::harness::{CheckerKind, FailureKind, Scenario};
 use crate::invariant;
 use patterns::chan::{self, RecvArm, Select, Selected};
 use patterns::Backend;
-use serde::{Deserialize, Serialize};
 use std::sync::Arc;
 
-/// Producers count events into a shared counter; after shutdown, the counter holds every event.
-#[derive(Clone, Debug, Serialize, Deserialize)]
-pub struct ManagerLosesUpdates {
-    /// Producer threads.
-    pub producers: usize,
-    /// Events per producer.
-    pub events: usize,
-    /// Correct (a mutex) or broken (a manager thread fed by a channel).
-    pub variant: Variant,
+zoo_entry! {
+    /// Producers count events into a shared counter; after shutdown, the counter holds every event.
+    pub struct ManagerLosesUpdates {
+        /// Producer threads.
+        pub producers: usize,
+        /// Events per producer.
+        pub events: usize,
+    }
 }
 
 impl Scenario for ManagerLosesUpdates {
     const NAME: &'static str = "zoo::manager_loses_updates";
     const INVARIANT: &'static str = "the counter holds every event counted before shutdown";
-    fn small() -> Self {
-        Self {
-            producers: 1,
-            events: 2,
-            variant: Variant::Broken,
-        }
-    }
-    fn large() -> Self {
-        Self {
-            producers: 3,
-            events: 4,
-            variant: Variant::Broken,
-        }
+    broken_instances! {
+        small: { producers: 1, events: 2 },
+        large: { producers: 3, events: 4 },
     }
     fn run<B: Backend>(&self) {
         let expected = self.producers * self.events;
@@ -133,7 +121,4 @@ impl Mistake for ManagerLosesUpdates {
         "1 of 2",
     ];
     const MISSED_BY: &'static [CheckerKind] = &[CheckerKind::ShuttleDfs];
-    fn with_variant(self, variant: Variant) -> Self {
-        Self { variant, ..self }
-    }
 }

@@ -39,8 +39,15 @@ pub enum Variant {
     Broken,
 }
 
+/// An instance that runs either version of the code. Every zoo entry gets it from `zoo_entry!`,
+/// which sets the `variant` field that macro adds.
+pub trait WithVariant {
+    /// The same instance, running `variant`.
+    fn with_variant(self, variant: Variant) -> Self;
+}
+
 /// A zoo entry: a scenario whose instance chooses the correct or the broken code.
-pub trait Mistake: Scenario {
+pub trait Mistake: Scenario + WithVariant {
     /// How the harness must report the broken variant.
     const CAUGHT_AS: FailureKind;
     /// Whether the broken variant fails on every schedule (so real threads see it too), rather
@@ -53,9 +60,113 @@ pub trait Mistake: Scenario {
     /// Checkers that cannot see this mistake by their nature (the entry's doc says why): their
     /// tests check that the correct variant passes and that the broken one is, honestly, missed.
     const MISSED_BY: &'static [CheckerKind] = &[];
-    /// The same instance, running `variant`.
-    fn with_variant(self, variant: Variant) -> Self;
 }
+
+/// Declares a zoo entry's instance: the struct as written (its doc, its size fields), plus what
+/// every entry has alike, so that the entry's file holds only its mistake, its fix and its
+/// invariant. It adds
+///
+/// * `#[derive(Clone, Debug, Serialize, Deserialize)]`, as [`Scenario`] asks;
+/// * a last field, `pub variant: Variant`, which `run` reads to run the mistake or its fix
+///   (serialized as `"variant"` after the size fields: replay files and reports hold it);
+/// * [`WithVariant`], which sets that field.
+///
+/// The entry's `impl Scenario` then gives its instances with [`broken_instances!`]. A whole entry,
+/// `lost_update.rs` shortened:
+///
+/// ```ignore
+/// use super::{broken_instances, zoo_entry, Mistake, Variant};
+/// use crate::harness::{FailureKind, Scenario};
+/// use patterns::Backend;
+///
+/// zoo_entry! {
+///     /// Threads increment a shared counter: it must end at threads × increments.
+///     pub struct LostUpdate {
+///         /// Incrementing threads.
+///         pub threads: usize,
+///         /// Increments per thread.
+///         pub increments: usize,
+///     }
+/// }
+///
+/// impl Scenario for LostUpdate {
+///     const NAME: &'static str = "zoo::lost_update";
+///     const INVARIANT: &'static str = "the counter ends at threads × increments";
+///     broken_instances! {
+///         small: { threads: 2, increments: 1 },
+///         large: { threads: 4, increments: 5 },
+///     }
+///     fn run<B: Backend>(&self) {
+///         match self.variant {
+///             Variant::Correct => { /* fetch_add */ }
+///             Variant::Broken => { /* load, then store */ }
+///         }
+///         // invariant!(total == expected, …)
+///     }
+/// }
+///
+/// impl Mistake for LostUpdate {
+///     const CAUGHT_AS: FailureKind = FailureKind::Assertion;
+///     const TRACE_SHOWS: &'static [&'static str] = &["load atomic → 0", "load atomic → 0"];
+/// }
+/// ```
+macro_rules! zoo_entry {
+    (
+        $(#[$attr:meta])*
+        pub struct $name:ident {
+            $(
+                $(#[$field_attr:meta])*
+                pub $field:ident: $ty:ty
+            ),* $(,)?
+        }
+    ) => {
+        $(#[$attr])*
+        #[derive(Clone, Debug, ::serde::Serialize, ::serde::Deserialize)]
+        pub struct $name {
+            $(
+                $(#[$field_attr])*
+                pub $field: $ty,
+            )*
+            /// Which code runs: [`Variant::Broken`](crate::zoo::Variant::Broken), the mistake
+            /// (as `small()` and `large()` give it), or
+            /// [`Variant::Correct`](crate::zoo::Variant::Correct), its fix; the module doc shows
+            /// both.
+            pub variant: $crate::zoo::Variant,
+        }
+
+        impl $crate::zoo::WithVariant for $name {
+            fn with_variant(mut self, variant: $crate::zoo::Variant) -> Self {
+                self.variant = variant;
+                self
+            }
+        }
+    };
+}
+pub(crate) use zoo_entry;
+
+/// Inside a zoo entry's `impl Scenario`: its `small()` and `large()` instances, each given by its
+/// size fields and running the broken variant (the one the tests expect caught). An entry with no
+/// size fields writes `small: {}, large: {}`. See [`zoo_entry!`] for a whole entry.
+macro_rules! broken_instances {
+    (
+        small: { $($small:ident: $small_value:expr),* $(,)? },
+        large: { $($large:ident: $large_value:expr),* $(,)? } $(,)?
+    ) => {
+        fn small() -> Self {
+            Self {
+                $($small: $small_value,)*
+                variant: $crate::zoo::Variant::Broken,
+            }
+        }
+        fn large() -> Self {
+            Self {
+                $($large: $large_value,)*
+                variant: $crate::zoo::Variant::Broken,
+            }
+        }
+    };
+}
+pub(crate) use broken_instances;
 
 /// What running one zoo entry under one checker showed.
 #[derive(Debug)]

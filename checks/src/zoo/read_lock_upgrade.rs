@@ -15,37 +15,27 @@
 //! Correct: release the read lock, take the write lock, and check again (another writer may have
 //! filled the entry in between).
 
-use super::{Mistake, Variant};
+use super::{broken_instances, zoo_entry, Mistake, Variant};
 use crate::harness::{FailureKind, Scenario};
 use crate::invariant;
 use patterns::{Backend, RwMutex};
-use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
-/// Threads look a key up in a cache and fill it if it is missing: each key is computed once.
-#[derive(Clone, Debug, Serialize, Deserialize)]
-pub struct ReadLockUpgrade {
-    /// Threads filling the same key.
-    pub threads: usize,
-    /// Correct (unlock, lock, re-check) or broken (write lock under the read lock).
-    pub variant: Variant,
+zoo_entry! {
+    /// Threads look a key up in a cache and fill it if it is missing: each key is computed once.
+    pub struct ReadLockUpgrade {
+        /// Threads filling the same key.
+        pub threads: usize,
+    }
 }
 
 impl Scenario for ReadLockUpgrade {
     const NAME: &'static str = "zoo::read_lock_upgrade";
     const INVARIANT: &'static str = "the cache is filled once and nobody waits forever";
-    fn small() -> Self {
-        Self {
-            threads: 2,
-            variant: Variant::Broken,
-        }
-    }
-    fn large() -> Self {
-        Self {
-            threads: 4,
-            variant: Variant::Broken,
-        }
+    broken_instances! {
+        small: { threads: 2 },
+        large: { threads: 4 },
     }
     fn run<B: Backend>(&self) {
         let cache = Arc::new(RwMutex::<BTreeMap<u32, u32>, B>::new_in(BTreeMap::new()));
@@ -91,7 +81,4 @@ impl Mistake for ReadLockUpgrade {
         "which it holds itself",
     ];
     const DETERMINISTIC: bool = true;
-    fn with_variant(self, variant: Variant) -> Self {
-        Self { variant, ..self }
-    }
 }

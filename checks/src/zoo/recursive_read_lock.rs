@@ -12,30 +12,23 @@
 //!
 //! Correct: take the read lock once and call helpers that expect it held.
 
-use super::{Mistake, Variant};
+use super::{broken_instances, zoo_entry, Mistake, Variant};
 use crate::harness::{FailureKind, Scenario};
 use crate::invariant;
 use patterns::{Backend, RwMutex};
-use serde::{Deserialize, Serialize};
 use std::sync::Arc;
 
-/// A reader looks a value up twice while a writer updates it: everyone finishes.
-#[derive(Clone, Debug, Serialize, Deserialize)]
-pub struct RecursiveReadLock {
-    /// Correct (one read lock) or broken (a nested read lock).
-    pub variant: Variant,
+zoo_entry! {
+    /// A reader looks a value up twice while a writer updates it: everyone finishes.
+    pub struct RecursiveReadLock {}
 }
 
 impl Scenario for RecursiveReadLock {
     const NAME: &'static str = "zoo::recursive_read_lock";
     const INVARIANT: &'static str = "the reader and the writer both finish";
-    fn small() -> Self {
-        Self {
-            variant: Variant::Broken,
-        }
-    }
-    fn large() -> Self {
-        Self::small()
+    broken_instances! {
+        small: {},
+        large: {},
     }
     fn run<B: Backend>(&self) {
         let value = Arc::new(RwMutex::<u32, B>::new_in(1));
@@ -63,7 +56,4 @@ impl Mistake for RecursiveReadLock {
         "a waiting writer holds back every new reader",
         "a wait-for cycle",
     ];
-    fn with_variant(self, variant: Variant) -> Self {
-        Self { variant }
-    }
 }

@@ -19,31 +19,24 @@
 //! and the data not yet. shuttle's atomics are sequentially consistent, and x86 keeps stores in
 //! order, so shuttle and real threads there miss it: the detection matrix shows that honestly.
 
-use super::{Mistake, Variant};
+use super::{broken_instances, zoo_entry, Mistake, Variant};
 use crate::harness::{CheckerKind, FailureKind, Scenario};
 use crate::invariant;
 use patterns::{Atomic, Backend};
-use serde::{Deserialize, Serialize};
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
 
-/// A writer publishes a value and raises a flag; a reader that sees the flag reads the value.
-#[derive(Clone, Debug, Serialize, Deserialize)]
-pub struct RelaxedPublication {
-    /// Correct (`Release`/`Acquire` flag) or broken (`Relaxed` flag).
-    pub variant: Variant,
+zoo_entry! {
+    /// A writer publishes a value and raises a flag; a reader that sees the flag reads the value.
+    pub struct RelaxedPublication {}
 }
 
 impl Scenario for RelaxedPublication {
     const NAME: &'static str = "zoo::relaxed_publication";
     const INVARIANT: &'static str = "a reader that sees the flag sees the data published before it";
-    fn small() -> Self {
-        Self {
-            variant: Variant::Broken,
-        }
-    }
-    fn large() -> Self {
-        Self::small()
+    broken_instances! {
+        small: {},
+        large: {},
     }
     fn run<B: Backend>(&self) {
         let (store, load) = match self.variant {
@@ -83,7 +76,4 @@ impl Mistake for RelaxedPublication {
         CheckerKind::ShuttlePct,
         CheckerKind::ShuttleDfs,
     ];
-    fn with_variant(self, variant: Variant) -> Self {
-        Self { variant }
-    }
 }

@@ -15,40 +15,28 @@
 //! forever. Correct: release on every path (`defer func() { <-sem }()`), here the kit's
 //! [`patterns::Semaphore`], whose permit releases when dropped, early return and panic included.
 
-use super::{Mistake, Variant};
+use super::{broken_instances, zoo_entry, Mistake, Variant};
 use crate::harness::{FailureKind, Scenario};
 use crate::invariant;
 use patterns::{chan, Backend, Semaphore};
-use serde::{Deserialize, Serialize};
 
-/// A burst of invalid requests under a limit: every task returns its validation error, none
-/// waits forever for a permit.
-#[derive(Clone, Debug, Serialize, Deserialize)]
-pub struct SemaphorePermitLeak {
-    /// Tasks, one thread each, all failing validation; more than `limit`.
-    pub tasks: usize,
-    /// Permits.
-    pub limit: usize,
-    /// Correct (RAII permits) or broken (a token channel released on the happy path only).
-    pub variant: Variant,
+zoo_entry! {
+    /// A burst of invalid requests under a limit: every task returns its validation error, none
+    /// waits forever for a permit.
+    pub struct SemaphorePermitLeak {
+        /// Tasks, one thread each, all failing validation; more than `limit`.
+        pub tasks: usize,
+        /// Permits.
+        pub limit: usize,
+    }
 }
 
 impl Scenario for SemaphorePermitLeak {
     const NAME: &'static str = "zoo::semaphore_permit_leak";
     const INVARIANT: &'static str = "every task finishes: permits come back on every path";
-    fn small() -> Self {
-        Self {
-            tasks: 2,
-            limit: 1,
-            variant: Variant::Broken,
-        }
-    }
-    fn large() -> Self {
-        Self {
-            tasks: 5,
-            limit: 2,
-            variant: Variant::Broken,
-        }
+    broken_instances! {
+        small: { tasks: 2, limit: 1 },
+        large: { tasks: 5, limit: 2 },
     }
     fn run<B: Backend>(&self) {
         let semaphore = Semaphore::<B>::new_in(self.limit);
@@ -99,7 +87,4 @@ impl Mistake for SemaphorePermitLeak {
         "no other thread received from it in this schedule",
     ];
     const DETERMINISTIC: bool = true;
-    fn with_variant(self, variant: Variant) -> Self {
-        Self { variant, ..self }
-    }
 }

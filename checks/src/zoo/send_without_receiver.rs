@@ -13,19 +13,17 @@
 //! `fatal error: all goroutines are asleep - deadlock!`. Correct: a buffer for every result (or
 //! receive while the workers run, closing from a goroutine after `wg.Wait()`).
 
-use super::{Mistake, Variant};
+use super::{broken_instances, zoo_entry, Mistake, Variant};
 use crate::harness::{FailureKind, Scenario};
 use crate::invariant;
 use patterns::{chan, Backend, WaitGroup};
-use serde::{Deserialize, Serialize};
 
-/// Workers each send one result; the caller collects them all after waiting for the workers.
-#[derive(Clone, Debug, Serialize, Deserialize)]
-pub struct SendWithoutReceiver {
-    /// Worker threads, one result each.
-    pub workers: usize,
-    /// Correct (a buffer of `workers`) or broken (unbuffered).
-    pub variant: Variant,
+zoo_entry! {
+    /// Workers each send one result; the caller collects them all after waiting for the workers.
+    pub struct SendWithoutReceiver {
+        /// Worker threads, one result each.
+        pub workers: usize,
+    }
 }
 
 impl Scenario for SendWithoutReceiver {
@@ -33,17 +31,9 @@ impl Scenario for SendWithoutReceiver {
     // Unbounded, the correct variant takes 805,400 schedules / 67 s.
     const LOOM_PREEMPTION_BOUND: Option<usize> = Some(2);
     const INVARIANT: &'static str = "every result is received; nobody blocks forever";
-    fn small() -> Self {
-        Self {
-            workers: 2,
-            variant: Variant::Broken,
-        }
-    }
-    fn large() -> Self {
-        Self {
-            workers: 5,
-            variant: Variant::Broken,
-        }
+    broken_instances! {
+        small: { workers: 2 },
+        large: { workers: 5 },
     }
     fn run<B: Backend>(&self) {
         let capacity = match self.variant {
@@ -81,7 +71,4 @@ impl Mistake for SendWithoutReceiver {
         "no other thread received from it in this schedule",
     ];
     const DETERMINISTIC: bool = true;
-    fn with_variant(self, variant: Variant) -> Self {
-        Self { variant, ..self }
-    }
 }

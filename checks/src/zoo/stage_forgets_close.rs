@@ -14,19 +14,18 @@
 //! classic "forgot `drop(tx)`"): the stage's own drop is not the last, only its explicit close
 //! would be. Correct: the stage closes its output once its input is drained.
 
-use super::{Mistake, Variant};
+use super::{broken_instances, zoo_entry, Mistake, Variant};
 use crate::harness::{FailureKind, Scenario};
 use crate::invariant;
 use patterns::{chan, Backend};
-use serde::{Deserialize, Serialize};
 
-/// Numbers through a squaring stage: the consumer receives every square, in order, then the end.
-#[derive(Clone, Debug, Serialize, Deserialize)]
-pub struct StageForgetsClose {
-    /// Values fed to the stage.
-    pub values: usize,
-    /// Correct (the stage closes its output) or broken (it just returns).
-    pub variant: Variant,
+zoo_entry! {
+    /// Numbers through a squaring stage: the consumer receives every square, in order, then the
+    /// end.
+    pub struct StageForgetsClose {
+        /// Values fed to the stage.
+        pub values: usize,
+    }
 }
 
 impl Scenario for StageForgetsClose {
@@ -34,17 +33,9 @@ impl Scenario for StageForgetsClose {
     // Unbounded, the correct variant runs for minutes.
     const LOOM_PREEMPTION_BOUND: Option<usize> = Some(2);
     const INVARIANT: &'static str = "the stage's output ends once its input has";
-    fn small() -> Self {
-        Self {
-            values: 2,
-            variant: Variant::Broken,
-        }
-    }
-    fn large() -> Self {
-        Self {
-            values: 10,
-            variant: Variant::Broken,
-        }
+    broken_instances! {
+        small: { values: 2 },
+        large: { values: 10 },
     }
     fn run<B: Backend>(&self) {
         let (input_tx, input) = chan::bounded_in::<B, usize>(1);
@@ -86,7 +77,4 @@ impl Mistake for StageForgetsClose {
         "'square' (finished)",
     ];
     const DETERMINISTIC: bool = true;
-    fn with_variant(self, variant: Variant) -> Self {
-        Self { variant, ..self }
-    }
 }

@@ -5,24 +5,22 @@
 //! thousand goroutines hammering the database the pool was sized for.
 //! Correct: the kit's [`WorkerPool`] with `workers` threads.
 
-use super::{Mistake, Variant};
+use super::{broken_instances, zoo_entry, Mistake, Variant};
 use crate::harness::{FailureKind, Scenario};
 use crate::invariant;
 use crate::support::gauge::Gauge;
 use patterns::worker_pool::{Options, WorkerPool};
 use patterns::{Backend, Context};
-use serde::{Deserialize, Serialize};
 use std::sync::Arc;
 
-/// Runs jobs with a concurrency limit: never more than `workers` jobs at once.
-#[derive(Clone, Debug, Serialize, Deserialize)]
-pub struct UnboundedSpawning {
-    /// The limit: worker threads of the pool.
-    pub workers: usize,
-    /// Jobs.
-    pub jobs: usize,
-    /// Correct (a pool of `workers`) or broken (a thread per job).
-    pub variant: Variant,
+zoo_entry! {
+    /// Runs jobs with a concurrency limit: never more than `workers` jobs at once.
+    pub struct UnboundedSpawning {
+        /// The limit: worker threads of the pool.
+        pub workers: usize,
+        /// Jobs.
+        pub jobs: usize,
+    }
 }
 
 impl Scenario for UnboundedSpawning {
@@ -30,19 +28,9 @@ impl Scenario for UnboundedSpawning {
     const INVARIANT: &'static str = "never more jobs at once than workers";
     // The correct variant is the pool scenario's shape: bound 2 explores it in seconds.
     const LOOM_PREEMPTION_BOUND: Option<usize> = Some(2);
-    fn small() -> Self {
-        Self {
-            workers: 2,
-            jobs: 3,
-            variant: Variant::Broken,
-        }
-    }
-    fn large() -> Self {
-        Self {
-            workers: 2,
-            jobs: 8,
-            variant: Variant::Broken,
-        }
+    broken_instances! {
+        small: { workers: 2, jobs: 3 },
+        large: { workers: 2, jobs: 8 },
     }
     fn run<B: Backend>(&self) {
         let gauge = Arc::new(Gauge::<B>::new());
@@ -102,7 +90,4 @@ impl Mistake for UnboundedSpawning {
         "enter section gauge → 3 inside",
         "3 jobs ran at once",
     ];
-    fn with_variant(self, variant: Variant) -> Self {
-        Self { variant, ..self }
-    }
 }

@@ -11,37 +11,27 @@
 //!
 //! Correct: `wg.Add(n)` (or `wg.Add(1)` per iteration) before the `go` statement.
 
-use super::{Mistake, Variant};
+use super::{broken_instances, zoo_entry, Mistake, Variant};
 use crate::harness::{FailureKind, Scenario};
 use crate::invariant;
 use patterns::{Atomic, AtomicInt, Backend, WaitGroup};
-use serde::{Deserialize, Serialize};
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
 
-/// Workers do one unit each; once `wait` returns, every unit is done.
-#[derive(Clone, Debug, Serialize, Deserialize)]
-pub struct WaitGroupAddInsideThread {
-    /// Worker threads.
-    pub workers: usize,
-    /// Correct (add before spawning) or broken (each worker adds itself).
-    pub variant: Variant,
+zoo_entry! {
+    /// Workers do one unit each; once `wait` returns, every unit is done.
+    pub struct WaitGroupAddInsideThread {
+        /// Worker threads.
+        pub workers: usize,
+    }
 }
 
 impl Scenario for WaitGroupAddInsideThread {
     const NAME: &'static str = "zoo::wait_group_add_inside_thread";
     const INVARIANT: &'static str = "wait returns only after every worker is done";
-    fn small() -> Self {
-        Self {
-            workers: 2,
-            variant: Variant::Broken,
-        }
-    }
-    fn large() -> Self {
-        Self {
-            workers: 5,
-            variant: Variant::Broken,
-        }
+    broken_instances! {
+        small: { workers: 2 },
+        large: { workers: 5 },
     }
     fn run<B: Backend>(&self) {
         let wg = WaitGroup::<B>::new_in();
@@ -78,7 +68,4 @@ impl Scenario for WaitGroupAddInsideThread {
 impl Mistake for WaitGroupAddInsideThread {
     const CAUGHT_AS: FailureKind = FailureKind::Assertion;
     const TRACE_SHOWS: &'static [&'static str] = &["wait WaitGroup", "wait returned with 0 of 2"];
-    fn with_variant(self, variant: Variant) -> Self {
-        Self { variant, ..self }
-    }
 }

@@ -4,34 +4,24 @@
 //! panics with `sync: negative WaitGroup counter`; so does the kit, naming the mistake.
 //! Correct: exactly one `done` per `add(1)`.
 
-use super::{Mistake, Variant};
+use super::{broken_instances, zoo_entry, Mistake, Variant};
 use crate::harness::{FailureKind, Scenario};
 use patterns::{Backend, WaitGroup};
-use serde::{Deserialize, Serialize};
 
-/// Workers signal a WaitGroup; the waiter returns once all are done.
-#[derive(Clone, Debug, Serialize, Deserialize)]
-pub struct WaitGroupDoneTwice {
-    /// Worker threads.
-    pub workers: usize,
-    /// Correct (one `done` each) or broken (the last worker calls `done` twice).
-    pub variant: Variant,
+zoo_entry! {
+    /// Workers signal a WaitGroup; the waiter returns once all are done.
+    pub struct WaitGroupDoneTwice {
+        /// Worker threads.
+        pub workers: usize,
+    }
 }
 
 impl Scenario for WaitGroupDoneTwice {
     const NAME: &'static str = "zoo::wait_group_done_twice";
     const INVARIANT: &'static str = "one done per add: the counter never goes negative";
-    fn small() -> Self {
-        Self {
-            workers: 2,
-            variant: Variant::Broken,
-        }
-    }
-    fn large() -> Self {
-        Self {
-            workers: 6,
-            variant: Variant::Broken,
-        }
+    broken_instances! {
+        small: { workers: 2 },
+        large: { workers: 6 },
     }
     fn run<B: Backend>(&self) {
         let wg = WaitGroup::<B>::new_in();
@@ -63,7 +53,4 @@ impl Mistake for WaitGroupDoneTwice {
         "negative WaitGroup counter",
     ];
     const DETERMINISTIC: bool = true;
-    fn with_variant(self, variant: Variant) -> Self {
-        Self { variant, ..self }
-    }
 }

@@ -18,36 +18,26 @@
 //! shuttle's DFS keeps its random choices fixed (spurious wake-ups are off there), so neither can
 //! see this mistake; real threads almost never do.
 
-use super::{Mistake, Variant};
+use super::{broken_instances, zoo_entry, Mistake, Variant};
 use crate::harness::{CheckerKind, FailureKind, Scenario};
 use crate::invariant;
 use patterns::Backend;
-use serde::{Deserialize, Serialize};
 use std::sync::Arc;
 
-/// A thread waits until a flag is set, then reads the data the flag guards.
-#[derive(Clone, Debug, Serialize, Deserialize)]
-pub struct WaitWithoutLoop {
-    /// Threads waiting for the flag.
-    pub waiters: usize,
-    /// Correct (`while`) or broken (`if`).
-    pub variant: Variant,
+zoo_entry! {
+    /// A thread waits until a flag is set, then reads the data the flag guards.
+    pub struct WaitWithoutLoop {
+        /// Threads waiting for the flag.
+        pub waiters: usize,
+    }
 }
 
 impl Scenario for WaitWithoutLoop {
     const NAME: &'static str = "zoo::wait_without_loop";
     const INVARIANT: &'static str = "a waiter proceeds only once the flag is set";
-    fn small() -> Self {
-        Self {
-            waiters: 1,
-            variant: Variant::Broken,
-        }
-    }
-    fn large() -> Self {
-        Self {
-            waiters: 3,
-            variant: Variant::Broken,
-        }
+    broken_instances! {
+        small: { waiters: 1 },
+        large: { waiters: 3 },
     }
     fn run<B: Backend>(&self) {
         let shared = Arc::new((B::mutex(None::<u32>), B::condvar()));
@@ -94,7 +84,4 @@ impl Mistake for WaitWithoutLoop {
         "a condvar wait returned with the condition still false",
     ];
     const MISSED_BY: &'static [CheckerKind] = &[CheckerKind::Loom, CheckerKind::ShuttleDfs];
-    fn with_variant(self, variant: Variant) -> Self {
-        Self { variant, ..self }
-    }
 }

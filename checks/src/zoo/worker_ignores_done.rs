@@ -12,42 +12,30 @@
 //! the worker sits in its receive forever, and `cancel(); wg.Wait()` never returns.
 //! Correct: every blocking receive is a select with `ctx.Done()` (here `or_done::recv`).
 
-use super::{Mistake, Variant};
+use super::{broken_instances, zoo_entry, Mistake, Variant};
 use crate::harness::{FailureKind, Scenario};
 use crate::invariant;
 use patterns::{chan, or_done, Atomic, AtomicInt, Backend, Context};
-use serde::{Deserialize, Serialize};
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
 
-/// Workers take jobs until their context is cancelled; after the cancel every worker returns and
-/// every job is processed or still queued.
-#[derive(Clone, Debug, Serialize, Deserialize)]
-pub struct WorkerIgnoresDone {
-    /// Worker threads.
-    pub workers: usize,
-    /// Jobs queued before the cancel.
-    pub jobs: usize,
-    /// Correct (workers select on `done()`) or broken (a plain receive).
-    pub variant: Variant,
+zoo_entry! {
+    /// Workers take jobs until their context is cancelled; after the cancel every worker returns
+    /// and every job is processed or still queued.
+    pub struct WorkerIgnoresDone {
+        /// Worker threads.
+        pub workers: usize,
+        /// Jobs queued before the cancel.
+        pub jobs: usize,
+    }
 }
 
 impl Scenario for WorkerIgnoresDone {
     const NAME: &'static str = "zoo::worker_ignores_done";
     const INVARIANT: &'static str = "cancelling the context stops every worker";
-    fn small() -> Self {
-        Self {
-            workers: 1,
-            jobs: 1,
-            variant: Variant::Broken,
-        }
-    }
-    fn large() -> Self {
-        Self {
-            workers: 3,
-            jobs: 6,
-            variant: Variant::Broken,
-        }
+    broken_instances! {
+        small: { workers: 1, jobs: 1 },
+        large: { workers: 3, jobs: 6 },
     }
     fn run<B: Backend>(&self) {
         let (ctx, cancel) = Context::<B>::background_in().with_cancel();
@@ -92,7 +80,4 @@ impl Mistake for WorkerIgnoresDone {
     const CAUGHT_AS: FailureKind = FailureKind::Deadlock;
     const TRACE_SHOWS: &'static [&'static str] = &["cancel context", "recv chan (never returned)"];
     const DETERMINISTIC: bool = true;
-    fn with_variant(self, variant: Variant) -> Self {
-        Self { variant, ..self }
-    }
 }

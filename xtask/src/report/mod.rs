@@ -235,7 +235,7 @@ mod tests {
     use crate::bench::BenchResult;
     use checks::harness::{check, Checker, Scenario};
     use checks::zoo::{lost_update::LostUpdate, relaxed_publication::RelaxedPublication};
-    use checks::zoo::{Mistake, Variant};
+    use checks::zoo::{Variant, WithVariant};
     use std::time::Duration;
 
     fn result(function: &str, value: &str, median_ns: f64) -> BenchResult {
