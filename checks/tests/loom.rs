@@ -118,7 +118,7 @@ mod traces;
 #[test]
 fn traces_of_the_mistakes_only_loom_sees() {
     use checks::harness::CheckerKind;
-    use checks::zoo::Variant;
+    use checks::zoo::{Variant, WithVariant};
     let mut traced = 0;
     macro_rules! each {
         ($($test:ident => $mistake:ty,)*) => {
