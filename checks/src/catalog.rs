@@ -59,6 +59,7 @@ macro_rules! for_each_scenario {
             chan_close_keeps_buffered_values => $crate::scenario::chan::CloseKeepsBufferedValues,
             chan_close_wakes_everyone_and_loses_nothing => $crate::scenario::chan::CloseWakesEveryone,
             chan_select_takes_exactly_one_arm => $crate::scenario::chan::SelectTakesExactlyOneArm,
+            chan_crossed_selects_pair_up_once => $crate::scenario::chan::CrossedSelectsPairUpOnce,
             chan_timed_send_never_loses_value => $crate::scenario::chan::TimedSendNeverLosesValue,
             wait_group_wait_returns_after_every_done => $crate::scenario::wait_group::WaitReturnsAfterEveryDone,
             context_cancel_reaches_every_descendant => $crate::scenario::context::CancelReachesEveryDescendant,

@@ -295,6 +295,69 @@ impl Scenario for SelectTakesExactlyOneArm {
     }
 }
 
+/// Two selects offer to each other across two rendezvous channels, each sending on one and
+/// receiving on the other (Go: `select { case a <- v: case w := <-b: }` against its mirror): every
+/// round they pair up exactly once, one value handed over in one direction, and the send arm not
+/// taken gets its value back. Each select may find the other parked while it is parked itself,
+/// so the two claim each other's selector at once, in crossed pairs: the kit takes a pair in one
+/// order that both threads agree on (creation order), and any order the two could disagree on
+/// deadlocks here.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct CrossedSelectsPairUpOnce {
+    /// Rounds: selects each side makes.
+    pub rounds: usize,
+}
+
+/// What one side's select did: the value it received, and its own value if it was not sent.
+fn offer_and_take<B: Backend>(
+    send: &chan::Sender<usize, B>,
+    value: usize,
+    recv: &chan::Receiver<usize, B>,
+) -> (Option<usize>, Option<usize>) {
+    let mut send_arm = SendArm::new(send, value);
+    let mut recv_arm = RecvArm::new(recv);
+    let selected = Select::new().send(&mut send_arm).recv(&mut recv_arm).wait();
+    invariant!(
+        matches!(selected, Selected::Arm(0 | 1)),
+        "a select without timeout or default ended {selected:?}"
+    );
+    (recv_arm.take(), send_arm.into_unsent())
+}
+
+impl Scenario for CrossedSelectsPairUpOnce {
+    const NAME: &'static str = "chan::crossed_selects_pair_up_once";
+    fn small() -> Self {
+        Self { rounds: 1 }
+    }
+    fn large() -> Self {
+        Self { rounds: 20 }
+    }
+    fn run<B: Backend>(&self) {
+        let (a_tx, a_rx) = chan::bounded_in::<B, usize>(0);
+        let (b_tx, b_rx) = chan::bounded_in::<B, usize>(0);
+        let rounds = self.rounds;
+        let mirror = B::spawn("mirror", move || {
+            (0..rounds)
+                .map(|i| offer_and_take(&b_tx, 200 + i, &a_rx))
+                .collect::<Vec<_>>()
+        });
+        let mine: Vec<_> = (0..rounds)
+            .map(|i| offer_and_take(&a_tx, 100 + i, &b_rx))
+            .collect();
+        let theirs = B::join(mirror).expect("the mirror panicked");
+        for (i, (mine, theirs)) in mine.into_iter().zip(theirs).enumerate() {
+            let (to_mirror, to_main) = (100 + i, 200 + i);
+            let main_to_mirror = (mine, theirs) == ((None, None), (Some(to_mirror), Some(to_main)));
+            let mirror_to_main = (mine, theirs) == ((Some(to_main), Some(to_mirror)), (None, None));
+            invariant!(
+                main_to_mirror || mirror_to_main,
+                "round {i}: main (received, unsent) = {mine:?}, mirror = {theirs:?}: exactly one \
+                 value must cross, and the other come back to its sender"
+            );
+        }
+    }
+}
+
 /// Sends and receives that give up on a timeout, over a rendezvous channel: a value is either
 /// delivered (and received exactly once) or handed back to its sender, never lost. Explores
 /// "timeout first" and "message first" through the virtual clock.
