@@ -1,7 +1,7 @@
 //! Gathering the report's data: every checker over the scenarios and the zoo (each in a child
 //! process), shards merged from other machines, bench results, and the machine itself.
 
-use super::model::{Budget, Machine, ZooCell};
+use super::schema::{Budget, Machine, ZooCell};
 use crate::bench::{self, BenchResult};
 use crate::check::{Shard, PROGRESS_ENV, PROGRESS_PREFIX};
 use anyhow::{bail, Context};

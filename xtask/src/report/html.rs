@@ -2,7 +2,7 @@
 //! `templates/report.html`: a verdict box, the two matrices, the bench ratio charts, then the
 //! traces and the full tables folded.
 
-use super::model::View;
+use super::view::View;
 use askama::Template;
 
 /// `templates/report.html` over a view (every value HTML-escaped; the charts' SVG and the traces'

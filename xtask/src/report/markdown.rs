@@ -1,6 +1,6 @@
 //! The report as Markdown (`report.md`), rendered from the [`View`] by `templates/report.md`.
 
-use super::model::View;
+use super::view::View;
 use askama::Template;
 
 /// `templates/report.md` over a view (Markdown: nothing escaped).

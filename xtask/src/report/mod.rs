@@ -5,24 +5,28 @@
 //! process-wide and loom's and shuttle's environment variables apply to a whole process. Shards of
 //! `xtask check --shard I/N` run elsewhere are combined with `--merge`.
 //!
-//! `collect` gathers, `model` holds the data and lays it out, `markdown` and `html` render the
-//! layout through templates (`xtask/templates/`), `charts` draws the bench charts.
+//! `collect` gathers, `schema` holds the data, `changes` says what changed since the previous
+//! report, `view` lays it all out, `markdown` and `html` render the layout through templates
+//! (`xtask/templates/`), `charts` draws the bench charts.
 
 mod browser;
+mod changes;
 mod charts;
 mod collect;
 mod html;
 mod markdown;
-mod model;
+mod schema;
+mod view;
 
 use crate::check::{self, Shard};
 use anyhow::Context as _;
 use clap::Parser;
 use collect::BenchMode;
-use model::{BudgetName, Report, View, SCHEMA};
+use schema::{BudgetName, Report, SCHEMA};
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::{Instant, SystemTime, UNIX_EPOCH};
+use view::View;
 
 /// Arguments of `report`.
 #[derive(Parser)]
@@ -230,7 +234,7 @@ fn browser_check(args: &Args, html: &str) -> anyhow::Result<bool> {
 
 #[cfg(test)]
 mod tests {
-    use super::model::ZooCell;
+    use super::schema::ZooCell;
     use super::*;
     use crate::bench::BenchResult;
     use checks::harness::{check, Checker, Scenario};
@@ -469,7 +473,7 @@ mod tests {
                 result.median_ns = 2_000.0;
             }
         }
-        let changes = model::Changes::between(&previous, &now);
+        let changes = changes::Changes::between(&previous, &now);
         assert!(
             changes.since.contains("2 h 0 min earlier"),
             "{}",
@@ -482,7 +486,7 @@ mod tests {
                 "bench channel/1x1 64, ours ÷ crossbeam: 1.00 → 2.00 (+100 %)",
             ],
         );
-        let same = model::Changes::between(&now, &now);
+        let same = changes::Changes::between(&now, &now);
         assert!(same.lines.is_empty(), "{:?}", same.lines);
         let md = markdown::render(&View::new(&now, Some(&previous)).expect("lays out"))
             .expect("renders");
@@ -545,9 +549,9 @@ mod tests {
 
     #[test]
     fn thousands_are_separated() {
-        assert_eq!(model::thousands(0), "0");
-        assert_eq!(model::thousands(999), "999");
-        assert_eq!(model::thousands(1_000), "1,000");
-        assert_eq!(model::thousands(12_345_678), "12,345,678");
+        assert_eq!(changes::thousands(0), "0");
+        assert_eq!(changes::thousands(999), "999");
+        assert_eq!(changes::thousands(1_000), "1,000");
+        assert_eq!(changes::thousands(12_345_678), "12,345,678");
     }
 }

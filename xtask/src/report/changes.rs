@@ -1,0 +1,210 @@
+//! What changed between two reports (the report's "Changes" section), and the words and class a
+//! verdict is told in, which the changes compare and the view shows.
+
+use super::charts;
+use super::schema::{Report, ZooCell};
+use checks::harness::{CheckerKind, Coverage, Stats, Verdict};
+
+/// What changed since the previous report.
+pub struct Changes {
+    /// Which report this one is compared with.
+    pub since: String,
+    /// One line per change: a verdict, a zoo cell, a bench ratio that moved beyond the noise.
+    pub lines: Vec<String>,
+}
+
+/// A bench ratio that moves by less than this fraction is noise (quick-mode criterion runs on a
+/// shared machine vary by about this much from run to run).
+pub const BENCH_NOISE: f64 = 0.15;
+
+impl Changes {
+    /// What changed from `previous` to `now`.
+    pub fn between(previous: &Report, now: &Report) -> Self {
+        let mut lines = Vec::new();
+        let key = |s: &Stats| (s.scenario.clone(), s.checker.kind().name());
+        for run in &now.scenarios {
+            match previous.scenarios.iter().find(|p| key(p) == key(run)) {
+                None => lines.push(format!(
+                    "new: `{}` under {}: {}",
+                    run.scenario,
+                    run.checker.kind().name(),
+                    verdict_text(run)
+                )),
+                Some(before) if verdict_class(before) != verdict_class(run) => {
+                    lines.push(format!(
+                        "`{}` under {}: {} → {}",
+                        run.scenario,
+                        run.checker.kind().name(),
+                        verdict_text(before),
+                        verdict_text(run)
+                    ));
+                }
+                Some(_) => {}
+            }
+        }
+        for before in &previous.scenarios {
+            if !now.scenarios.iter().any(|run| key(run) == key(before)) {
+                lines.push(format!(
+                    "gone: `{}` under {}",
+                    before.scenario,
+                    before.checker.kind().name()
+                ));
+            }
+        }
+        for cell in &now.zoo {
+            let before = previous
+                .zoo
+                .iter()
+                .find(|p| p.entry == cell.entry && p.checker == cell.checker);
+            let now_text = zoo_cell(cell).text;
+            match before {
+                None => lines.push(format!(
+                    "new: zoo `{}` under {}: {now_text}",
+                    cell.entry, cell.checker
+                )),
+                Some(before) if zoo_cell(before).class != zoo_cell(cell).class => {
+                    lines.push(format!(
+                        "zoo `{}` under {}: {} → {now_text}",
+                        cell.entry,
+                        cell.checker,
+                        zoo_cell(before).text
+                    ));
+                }
+                Some(_) => {}
+            }
+        }
+        let before_groups = charts::groups(&previous.benches);
+        for (group, results) in charts::groups(&now.benches) {
+            let Some((_, before)) = before_groups.iter().find(|(g, _)| *g == group) else {
+                continue;
+            };
+            let (now_ratios, before_ratios) = (charts::ratios(&results), charts::ratios(before));
+            for (row, value) in now_ratios.values.iter().enumerate() {
+                for (col, baseline) in now_ratios.baselines.iter().enumerate() {
+                    let then = before_ratios
+                        .values
+                        .iter()
+                        .position(|v| v == value)
+                        .zip(before_ratios.baselines.iter().position(|b| b == baseline))
+                        .and_then(|(r, c)| before_ratios.ratio[r][c]);
+                    if let (Some(then), Some(ratio)) = (then, now_ratios.ratio[row][col]) {
+                        let moved = ratio / then - 1.0;
+                        if moved.abs() > BENCH_NOISE {
+                            lines.push(format!(
+                                "bench {group} {value}, ours ÷ {baseline}: {then:.2} → {ratio:.2} \
+                                 ({:+.0} %)",
+                                moved * 100.0
+                            ));
+                        }
+                    }
+                }
+            }
+        }
+        let age = now.written.saturating_sub(previous.written);
+        Self {
+            since: format!(
+                "the previous report here (commit {}, {} h {} min earlier)",
+                previous.machine.commit,
+                age / 3600,
+                age % 3600 / 60
+            ),
+            lines,
+        }
+    }
+}
+
+/// One cell: a verdict, coloured by its class.
+pub struct Cell {
+    /// The CSS class: `exhaustive`, `bounded`, `sampled`, `capped`, `fail`, `caught`, `missed`,
+    /// `unseen` (a racy mistake real threads did not hit), `by-nature` or `none`.
+    pub class: &'static str,
+    /// The verdict, short.
+    pub text: String,
+    /// Schedules and time.
+    pub detail: String,
+    /// What a hover shows: the instance and the full verdict.
+    pub title: String,
+}
+
+/// `12345678` → `12,345,678`.
+pub fn thousands(n: usize) -> String {
+    let digits = n.to_string();
+    let mut out = String::new();
+    for (i, digit) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(digit);
+    }
+    out
+}
+
+/// A run's verdict in words, as the full table shows it.
+pub(super) fn verdict_text(stats: &Stats) -> String {
+    match &stats.verdict {
+        Verdict::Pass(_) if stats.schedules == 0 => "NOT A PASS: nothing explored".to_owned(),
+        Verdict::Pass(Coverage::Sampled) => format!("pass ({} sampled)", stats.schedules),
+        Verdict::Pass(coverage) => format!("pass, {coverage}"),
+        Verdict::Fail(report) => format!("FAIL: {} at schedule #{}", report.kind, report.schedule),
+    }
+}
+
+/// A run's class: how much its verdict proves.
+pub(super) fn verdict_class(stats: &Stats) -> &'static str {
+    match &stats.verdict {
+        Verdict::Pass(_) if stats.schedules == 0 => "fail",
+        Verdict::Pass(Coverage::Exhaustive) => "exhaustive",
+        Verdict::Pass(Coverage::Bounded { .. }) => "bounded",
+        Verdict::Pass(Coverage::Sampled) => "sampled",
+        Verdict::Pass(Coverage::Capped { .. }) => "capped",
+        Verdict::Fail(_) => "fail",
+    }
+}
+
+pub(super) fn zoo_cell(cell: &ZooCell) -> Cell {
+    let correct_failed = !cell.correct.passed();
+    let (class, text, detail) = match cell.broken.failure() {
+        _ if correct_failed => (
+            "fail",
+            "✗ correct variant failed".to_owned(),
+            verdict_text(&cell.correct),
+        ),
+        Some(f) if f.kind == cell.expected => (
+            "caught",
+            format!("✓ caught at #{}", thousands(f.schedule)),
+            format!("{:.2} s", cell.broken.elapsed.as_secs_f64()),
+        ),
+        Some(f) => (
+            "fail",
+            format!("✗ wrong kind: {}", f.kind),
+            format!("#{}", f.schedule),
+        ),
+        None if cell.missed_by_nature => (
+            "by-nature",
+            "missed, as expected".to_owned(),
+            format!("{} schedules", thousands(cell.broken.schedules)),
+        ),
+        None if cell.checker == CheckerKind::Stress.name() && !cell.deterministic => (
+            "unseen",
+            "not seen (racy)".to_owned(),
+            format!("{} runs", thousands(cell.broken.schedules)),
+        ),
+        None => (
+            "missed",
+            "missed".to_owned(),
+            format!("{} schedules", thousands(cell.broken.schedules)),
+        ),
+    };
+    Cell {
+        class,
+        text,
+        detail,
+        title: format!(
+            "{} on {}: broken {}; correct {}",
+            cell.broken.checker,
+            cell.broken.instance,
+            verdict_text(&cell.broken),
+            verdict_text(&cell.correct)
+        ),
+    }
+}
