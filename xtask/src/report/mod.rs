@@ -10,6 +10,7 @@
 //! (`xtask/templates/`), `charts` draws the bench charts.
 
 mod browser;
+mod cells;
 mod changes;
 mod charts;
 mod collect;
@@ -549,9 +550,9 @@ mod tests {
 
     #[test]
     fn thousands_are_separated() {
-        assert_eq!(changes::thousands(0), "0");
-        assert_eq!(changes::thousands(999), "999");
-        assert_eq!(changes::thousands(1_000), "1,000");
-        assert_eq!(changes::thousands(12_345_678), "12,345,678");
+        assert_eq!(cells::thousands(0), "0");
+        assert_eq!(cells::thousands(999), "999");
+        assert_eq!(cells::thousands(1_000), "1,000");
+        assert_eq!(cells::thousands(12_345_678), "12,345,678");
     }
 }

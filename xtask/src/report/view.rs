@@ -1,7 +1,8 @@
 //! The [`View`] the templates lay out: the report, and what changed since the previous one, with
 //! everything computed and nothing left to decide.
 
-use super::changes::{thousands, verdict_class, verdict_text, zoo_cell, Cell, Changes};
+use super::cells::{thousands, verdict_class, verdict_text, zoo_cell, Cell};
+use super::changes::Changes;
 use super::charts;
 use super::schema::{first_seen, Report, ZooCell};
 use checks::harness::{CheckerKind, Coverage, MinimalFailure, Stats, Verdict};
