@@ -136,3 +136,13 @@ fn traces_of_the_mistakes_only_loom_sees() {
     checks::for_each_mistake!(each);
     assert!(traced > 0, "no zoo entry is left to loom alone");
 }
+
+#[path = "common/blocked.rs"]
+mod blocked;
+
+/// A thread blocked in the backend's `lock`, `wait` or `join` under loom is reported at the
+/// caller's line (ARCHITECTURE.md, invariant 5).
+#[test]
+fn blocked_threads_are_reported_at_the_callers_line() {
+    blocked::reported_at_the_callers_line(&Checker::loom());
+}

@@ -237,3 +237,13 @@ mod recording;
 fn recording_is_off_while_exploring() {
     recording::recording_is_off_while_exploring(&Checker::random(200, SEED));
 }
+
+#[path = "common/blocked.rs"]
+mod blocked;
+
+/// A thread blocked in the backend's `lock`, `wait` or `join` under shuttle is reported at the
+/// caller's line (ARCHITECTURE.md, invariant 5).
+#[test]
+fn blocked_threads_are_reported_at_the_callers_line() {
+    blocked::reported_at_the_callers_line(&Checker::random(20, SEED));
+}

@@ -303,7 +303,6 @@ macro_rules! model_backend {
             fn mutex<T: Send>(value: T) -> Self::Mutex<T> {
                 $m::sync::Mutex::new(value)
             }
-            #[track_caller]
             fn lock<T: Send>(mutex: &Self::Mutex<T>) -> Self::Guard<'_, T> {
                 let location = std::panic::Location::caller();
                 let object = patterns::trace::Object::at("mutex", mutex, None);
@@ -317,7 +316,6 @@ macro_rules! model_backend {
             fn condvar() -> Self::Condvar {
                 $m::sync::Condvar::new()
             }
-            #[track_caller]
             fn wait<'a, T: Send + 'a>(
                 condvar: &Self::Condvar,
                 guard: Self::Guard<'a, T>,
@@ -340,18 +338,15 @@ macro_rules! model_backend {
                 $crate::backend::recorder::exit();
                 $crate::backend::model::ModelGuard::new(mutex, guard, locked_at)
             }
-            #[track_caller]
             fn notify_one(condvar: &Self::Condvar) {
                 $crate::backend::model::record_notify(condvar, "notify one");
                 condvar.notify_one()
             }
-            #[track_caller]
             fn notify_all(condvar: &Self::Condvar) {
                 $crate::backend::model::record_notify(condvar, "notify all");
                 condvar.notify_all()
             }
 
-            #[track_caller]
             fn spawn<F, T>(name: &str, f: F) -> Self::JoinHandle<T>
             where
                 F: FnOnce() -> T + Send + 'static,
@@ -359,7 +354,6 @@ macro_rules! model_backend {
             {
                 Self::spawn_tracked(name, false, f)
             }
-            #[track_caller]
             fn join<T: Send + 'static>(handle: Self::JoinHandle<T>) -> std::thread::Result<T> {
                 let location = std::panic::Location::caller();
                 let object = $crate::backend::model::thread_object(handle.index);
@@ -436,7 +430,6 @@ macro_rules! model_backend {
             fn recording() -> bool {
                 $crate::backend::recorder::recording()
             }
-            #[track_caller]
             fn trace_enter(op: &'static str, object: patterns::trace::Object) {
                 $crate::backend::recorder::enter(std::panic::Location::caller(), op, Some(object))
             }

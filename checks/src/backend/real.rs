@@ -174,7 +174,6 @@ impl Backend for Real {
     fn mutex<T: Send>(value: T) -> Self::Mutex<T> {
         Std::mutex(value)
     }
-    #[track_caller]
     fn lock<T: Send>(mutex: &Self::Mutex<T>) -> Self::Guard<'_, T> {
         let location = Location::caller();
         blocking(location, || Std::lock(mutex))
@@ -182,7 +181,6 @@ impl Backend for Real {
     fn condvar() -> Self::Condvar {
         Std::condvar()
     }
-    #[track_caller]
     fn wait<'a, T: Send + 'a>(
         condvar: &Self::Condvar,
         guard: Self::Guard<'a, T>,
@@ -196,7 +194,6 @@ impl Backend for Real {
     fn notify_all(condvar: &Self::Condvar) {
         Std::notify_all(condvar)
     }
-    #[track_caller]
     fn spawn<F, T>(name: &str, f: F) -> Self::JoinHandle<T>
     where
         F: FnOnce() -> T + Send + 'static,
@@ -204,7 +201,6 @@ impl Backend for Real {
     {
         spawn_tracked(Registry::expect_current("real"), name, false, f)
     }
-    #[track_caller]
     fn join<T: Send + 'static>(handle: Self::JoinHandle<T>) -> std::thread::Result<T> {
         join_tracked(handle, me(), Location::caller(), std::thread::yield_now)
     }

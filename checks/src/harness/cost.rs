@@ -34,12 +34,12 @@ std::thread_local! {
 
 /// The branch points counted on this OS thread so far (only while [`BranchCounter`] is the
 /// thread's `tracing` subscriber, as in [`explore_program`]).
-pub(crate) fn branches() -> usize {
+fn branches() -> usize {
     BRANCHES.with(Cell::get)
 }
 
 /// Runs `section` and keeps the branch points it took as this execution's measurement.
-pub(crate) fn measure<R>(section: impl FnOnce() -> R) -> R {
+fn measure<R>(section: impl FnOnce() -> R) -> R {
     let before = branches();
     let result = section();
     MEASURED.with(|measured| measured.set(branches() - before));
@@ -47,7 +47,7 @@ pub(crate) fn measure<R>(section: impl FnOnce() -> R) -> R {
 }
 
 /// The branch points of the last [`measure`]d section, cleared as read.
-pub(crate) fn take_measured() -> usize {
+fn take_measured() -> usize {
     MEASURED.with(|measured| measured.replace(0))
 }
 
@@ -56,7 +56,7 @@ pub(crate) fn take_measured() -> usize {
 /// loom 0.7 (pinned) reports each branch point with the event `branch` in `loom::rt`, whose only
 /// field besides the message is `switch`; its other events with a `switch` field (`yield_now`,
 /// `thread_done`) also name a `thread`.
-pub(crate) struct BranchCounter;
+struct BranchCounter;
 
 impl BranchCounter {
     fn is_branch(metadata: &tracing::Metadata<'_>) -> bool {
@@ -98,13 +98,13 @@ impl tracing::Subscriber for BranchCounter {
 
 /// What exploring one small program cost loom.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(crate) struct ProgramCost {
+struct ProgramCost {
     /// Schedules explored (all of them: these programs are small enough to finish).
-    pub(crate) schedules: usize,
+    schedules: usize,
     /// The fewest branch points the measured section took in one schedule.
-    pub(crate) fewest: usize,
+    fewest: usize,
     /// The most branch points the measured section took in one schedule.
-    pub(crate) most: usize,
+    most: usize,
 }
 
 /// One kit operation's cost under loom.
@@ -277,7 +277,7 @@ const PROGRAMS: &[Program] = &[
 
 /// Explores `program` on loom to exhaustion, counting the branch points of its
 /// [`measure`]d section in every schedule.
-pub(crate) fn explore_program(program: fn()) -> ProgramCost {
+fn explore_program(program: fn()) -> ProgramCost {
     install_panic_hook();
     let builder = loom_builder(None);
     let registry = Registry::new();

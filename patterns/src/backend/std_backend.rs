@@ -87,7 +87,6 @@ impl Backend for Std {
         Mutex::new(value)
     }
     #[inline]
-    #[track_caller]
     fn lock<T: Send>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
         mutex.lock()
     }
@@ -96,7 +95,6 @@ impl Backend for Std {
         Condvar::new()
     }
     #[inline]
-    #[track_caller]
     fn wait<'a, T: Send + 'a>(
         condvar: &Condvar,
         mut guard: MutexGuard<'a, T>,
@@ -123,7 +121,6 @@ impl Backend for Std {
             .spawn(f)
             .unwrap_or_else(|e| panic!("cannot spawn thread {name:?}: {e}"))
     }
-    #[track_caller]
     fn join<T: Send + 'static>(handle: std::thread::JoinHandle<T>) -> std::thread::Result<T> {
         handle.join()
     }

@@ -151,7 +151,7 @@ pub(crate) fn run<S: Scenario>(scenario: &S, checker: &Checker) -> Stats {
         max_time,
     } = checker.clone()
     else {
-        unreachable!("run_loom runs loom checkers only")
+        unreachable!("the loom runner runs loom checkers only")
     };
     let started = Instant::now();
     let explored = explore(

@@ -126,7 +126,7 @@ pub(crate) fn run<S: Scenario>(scenario: &S, checker: &Checker, schedule: Option
         (None, Checker::ShuttleDfs { max_iterations }) => {
             Box::new(DfsScheduler::new(max_iterations.map(|max| max + 1), true))
         }
-        (None, _) => unreachable!("run_shuttle runs shuttle checkers only"),
+        (None, _) => unreachable!("the shuttle runner runs shuttle checkers only"),
     };
     let budget = match (schedule, checker) {
         (None, Checker::ShuttleDfs { max_iterations }) => *max_iterations,
