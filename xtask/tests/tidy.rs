@@ -313,6 +313,11 @@ fn checks_imports_run_downward() {
     }
 }
 
+/// The files `file` imports from, as the import reader sees them.
+fn targets_of(krate: &imports::Crate, file: &str) -> Vec<String> {
+    krate.imports[file].keys().cloned().collect()
+}
+
 /// The import reader sees `use` trees, inline paths, `super` in inline modules and exported
 /// macros, and nothing in comments or strings.
 #[test]
@@ -335,7 +340,7 @@ fn the_import_reader_reads_what_rust_resolves() {
     write("a/y.rs", "pub struct Y;\nfn g() { crate::shout!(); }\n#[cfg(test)]\nmod tests {\n    use super::*;\n}\n");
     write("b.rs", "fn h() { super::a::x::f(); let c = '{'; }\n");
     let krate = imports::Crate::read(&dir);
-    let targets = |file: &str| -> Vec<String> { krate.imports[file].keys().cloned().collect() };
+    let targets = |file: &str| targets_of(&krate, file);
     assert_eq!(targets("a/x.rs"), ["a/y.rs"]);
     assert_eq!(targets("a/y.rs"), ["a/mod.rs"], "the exported macro's file");
     assert_eq!(
@@ -348,6 +353,15 @@ fn the_import_reader_reads_what_rust_resolves() {
     write("a/y.rs", "use super::x;\n");
     let krate = imports::Crate::read(&dir);
     assert!(krate.cycle().is_some(), "x → y → x is a cycle");
+    // A child module named bare in its parent (`x::f`, `use y::Y`) is the parent's import too.
+    write("a/y.rs", "pub struct Y;\nfn g() { super::shout(); }\n");
+    write(
+        "a/mod.rs",
+        "//! a\npub mod x;\npub mod y;\npub use y::Y;\npub fn shout() {}\n",
+    );
+    let krate = imports::Crate::read(&dir);
+    assert_eq!(targets_of(&krate, "a/mod.rs"), ["a/y.rs"]);
+    assert!(krate.cycle().is_some(), "mod → y → mod is a cycle");
     let _ = std::fs::remove_dir_all(&dir);
 }
 

@@ -1,4 +1,6 @@
-//! The harness's backends: loom and shuttle models, and `Real` threads with thread tracking.
+//! The harness's backends: loom and shuttle models, and `Real` threads with thread tracking;
+//! beside them what every backend shares: the thread registry and tracking, the recorder of a
+//! traced execution, unwinding out of an abandoned one, and `Harnessed`.
 //!
 //! All three track every thread a scenario spawns in a [`registry::Registry`], so the harness can
 //! tell a leaked thread (blocked forever after the scenario returned) from a deadlock, and name

@@ -5,9 +5,10 @@
 //! process-wide and loom's and shuttle's environment variables apply to a whole process. Shards of
 //! `xtask check --shard I/N` run elsewhere are combined with `--merge`.
 //!
-//! `collect` gathers, `schema` holds the data, `changes` says what changed since the previous
-//! report, `view` lays it all out, `markdown` and `html` render the layout through templates
-//! (`xtask/templates/`), `charts` draws the bench charts.
+//! `collect` gathers, `schema` holds the data, `cells` words a verdict, `changes` says what
+//! changed since the previous report, `view` lays it all out, `markdown` and `html` render the
+//! layout through templates (`xtask/templates/`), `charts` draws the bench charts, `browser`
+//! checks the page in headless Chromium.
 
 mod browser;
 mod cells;

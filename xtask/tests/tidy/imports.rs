@@ -130,7 +130,7 @@ fn collect(dir: &Path, files: &mut Vec<PathBuf>) {
     }
 }
 
-/// `harness/verdict.rs` → `crate::harness::verdict`; `harness/mod.rs` → `crate::harness`.
+/// `harness/base/verdict.rs` → `crate::harness::base::verdict`; `harness/mod.rs` → `crate::harness`.
 fn module_of(relative: &str) -> String {
     let stem = relative.trim_end_matches(".rs");
     let parts: Vec<&str> = stem
@@ -270,6 +270,23 @@ pub fn blank_literals_and_comments(text: &str) -> String {
 /// taken into account for `super` and `self`.
 fn paths_in(code: &str, module: &str) -> Vec<(String, usize)> {
     let tokens = tokenize(code);
+    // The child modules this file declares (`mod x;`): a path may name them bare (`x::Y`),
+    // which Rust reads as `self::x::Y`.
+    let children: Vec<&str> = tokens
+        .windows(3)
+        .filter(|w| w[0].0 == "mod" && w[2].0 == ";")
+        .map(|w| w[1].0.as_str())
+        .collect();
+    let child_path = |path: Vec<String>| -> Vec<String> {
+        if path
+            .first()
+            .is_some_and(|first| children.contains(&first.as_str()))
+        {
+            std::iter::once("self".to_owned()).chain(path).collect()
+        } else {
+            path
+        }
+    };
     let mut found = Vec::new();
     // The module of each open brace: `Some(name)` where the brace opens `mod name {`.
     let mut braces: Vec<Option<String>> = Vec::new();
@@ -299,13 +316,17 @@ fn paths_in(code: &str, module: &str) -> Vec<(String, usize)> {
                     .unwrap_or(tokens.len());
                 let tree: Vec<&str> = tokens[i + 1..end].iter().map(|t| t.0.as_str()).collect();
                 for path in expand_use(&tree) {
-                    if let Some(absolute) = absolute(&path, &scope(&braces)) {
+                    if let Some(absolute) = absolute(&child_path(path), &scope(&braces)) {
                         found.push((absolute, line));
                     }
                 }
                 i = end + 1;
             }
-            "crate" | "super" | "self" if i == 0 || tokens[i - 1].0 != "$" => {
+            word if (matches!(word, "crate" | "super" | "self")
+                || (children.contains(&word)
+                    && tokens.get(i + 1).is_some_and(|next| next.0 == "::")))
+                && (i == 0 || !matches!(tokens[i - 1].0.as_str(), "$" | "::")) =>
+            {
                 let mut path = vec![token.clone()];
                 let mut j = i + 1;
                 while j + 1 < tokens.len() && tokens[j].0 == "::" && is_word(&tokens[j + 1].0) {
@@ -313,7 +334,7 @@ fn paths_in(code: &str, module: &str) -> Vec<(String, usize)> {
                     j += 2;
                 }
                 if path.len() > 1 {
-                    if let Some(absolute) = absolute(&path, &scope(&braces)) {
+                    if let Some(absolute) = absolute(&child_path(path), &scope(&braces)) {
                         found.push((absolute, line));
                     }
                 }
