@@ -81,6 +81,7 @@ macro_rules! for_each_scenario {
             request_root_cancel_stops_every_part => $crate::scenario::request::RootCancelStopsEveryPart,
             panic_safety_caught_panic_releases_everything => $crate::scenario::panic_safety::CaughtPanicReleasesEverything,
             rw_mutex_readers_share_writers_exclude => $crate::scenario::rw_mutex::ReadersShareWritersExclude,
+            rw_mutex_waiting_writer_holds_back_new_readers => $crate::scenario::rw_mutex::WaitingWriterHoldsBackNewReaders,
             shared_state_cache_computes_each_key_once => $crate::scenario::shared_state::CacheComputesEachKeyOnce,
             shared_state_registry_iteration_is_consistent => $crate::scenario::shared_state::RegistryIterationIsConsistent,
             shared_state_metrics_count_every_event => $crate::scenario::shared_state::MetricsCountEveryEvent,

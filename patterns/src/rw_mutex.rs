@@ -11,15 +11,19 @@
 //! entry named:
 //!
 //! * The lock "can be held by an arbitrary number of readers or a single writer"
-//!   (`rw_mutex::readers_share_writers_exclude`).
+//!   (`rw_mutex::readers_share_writers_exclude`: a reader gets in while another holds the lock,
+//!   and a writer is always alone).
 //! * "If any goroutine calls Lock while the lock is already held by one or more readers,
 //!   concurrent calls to RLock will block until the writer has acquired (and released) the lock":
-//!   writer preference, so a writer is never starved by a stream of readers. Hence Go's rule
-//!   "recursive read locking is prohibited": a read lock taken again while a writer waits
-//!   deadlocks (`zoo::recursive_read_lock`), and so does a read lock "upgraded" to a write lock
+//!   writer preference, so a writer is never starved by a stream of readers. A reader arriving
+//!   while a writer waits is held back even while the readers an earlier writer's unlock let in
+//!   are still entering; `try_read` and `try_write` fail while a writer waits
+//!   (`rw_mutex::waiting_writer_holds_back_new_readers`). Hence Go's rule "recursive read locking
+//!   is prohibited": a read lock taken again while a writer waits deadlocks
+//!   (`zoo::recursive_read_lock`), and so does a read lock "upgraded" to a write lock
 //!   (`zoo::read_lock_upgrade`).
 //! * Readers that a writer held back are let in when it unlocks, before the next writer
-//!   (`rw_mutex::readers_share_writers_exclude`, whose writers and readers all finish).
+//!   (`rw_mutex::waiting_writer_holds_back_new_readers`).
 //! * An unlock happens before every later lock that admits the next holder, read or write: what a
 //!   writer wrote is seen by every later reader (`memory_model::unlock_before_lock`).
 //!
@@ -68,19 +72,28 @@ struct State {
     readers: usize,
     /// Whether a writer holds it.
     writer: bool,
-    /// Writers waiting for it: while any waits, new readers wait too.
+    /// Writers waiting for it: while any waits, readers arriving wait too.
     writers_waiting: usize,
     /// Readers waiting for it.
     readers_waiting: usize,
     /// Waiting readers that a writer's unlock let in ahead of the next writer (Go hands the lock
     /// to the readers the writer held back); writers wait until every one of them has entered.
     readers_admitted: usize,
+    /// How many times a writer has unlocked: a waiting reader that saw an earlier count is one of
+    /// the readers admitted since, and only such a reader may use `readers_admitted`.
+    writer_unlocks: u64,
 }
 
 impl State {
-    /// Whether a reader arriving now, or waiting, may take the lock.
+    /// Whether a reader arriving now may take the lock: no writer holds it or waits for it.
     fn reader_may_enter(&self) -> bool {
-        !self.writer && (self.writers_waiting == 0 || self.readers_admitted > 0)
+        !self.writer && self.writers_waiting == 0
+    }
+
+    /// Whether a reader that began waiting when `writer_unlocks` was `since` was let in by a
+    /// writer's unlock since then.
+    fn reader_admitted(&self, since: u64) -> bool {
+        !self.writer && self.readers_admitted > 0 && self.writer_unlocks != since
     }
 
     /// Whether a writer may take the lock.
@@ -129,19 +142,28 @@ impl<T, B: Backend> RwMutex<T, B> {
         state = self.spin_until(state, State::reader_may_enter);
         if !state.reader_may_enter() {
             state.readers_waiting += 1;
-            while !state.reader_may_enter() {
+            let since = state.writer_unlocks;
+            loop {
+                if state.reader_admitted(since) {
+                    // One of the readers the last writer's unlock let in ahead of waiting
+                    // writers: the next writer waits until every one of them is in.
+                    state.readers_admitted -= 1;
+                    break;
+                }
+                if state.reader_may_enter() {
+                    break;
+                }
                 state = B::wait(&self.readers_go, state);
             }
             state.readers_waiting -= 1;
-            // One of the readers the last writer's unlock let in ahead of waiting writers.
-            state.readers_admitted = state.readers_admitted.saturating_sub(1);
         }
         state.readers += 1;
         drop(state);
         self.read_guard()
     }
 
-    /// Locks for reading if that needs no wait (Go's `TryRLock`).
+    /// Locks for reading if that needs no wait (Go's `TryRLock`): it fails while a writer holds
+    /// the lock or waits for it.
     #[track_caller]
     pub fn try_read(&self) -> Option<ReadGuard<'_, T, B>> {
         let step = trace::enter::<B>("try read lock", self.object());
@@ -174,18 +196,32 @@ impl<T, B: Backend> RwMutex<T, B> {
         self.write_guard()
     }
 
-    /// Locks for writing if that needs no wait (Go's `TryLock`).
+    /// Locks for writing if that needs no wait (Go's `TryLock`): it fails while another writer
+    /// waits, as Go's does, rather than overtaking it.
     #[track_caller]
     pub fn try_write(&self) -> Option<WriteGuard<'_, T, B>> {
         let step = trace::enter::<B>("try lock", self.object());
         let mut state = B::lock(&self.state);
-        if !state.writer_may_enter() {
+        if !state.writer_may_enter() || state.writers_waiting > 0 {
             step.outcome(format_args!("held"));
             return None;
         }
         state.writer = true;
         drop(state);
         Some(self.write_guard())
+    }
+
+    /// How many writers are waiting for the lock now: a snapshot, stale as soon as it returns
+    /// (Go has no such call). For tests and metrics, such as a check that a reader arriving while
+    /// a writer waits is held back.
+    pub fn writers_waiting(&self) -> usize {
+        B::lock(&self.state).writers_waiting
+    }
+
+    /// How many readers are waiting for the lock now: a snapshot, like
+    /// [`writers_waiting`](Self::writers_waiting).
+    pub fn readers_waiting(&self) -> usize {
+        B::lock(&self.state).readers_waiting
     }
 
     /// The lock as a traced object.
@@ -263,8 +299,10 @@ impl<T, B: Backend> RwMutex<T, B> {
     fn write_unlock(&self) {
         let mut state = B::lock(&self.state);
         state.writer = false;
-        // Go's `Unlock` releases the readers it held back before any later writer.
+        // Go's `Unlock` releases the readers it held back before any later writer; readers
+        // arriving from now on wait behind a waiting writer.
         state.readers_admitted = state.readers_waiting;
+        state.writer_unlocks = state.writer_unlocks.wrapping_add(1);
         let (wake_readers, wake_writer) = (state.readers_waiting > 0, state.writers_waiting > 0);
         drop(state);
         if wake_readers {
