@@ -9,10 +9,20 @@
 //! | `ctx.Err()` | `ctx.err()`: `None`, `Some(Canceled)` or `Some(DeadlineExceeded)` |
 //! | `context.WithValue(parent, key, v)` | `parent.with_value::<Key>(v)`, `Key` a type implementing [`Key`] |
 //! | `ctx.Value(key).(T)` | `ctx.value::<Key>()`: `Option<&T>`, typed by the key |
+//! | `ctx, cancel := context.WithCancelCause(parent)`; `cancel(err)` | `parent.with_cancel()`; `cancel.cancel_with_cause(err)` |
+//! | `context.WithDeadlineCause(parent, t, err)` / `WithTimeoutCause(parent, d, err)` | `parent.with_deadline_cause(t, err)` / `parent.with_timeout_cause(d, err)` |
+//! | `context.Cause(ctx)` | `ctx.cause()`: `None` while live |
+//! | `stop := context.AfterFunc(ctx, f)`; `stop()` | `let f = ctx.after_func(f)`; `f.stop()` |
+//! | `context.WithoutCancel(parent)` | `parent.without_cancel()` |
 //!
 //! Cancelling a context cancels every descendant and never its parent; the error is set once and
 //! never changes; a cancelled child is unlinked from its parent, so a long-lived parent does not
 //! grow. Dropping the [`Canceller`] cancels too — Rust's answer to Go's "lost cancel" vet warning.
+//!
+//! A cancel may say why: the *cause* (Go 1.20), set by the first cancel of the context or of an
+//! ancestor, and `CtxError` itself when that cancel gave none. A function registered with
+//! [`Context::after_func`] runs on a thread of its own once the context is done, unless stopped
+//! first (Go 1.21). [`Context::without_cancel`] keeps the values and drops the cancellation.
 //!
 //! Values are request-scoped data (a request id, a trace span, the caller's identity), looked up
 //! through the chain of ancestors, the nearest binding first. They never change once bound:
@@ -38,6 +48,7 @@ use crate::time::Timer;
 use crate::trace::{self, Object};
 use slab::Slab;
 use std::any::{Any, TypeId};
+use std::collections::BTreeMap;
 use std::fmt;
 use std::sync::atomic::Ordering;
 use std::sync::{Arc, Weak};
@@ -62,6 +73,11 @@ impl fmt::Display for CtxError {
 }
 
 impl std::error::Error for CtxError {}
+
+/// Why a context was cancelled, as the cancel that did it said (Go's `context.Cause`): the error
+/// given to [`Canceller::cancel_with_cause`] or [`Context::with_deadline_cause`], or the
+/// [`CtxError`] itself when none was given. Downcast it to read it back.
+pub type Cause = Arc<dyn std::error::Error + Send + Sync>;
 
 /// A key for context values: a type of one's own (usually an empty struct), which fixes the type
 /// of the value bound to it. Go asks for an unexported key type so that packages cannot collide;
@@ -103,6 +119,13 @@ struct Binding {
     outer: Option<Arc<Binding>>,
 }
 
+/// A function waiting for its context to be done (Go's `context.AfterFunc`); [`AfterFunc::stop`]
+/// unregisters it. Dropping this handle does not stop it.
+pub struct AfterFunc<B: Backend = Std> {
+    node: Arc<Node<B>>,
+    id: u64,
+}
+
 /// Cancels its context when [`Canceller::cancel`] is called or when it is dropped.
 #[must_use = "dropping the canceller cancels the context at once"]
 pub struct Canceller<B: Backend = Std> {
@@ -140,7 +163,16 @@ struct NodeState<B: Backend> {
     done_tx: Option<Sender<(), B>>,
     /// The deadline timer, stopped on cancel.
     timer: Option<Timer<B>>,
+    /// Set with `err`, once: the cancel's cause, or `err` itself.
+    cause: Option<Cause>,
+    /// The functions of `after_func` not yet run nor stopped, by id; each gets a thread of its
+    /// own when the context is cancelled.
+    after_funcs: BTreeMap<u64, AfterFn>,
+    next_after_func: u64,
 }
+
+/// A function registered with [`Context::after_func`].
+type AfterFn = Box<dyn FnOnce() + Send>;
 
 impl Context<Std> {
     /// The root context on [`Std`]: never cancelled, no deadline.
@@ -195,20 +227,87 @@ impl<B: Backend> Context<B> {
     /// A child that is also cancelled, with [`CtxError::DeadlineExceeded`], once the backend's
     /// clock reaches `deadline` (an instant from [`Backend::now`]).
     pub fn with_deadline(&self, deadline: Duration) -> (Context<B>, Canceller<B>) {
+        self.deadline_child(deadline, None)
+    }
+
+    /// [`Context::with_deadline`] at `timeout` from now.
+    pub fn with_timeout(&self, timeout: Duration) -> (Context<B>, Canceller<B>) {
+        self.with_deadline(B::now().saturating_add(timeout))
+    }
+
+    /// [`Context::with_deadline`] whose [`cause`](Context::cause) is `cause` when the deadline
+    /// cancels it (Go's `WithDeadlineCause`); a cancel by its canceller or an ancestor gives its
+    /// own cause.
+    pub fn with_deadline_cause(
+        &self,
+        deadline: Duration,
+        cause: Cause,
+    ) -> (Context<B>, Canceller<B>) {
+        self.deadline_child(deadline, Some(cause))
+    }
+
+    /// [`Context::with_deadline_cause`] at `timeout` from now (Go's `WithTimeoutCause`).
+    pub fn with_timeout_cause(
+        &self,
+        timeout: Duration,
+        cause: Cause,
+    ) -> (Context<B>, Canceller<B>) {
+        self.with_deadline_cause(B::now().saturating_add(timeout), cause)
+    }
+
+    /// A context with this one's values and no cancellation (Go's `WithoutCancel`): never done,
+    /// no deadline, whatever happens to this one. Its children are cancelled only by their own
+    /// cancellers and deadlines.
+    pub fn without_cancel(&self) -> Context<B> {
+        Context {
+            node: Node::new(None, false, None),
+            values: self.values.clone(),
+        }
+    }
+
+    /// Runs `f` on a thread of its own once this context is done, at once if it already is (Go's
+    /// `context.AfterFunc`), unless [`AfterFunc::stop`] unregisters it first. Each registration
+    /// is independent of the others.
+    #[track_caller]
+    pub fn after_func(&self, f: impl FnOnce() + Send + 'static) -> AfterFunc<B> {
+        let step = trace::enter::<B>("after func", self.node.object());
+        let mut state = B::lock(&self.node.state);
+        let id = state.next_after_func;
+        state.next_after_func += 1;
+        if state.err.is_some() {
+            drop(state);
+            step.outcome(format_args!("done: runs now"));
+            drop(step);
+            run_after_funcs::<B>(vec![Box::new(f)]);
+        } else {
+            state.after_funcs.insert(id, Box::new(f));
+            drop(state);
+        }
+        AfterFunc {
+            node: Arc::clone(&self.node),
+            id,
+        }
+    }
+
+    fn deadline_child(
+        &self,
+        deadline: Duration,
+        cause: Option<Cause>,
+    ) -> (Context<B>, Canceller<B>) {
         if self.node.deadline.is_some_and(|parent| parent <= deadline) {
             // The parent's earlier deadline will cancel the child anyway (as Go does).
             return self.with_cancel();
         }
         let (child, canceller) = self.child(Some(deadline));
         if B::now() >= deadline {
-            child.node.cancel(CtxError::DeadlineExceeded);
+            child.node.cancel(CtxError::DeadlineExceeded, cause);
             return (child, canceller);
         }
         let weak = Arc::downgrade(&child.node);
         let timer = B::timers().at(deadline, move || {
             if let Some(node) = weak.upgrade() {
                 let _step = trace::enter::<B>("deadline passes", node.object());
-                node.cancel(CtxError::DeadlineExceeded);
+                node.cancel(CtxError::DeadlineExceeded, cause.clone());
             }
         });
         let mut state = B::lock(&child.node.state);
@@ -221,11 +320,6 @@ impl<B: Backend> Context<B> {
             timer.stop();
         }
         (child, canceller)
-    }
-
-    /// [`Context::with_deadline`] at `timeout` from now.
-    pub fn with_timeout(&self, timeout: Duration) -> (Context<B>, Canceller<B>) {
-        self.with_deadline(B::now().saturating_add(timeout))
     }
 
     /// A channel that is closed when the context is done; never closed for the background.
@@ -258,6 +352,20 @@ impl<B: Backend> Context<B> {
         done
     }
 
+    /// Why the context was cancelled (Go's `context.Cause`): `None` while live; else the cause
+    /// given by the first cancel of this context or an ancestor, or its [`CtxError`] if that
+    /// cancel gave none. Never changes once set.
+    #[track_caller]
+    pub fn cause(&self) -> Option<Cause> {
+        let step = trace::enter::<B>("cause", self.node.object());
+        let cause = B::lock(&self.node.state).cause.clone();
+        match &cause {
+            Some(cause) => step.outcome(format_args!("{cause}")),
+            None => step.outcome(format_args!("none")),
+        }
+        cause
+    }
+
     /// The deadline, if this context or an ancestor has one.
     pub fn deadline(&self) -> Option<Duration> {
         self.node.deadline
@@ -288,9 +396,10 @@ impl<B: Backend> Context<B> {
                     node
                 }
                 Some(err) => {
+                    let cause = parent_state.cause.clone();
                     drop(parent_state);
                     let node = Node::new(Some((Arc::clone(parent), None)), true, deadline);
-                    node.cancel(err);
+                    node.cancel(err, cause);
                     node
                 }
             }
@@ -331,6 +440,9 @@ impl<B: Backend> Node<B> {
                 children: Slab::new(),
                 done_tx: Some(done_tx),
                 timer: None,
+                cause: None,
+                after_funcs: BTreeMap::new(),
+                next_after_func: 0,
             }),
         })
     }
@@ -340,9 +452,11 @@ impl<B: Backend> Node<B> {
         Object::at("context", self, None)
     }
 
-    /// Cancels this node and its subtree with `err`, and unlinks it from its parent.
-    fn cancel(&self, err: CtxError) {
-        self.cancel_subtree(err, true);
+    /// Cancels this node and its subtree with `err` and `cause` (`err` itself if `None`), and
+    /// unlinks it from its parent.
+    fn cancel(&self, err: CtxError, cause: Option<Cause>) {
+        let cause = cause.unwrap_or_else(|| Arc::new(err));
+        self.cancel_subtree(err, &cause, true);
     }
 
     /// Sets `err` (first cancel wins), closes `done`, stops the timer and cancels every child, all
@@ -353,7 +467,7 @@ impl<B: Backend> Node<B> {
     /// Lock order: a parent's lock before its children's, never the reverse. Unlinking from the
     /// parent therefore happens after this node's lock is released, by every cancel of this node
     /// (see [`Node::unlink`]), so whichever cancel returns, the node is unlinked by then.
-    fn cancel_subtree(&self, err: CtxError, unlink_from_parent: bool) {
+    fn cancel_subtree(&self, err: CtxError, cause: &Cause, unlink_from_parent: bool) {
         let mut state = B::lock(&self.state);
         if state.err.is_some() {
             drop(state);
@@ -363,6 +477,7 @@ impl<B: Backend> Node<B> {
             return;
         }
         state.err = Some(err);
+        state.cause = Some(Arc::clone(cause));
         // Release pairs with the Acquire in `is_done`: whoever sees `true` finds `err` set. Set
         // before `done` closes, so a thread woken by the close sees it too.
         self.cancelled.store(true, Ordering::Release);
@@ -380,10 +495,13 @@ impl<B: Backend> Node<B> {
         for (_, child) in std::mem::take(&mut state.children) {
             if let Some(child) = child.upgrade() {
                 // The child's entry went with `children`: no unlink needed.
-                child.cancel_subtree(err, false);
+                child.cancel_subtree(err, cause, false);
             }
         }
+        let after_funcs = std::mem::take(&mut state.after_funcs);
         drop(state);
+        // Started after unlocking: what they do is their own business, not this lock's.
+        run_after_funcs::<B>(after_funcs.into_values().collect());
         if unlink_from_parent {
             self.unlink();
         }
@@ -413,7 +531,43 @@ impl<B: Backend> Canceller<B> {
     #[track_caller]
     pub fn cancel(&self) {
         let _step = trace::enter::<B>("cancel", self.node.object());
-        self.node.cancel(CtxError::Canceled);
+        self.node.cancel(CtxError::Canceled, None);
+    }
+
+    /// [`Canceller::cancel`], saying why: `cause` becomes the [`Context::cause`] of the context
+    /// and of every descendant it cancels (Go's `CancelCauseFunc`). A no-op if it is already done,
+    /// as the first cancel's cause stands.
+    #[track_caller]
+    pub fn cancel_with_cause(&self, cause: Cause) {
+        let _step = trace::enter::<B>("cancel with cause", self.node.object());
+        self.node.cancel(CtxError::Canceled, Some(cause));
+    }
+}
+
+impl<B: Backend> AfterFunc<B> {
+    /// Unregisters the function (Go's `stop`). True if that kept it from running; false if the
+    /// context was done first (the function has been started on its thread) or it was already
+    /// stopped. It does not wait for a function that is running.
+    #[track_caller]
+    pub fn stop(&self) -> bool {
+        let step = trace::enter::<B>("stop after func", self.node.object());
+        let removed = B::lock(&self.node.state).after_funcs.remove(&self.id);
+        let stopped = removed.is_some();
+        // Dropped after unlocking: the function may own a canceller, whose drop cancels.
+        drop(removed);
+        step.outcome(format_args!(
+            "{}",
+            if stopped { "stopped" } else { "had started" }
+        ));
+        stopped
+    }
+}
+
+/// Starts each function on a thread of its own, as Go gives each a goroutine. The handles are
+/// dropped: nobody joins them (the model harness joins every thread at the end of a run).
+fn run_after_funcs<B: Backend>(functions: Vec<AfterFn>) {
+    for function in functions {
+        drop(B::spawn("after-func", function));
     }
 }
 
@@ -421,7 +575,7 @@ impl<B: Backend> Drop for Canceller<B> {
     fn drop(&mut self) {
         if !B::in_teardown() {
             let _step = trace::enter::<B>("drop canceller", self.node.object());
-            self.node.cancel(CtxError::Canceled);
+            self.node.cancel(CtxError::Canceled, None);
         }
     }
 }
@@ -448,6 +602,12 @@ impl<B: Backend> fmt::Debug for Context<B> {
             .field("deadline", &self.node.deadline)
             .field("value_keys", &keys)
             .finish()
+    }
+}
+
+impl<B: Backend> fmt::Debug for AfterFunc<B> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("AfterFunc").finish_non_exhaustive()
     }
 }
 

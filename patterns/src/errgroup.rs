@@ -19,7 +19,7 @@
 
 use crate::backend::{Backend, Std};
 use crate::context::{Canceller, Context};
-use crate::semaphore::Semaphore;
+use crate::semaphore::{Permit, Semaphore};
 use std::fmt;
 use std::sync::Arc;
 
@@ -102,6 +102,32 @@ impl<E: Send + 'static, B: Backend> ErrGroup<E, B> {
         F: FnOnce() -> Result<(), E> + Send + 'static,
     {
         let permit = self.limit.as_ref().map(Semaphore::acquire);
+        self.spawn(permit, task);
+    }
+
+    /// Runs `task` on a new thread only if the group is below its limit now (always, with no
+    /// limit), and says whether it did (Go's `TryGo`). It never waits.
+    #[track_caller]
+    pub fn try_go<F>(&self, task: F) -> bool
+    where
+        F: FnOnce() -> Result<(), E> + Send + 'static,
+    {
+        let permit = match &self.limit {
+            Some(limit) => match limit.try_acquire() {
+                Some(permit) => Some(permit),
+                None => return false,
+            },
+            None => None,
+        };
+        self.spawn(permit, task);
+        true
+    }
+
+    /// Starts `task`, which holds `permit` (its place under the limit) until it returns.
+    fn spawn<F>(&self, permit: Option<Permit<B>>, task: F)
+    where
+        F: FnOnce() -> Result<(), E> + Send + 'static,
+    {
         let shared = Arc::clone(&self.shared);
         let mut threads = B::lock(&self.threads);
         let name = format!("errgroup-{}", threads.len());

@@ -94,7 +94,8 @@ impl<B: Backend> Semaphore<B> {
     }
 
     /// Takes a permit, or gives up with the context's error once `ctx` is done. A cancelled
-    /// waiter takes nothing.
+    /// waiter takes nothing, and a context already done fails at once, even with a permit free
+    /// (as `x/sync/semaphore` does: the context's end happened before the acquire).
     #[track_caller]
     pub fn acquire_ctx(&self, ctx: &Context<B>) -> Result<Permit<B>, CtxError> {
         let step = trace::enter::<B>("acquire or done", self.object());
@@ -107,6 +108,11 @@ impl<B: Backend> Semaphore<B> {
 
     #[track_caller]
     fn acquire_or_done(&self, ctx: &Context<B>) -> Result<Permit<B>, CtxError> {
+        if ctx.is_done() {
+            return Err(ctx
+                .err()
+                .expect("err is set before a context reads as done"));
+        }
         let mut take = SendArm::new(&self.inner.tx, ());
         let mut done = RecvArm::new(ctx.done());
         match Select::new().send(&mut take).recv(&mut done).wait() {

@@ -24,8 +24,11 @@ use std::collections::{BTreeMap, BinaryHeap};
 use std::sync::Arc;
 use std::time::Duration;
 
-/// A timer's callback, as the timer service keeps it.
+/// One arming of a timer's callback, as the timer service keeps it until it fires or is stopped.
 pub type TimerCallback = Box<dyn FnOnce() + Send>;
+
+/// A timer's function, kept by its [`Timer`] so that [`Timer::reset`] can run it again.
+type TimerFn = Arc<dyn Fn() + Send + Sync>;
 
 /// The pending timers of one backend (one model execution), fired in deadline order.
 pub struct TimerService<B: Backend> {
@@ -39,13 +42,14 @@ pub struct TimerService<B: Backend> {
 }
 
 struct TimerState {
-    /// (deadline, id) of every armed timer, earliest first. Ids break ties in arming order.
+    /// (deadline, id) of every arming, earliest first. Ids break ties in arming order.
     queue: BinaryHeap<Reverse<(Duration, u64)>>,
-    /// The callback of each armed timer; a stopped timer is removed here and skipped in `queue`.
-    pending: BTreeMap<u64, TimerCallback>,
+    /// The deadline and callback of each armed timer. A stopped timer is removed here, and its
+    /// entry in `queue` skipped; so is the old entry of a timer reset to another deadline.
+    pending: BTreeMap<u64, (Duration, TimerCallback)>,
     next_id: u64,
-    /// Entries of `queue` whose timer was stopped; the heap is compacted when they pile up.
-    stopped: usize,
+    /// Entries of `queue` that no longer arm anything; the heap is compacted when they pile up.
+    stale: usize,
     started: bool,
     shutdown: bool,
     /// The first panic of a callback: the timer thread survives it, and `shutdown` re-raises it
@@ -57,6 +61,8 @@ struct TimerState {
 pub struct Timer<B: Backend> {
     id: u64,
     service: Arc<TimerService<B>>,
+    /// The function, for [`Timer::reset`] to arm again after it fired or was stopped.
+    function: TimerFn,
 }
 
 impl<B: Backend> Default for TimerService<B> {
@@ -73,7 +79,7 @@ impl<B: Backend> TimerService<B> {
                 queue: BinaryHeap::new(),
                 pending: BTreeMap::new(),
                 next_id: 0,
-                stopped: 0,
+                stale: 0,
                 started: false,
                 shutdown: false,
                 panic: None,
@@ -86,7 +92,7 @@ impl<B: Backend> TimerService<B> {
     /// Runs `f` on the timer thread once `delay` of the backend's time has passed.
     pub fn after_func<F>(self: &Arc<Self>, delay: Duration, f: F) -> Timer<B>
     where
-        F: FnOnce() + Send + 'static,
+        F: Fn() + Send + Sync + 'static,
     {
         self.at(B::now().saturating_add(delay), f)
     }
@@ -94,19 +100,43 @@ impl<B: Backend> TimerService<B> {
     /// Runs `f` on the timer thread once the backend's clock reaches `deadline`.
     pub fn at<F>(self: &Arc<Self>, deadline: Duration, f: F) -> Timer<B>
     where
-        F: FnOnce() + Send + 'static,
+        F: Fn() + Send + Sync + 'static,
     {
         let step = trace::enter::<B>("arm timer", Object::at("timers", &**self, None));
+        let function: TimerFn = Arc::new(f);
+        let callback = bind::<B>(&function);
         let mut state = B::lock(&self.state);
+        let id = state.next_id;
+        state.next_id += 1;
+        step.outcome(format_args!("timer {id} at {deadline:?}"));
+        self.enqueue(state, id, deadline, callback);
+        Timer {
+            id,
+            service: Arc::clone(self),
+            function,
+        }
+    }
+
+    /// Queues timer `id` to run `callback` at `deadline`, replacing the arming it had pending,
+    /// which it returns (for the caller to drop after unlocking: a callback may own a canceller
+    /// whose drop stops a timer). Starts the timer thread with the first timer.
+    fn enqueue(
+        self: &Arc<Self>,
+        mut state: B::Guard<'_, TimerState>,
+        id: u64,
+        deadline: Duration,
+        callback: TimerCallback,
+    ) -> Option<(Duration, TimerCallback)> {
         assert!(
             !state.shutdown,
             "timer armed after its timer service shut down (the model execution has ended)"
         );
-        let id = state.next_id;
-        state.next_id += 1;
-        step.outcome(format_args!("timer {id} at {deadline:?}"));
+        let replaced = state.pending.insert(id, (deadline, callback));
+        if replaced.is_some() {
+            // Its entry in `queue` now arms nothing.
+            state.stale += 1;
+        }
         state.queue.push(Reverse((deadline, id)));
-        state.pending.insert(id, B::bind_callback(Box::new(f)));
         if !state.started {
             state.started = true;
             let service = Arc::clone(self);
@@ -114,11 +144,9 @@ impl<B: Backend> TimerService<B> {
             *B::lock(&self.thread) = Some(handle);
         }
         drop(state);
+        // The timer thread re-reads the earliest deadline: this one may be earlier.
         B::notify_one(&self.wake);
-        Timer {
-            id,
-            service: Arc::clone(self),
-        }
+        replaced
     }
 
     /// The number of armed timers that have neither fired nor been stopped.
@@ -159,9 +187,14 @@ impl<B: Backend> TimerService<B> {
                 state = B::wait(&self.wake, state);
                 continue;
             };
-            if !state.pending.contains_key(&id) {
+            if state
+                .pending
+                .get(&id)
+                .is_none_or(|&(armed, _)| armed != deadline)
+            {
+                // Stopped, or reset to another deadline (then its new entry is in `queue` too).
                 state.queue.pop();
-                state.stopped = state.stopped.saturating_sub(1);
+                state.stale = state.stale.saturating_sub(1);
                 continue;
             }
             if B::now() < deadline {
@@ -169,7 +202,7 @@ impl<B: Backend> TimerService<B> {
                 continue;
             }
             state.queue.pop();
-            let callback = state.pending.remove(&id);
+            let callback = state.pending.remove(&id).map(|(_, callback)| callback);
             drop(state);
             let step = trace::enter::<B>("timer fires", Object::at("timers", self, None));
             step.outcome(format_args!("timer {id}"));
@@ -187,19 +220,21 @@ impl<B: Backend> TimerService<B> {
 
 impl<B: Backend> Timer<B> {
     /// Stops the timer. Returns true if that kept it from firing, false if it had already fired or
-    /// been stopped (Go's `Timer.Stop`).
+    /// been stopped (Go's `Timer.Stop`). It does not wait for a callback that is running.
     pub fn stop(&self) -> bool {
         let step = trace::enter::<B>("stop timer", Object::at("timers", &*self.service, None));
         let mut state = B::lock(&self.service.state);
         let callback = state.pending.remove(&self.id);
         if callback.is_some() {
-            state.stopped += 1;
-            // Stopped entries wait in the heap until they reach its top; compact when they are
+            state.stale += 1;
+            // Stale entries wait in the heap until they reach its top; compact when they are
             // most of it, so many short-lived timeouts under one long timer cannot pile up.
-            if state.stopped > 32 && state.stopped * 2 > state.queue.len() {
+            if state.stale > 32 && state.stale * 2 > state.queue.len() {
                 let TimerState { queue, pending, .. } = &mut *state;
-                queue.retain(|Reverse((_, id))| pending.contains_key(id));
-                state.stopped = 0;
+                queue.retain(|Reverse((deadline, id))| {
+                    pending.get(id).is_some_and(|(armed, _)| armed == deadline)
+                });
+                state.stale = 0;
             }
         }
         drop(state);
@@ -213,13 +248,43 @@ impl<B: Backend> Timer<B> {
         ));
         stopped
     }
+
+    /// Arms the timer again, to fire once `delay` from now has passed (Go's `Timer.Reset` of an
+    /// `AfterFunc` timer). Returns true if the timer was still pending (it now fires at the new
+    /// time instead, once), false if it had fired or been stopped (its function will run again).
+    pub fn reset(&self, delay: Duration) -> bool {
+        let step = trace::enter::<B>("reset timer", Object::at("timers", &*self.service, None));
+        let deadline = B::now().saturating_add(delay);
+        let callback = bind::<B>(&self.function);
+        let state = B::lock(&self.service.state);
+        let replaced = self.service.enqueue(state, self.id, deadline, callback);
+        let was_pending = replaced.is_some();
+        drop(replaced);
+        step.outcome(format_args!(
+            "timer {}: {}",
+            self.id,
+            if was_pending {
+                "was pending"
+            } else {
+                "had fired or stopped"
+            }
+        ));
+        was_pending
+    }
 }
 
-/// Runs `f` on `B`'s timer thread after `delay` (Go's `time.AfterFunc`).
+/// One arming of `function`, bound to the calling thread (see [`Backend::bind_callback`]).
+fn bind<B: Backend>(function: &TimerFn) -> TimerCallback {
+    let function = Arc::clone(function);
+    B::bind_callback(Box::new(move || function()))
+}
+
+/// Runs `f` on `B`'s timer thread after `delay` (Go's `time.AfterFunc`); [`Timer::reset`] runs
+/// it again, so it is an `Fn`.
 ///
 /// Unlike Go, which gives the function a goroutine of its own, `f` runs on the timer thread: it
 /// must not block (send with `try_send`, cancel a context, spawn a thread for longer work), or
 /// every later timer waits for it. A panic in `f` does not stop the timer thread.
-pub fn after_func<B: Backend>(delay: Duration, f: impl FnOnce() + Send + 'static) -> Timer<B> {
+pub fn after_func<B: Backend>(delay: Duration, f: impl Fn() + Send + Sync + 'static) -> Timer<B> {
     B::timers().after_func(delay, f)
 }

@@ -95,6 +95,8 @@ fn stopping_a_timer_whose_callback_owns_a_canceller_does_not_deadlock() {
     let (ctx, cancel) = Context::background().with_timeout(Duration::from_secs(60));
     let timer = time::after_func::<Std>(Duration::from_secs(5), move || cancel.cancel());
     assert!(timer.stop());
+    // The timer keeps its function for a reset; dropping the timer drops the canceller.
+    drop(timer);
     assert_eq!(ctx.err(), Some(CtxError::Canceled));
     // The timer service still works.
     assert!(chan::after(Duration::from_millis(1)).recv().is_some());
@@ -128,4 +130,23 @@ fn a_dropped_pool_accounts_for_every_job() {
     let results = pool.results();
     drop(pool); // cancelled: queued jobs come back unprocessed, none vanish
     assert_eq!(results.iter().count(), 4);
+}
+
+#[test]
+#[should_panic(expected = "Ticker::new: the period must be greater than zero")]
+fn a_zero_ticker_period_is_refused() {
+    let _ticker = patterns::Ticker::new(std::time::Duration::ZERO);
+}
+
+#[test]
+#[should_panic(expected = "Ticker::reset: the period must be greater than zero")]
+fn a_zero_ticker_reset_is_refused() {
+    let ticker = patterns::Ticker::new(std::time::Duration::from_secs(60));
+    ticker.reset(std::time::Duration::ZERO);
+}
+
+#[test]
+#[should_panic(expected = "Weighted::acquire(3) on a semaphore of size 2: it could never be granted")]
+fn a_weight_larger_than_the_semaphore_is_refused() {
+    let _permit = patterns::Weighted::new(2).acquire(3);
 }

@@ -277,3 +277,233 @@ impl Scenario for ValuesAreScopedToTheirSubtree {
         );
     }
 }
+
+/// Go's `context.AfterFunc`, racing the cancel: "Calling stop returns true if the call stopped f
+/// from being run. If stop returns false, … the context is done and f has been started in its
+/// own goroutine". So a stopped function never runs and one not stopped runs once; stopping one
+/// registration leaves another to run; and a function registered on a context already done runs
+/// at once, after which its stop says false.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct AfterFuncRunsOnceUnlessStopped {
+    /// Functions registered besides the one raced against the cancel.
+    pub others: usize,
+}
+
+impl Scenario for AfterFuncRunsOnceUnlessStopped {
+    const NAME: &'static str = "context::after_func_runs_once_unless_stopped";
+    // Bounded: exhaustive exploration takes 2,271,739 schedules, 242 s (2026-12-05): each
+    // function's thread is spawned inside the cancel and races the rest. Bound 2: 164
+    // schedules; bound 3: 1,306, 0.15 s.
+    const LOOM_PREEMPTION_BOUND: Option<usize> = Some(3);
+    fn small() -> Self {
+        Self { others: 1 }
+    }
+    fn large() -> Self {
+        Self { others: 3 }
+    }
+    fn run<B: Backend>(&self) {
+        let (ctx, cancel) = Context::<B>::background_in().with_cancel();
+        // Each function holds the only sender of its channel: a run sends, and a function dropped
+        // unrun (stopped) closes the channel empty. Capacity 1: the send never blocks.
+        let register = |ctx: &Context<B>| {
+            let (ran_tx, ran) = patterns::chan::bounded_in::<B, ()>(1);
+            let handle = ctx.after_func(move || {
+                let _ = ran_tx.try_send(());
+            });
+            (handle, ran)
+        };
+        let (raced, raced_ran) = register(&ctx);
+        let others: Vec<_> = (0..self.others).map(|_| register(&ctx)).collect();
+        let canceller = B::spawn("canceller", move || cancel.cancel());
+        let stopped = raced.stop();
+        B::join(canceller).expect("the canceller panicked");
+        let ran = raced_ran.recv().is_some();
+        invariant!(
+            stopped != ran,
+            "stop said {stopped} and the function ran: {ran}; exactly one must hold"
+        );
+        for (index, (_, other_ran)) in others.iter().enumerate() {
+            invariant!(
+                other_ran.recv().is_some(),
+                "function {index}, never stopped, did not run when its context was cancelled"
+            );
+        }
+        let (late, late_ran) = register(&ctx);
+        invariant!(
+            late_ran.recv().is_some(),
+            "a function registered on a context already done must run at once"
+        );
+        invariant!(
+            !late.stop(),
+            "stop of a function that has run must say false"
+        );
+    }
+}
+
+/// An error of this scenario's own, to tell the causes apart.
+#[derive(Debug)]
+struct Why(&'static str);
+
+impl std::fmt::Display for Why {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.0)
+    }
+}
+
+impl std::error::Error for Why {}
+
+/// The cause's words, or `None` for a live context.
+fn cause_of<B: Backend>(ctx: &Context<B>) -> Option<String> {
+    ctx.cause().map(|cause| cause.to_string())
+}
+
+/// Go's `context.Cause`: "The first cancellation of c or one of its parents sets the cause. If
+/// that cancellation happened via a call to CancelCauseFunc(err), then Cause returns err.
+/// Otherwise Cause(c) returns the same value as c.Err(). Cause returns nil if c has not been
+/// canceled yet." Two cancels race, one of a parent and one of its child, each with its own
+/// cause; a deadline gives its own; a cancel with none gives the error.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct CauseIsSetOnceAndInherited {
+    /// Children of the parent, each cancelled with its own cause while the parent is.
+    pub children: usize,
+}
+
+impl Scenario for CauseIsSetOnceAndInherited {
+    const NAME: &'static str = "context::cause_is_set_once_and_inherited";
+    fn small() -> Self {
+        Self { children: 1 }
+    }
+    fn large() -> Self {
+        Self { children: 3 }
+    }
+    fn run<B: Backend>(&self) {
+        let root = Context::<B>::background_in();
+        let (parent, cancel_parent) = root.with_cancel();
+        invariant!(cause_of(&parent).is_none(), "a live context has no cause");
+        let mut children = Vec::new();
+        let mut threads = Vec::new();
+        for index in 0..self.children {
+            let (child, cancel_child) = parent.with_cancel();
+            children.push(child);
+            threads.push(B::spawn(&format!("child-canceller-{index}"), move || {
+                cancel_child.cancel_with_cause(std::sync::Arc::new(Why("child")));
+            }));
+        }
+        threads.push(B::spawn("parent-canceller", move || {
+            cancel_parent.cancel_with_cause(std::sync::Arc::new(Why("parent")));
+            cancel_parent.cancel_with_cause(std::sync::Arc::new(Why("again")));
+        }));
+        for thread in threads {
+            B::join(thread).expect("a canceller panicked");
+        }
+        let parent_cause = cause_of(&parent);
+        invariant!(
+            parent_cause.as_deref() == Some("parent"),
+            "the parent's cause must be its first cancel's: {parent_cause:?}"
+        );
+        for (index, child) in children.iter().enumerate() {
+            let cause = cause_of(child);
+            invariant!(
+                matches!(cause.as_deref(), Some("parent" | "child")),
+                "child {index}'s cause must be its own cancel's or its parent's, whichever came \
+                 first: {cause:?}"
+            );
+            invariant!(
+                child.err() == Some(CtxError::Canceled),
+                "a cancel with a cause still reads as Canceled: {:?}",
+                child.err()
+            );
+        }
+        let (late_child, _cancel) = parent.with_cancel();
+        let late = cause_of(&late_child);
+        invariant!(
+            late.as_deref() == Some("parent"),
+            "a child of a cancelled parent is born with its cause: {late:?}"
+        );
+        let (plain, cancel_plain) = root.with_cancel();
+        drop(cancel_plain);
+        let plain = plain.cause();
+        let plain_error = plain
+            .as_deref()
+            .and_then(|cause| cause.downcast_ref::<CtxError>());
+        invariant!(
+            plain_error == Some(&CtxError::Canceled),
+            "a cancel with no cause gives the error as the cause: {plain:?}"
+        );
+        let (timed, _cancel) =
+            root.with_timeout_cause(Duration::from_millis(1), std::sync::Arc::new(Why("slow")));
+        timed.done().recv();
+        let timed_cause = cause_of(&timed);
+        invariant!(
+            timed.err() == Some(CtxError::DeadlineExceeded)
+                && timed_cause.as_deref() == Some("slow"),
+            "a deadline's cause must be the one it was given: {:?}, {timed_cause:?}",
+            timed.err()
+        );
+    }
+}
+
+/// A key for [`WithoutCancelKeepsValuesOnly`].
+struct Tenant;
+
+impl Key for Tenant {
+    type Value = &'static str;
+}
+
+/// Go's `context.WithoutCancel`: "returns a copy of parent that is not canceled when parent is
+/// canceled. The returned context returns no Deadline or Err, and its Done channel is nil.
+/// Calling Cause on the returned context returns nil", and it keeps the parent's values. Its own
+/// children are cancelled by their own cancellers only.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct WithoutCancelKeepsValuesOnly {
+    /// Children of the detached context, each cancelled by its own canceller at the end.
+    pub children: usize,
+}
+
+impl Scenario for WithoutCancelKeepsValuesOnly {
+    const NAME: &'static str = "context::without_cancel_keeps_values_only";
+    fn small() -> Self {
+        Self { children: 1 }
+    }
+    fn large() -> Self {
+        Self { children: 3 }
+    }
+    fn run<B: Backend>(&self) {
+        let request = Context::<B>::background_in().with_value::<Tenant>("acme");
+        let (timed, cancel) = request.with_timeout(Duration::from_secs(60));
+        let detached = timed.without_cancel();
+        let children: Vec<_> = (0..self.children).map(|_| detached.with_cancel()).collect();
+        let canceller = B::spawn("canceller", move || cancel.cancel());
+        B::join(canceller).expect("the canceller panicked");
+        invariant!(
+            timed.err().is_some(),
+            "the parent was cancelled (or its deadline passed): {:?}",
+            timed.err()
+        );
+        invariant!(
+            detached.err().is_none() && detached.cause().is_none() && !detached.is_done(),
+            "a context without cancel is never done: err {:?}",
+            detached.err()
+        );
+        invariant!(
+            detached.deadline().is_none(),
+            "a context without cancel has no deadline: {:?}",
+            detached.deadline()
+        );
+        invariant!(
+            detached.value::<Tenant>() == Some(&"acme"),
+            "a context without cancel keeps its parent's values"
+        );
+        for (index, (child, cancel_child)) in children.into_iter().enumerate() {
+            invariant!(
+                child.err().is_none(),
+                "child {index} of a context without cancel was cancelled with its grandparent"
+            );
+            drop(cancel_child);
+            invariant!(
+                child.err() == Some(CtxError::Canceled) && detached.err().is_none(),
+                "child {index}'s own cancel must reach it, and only it"
+            );
+        }
+    }
+}

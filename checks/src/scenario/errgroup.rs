@@ -2,8 +2,10 @@
 
 use crate::harness::Scenario;
 use crate::invariant;
-use patterns::{Backend, Context, CtxError, ErrGroup};
+use patterns::{chan, Atomic, AtomicInt, Backend, Context, CtxError, ErrGroup};
 use serde::{Deserialize, Serialize};
+use std::sync::atomic::Ordering;
+use std::sync::Arc;
 
 /// One task fails while the others wait for cancellation: `wait` returns that error, the others
 /// are woken by the group's context, and every task is joined.
@@ -46,5 +48,71 @@ impl Scenario for FirstErrorCancelsGroup {
             "the group's context is {:?}",
             ctx.err()
         );
+    }
+}
+
+/// Go's `TryGo`: "calls the given function in a new goroutine only if the number of active
+/// goroutines in the group is currently below the configured limit. The return value reports
+/// whether the goroutine was started." Threads race to start tasks that stay running until the
+/// end: exactly `limit` of the tries succeed, and a failed try runs nothing.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct TryGoNeverExceedsLimit {
+    /// The group's limit.
+    pub limit: usize,
+    /// Threads each trying to start one task.
+    pub tries: usize,
+}
+
+impl Scenario for TryGoNeverExceedsLimit {
+    const NAME: &'static str = "errgroup::try_go_never_exceeds_limit";
+    fn small() -> Self {
+        Self { limit: 1, tries: 2 }
+    }
+    fn large() -> Self {
+        Self { limit: 2, tries: 5 }
+    }
+    fn run<B: Backend>(&self) {
+        let group = Arc::new(ErrGroup::<(), B>::new_in().with_limit(self.limit));
+        // Closed at the end: every started task waits for it, so none frees its place early.
+        let (release, gate) = chan::bounded_in::<B, ()>(0);
+        // Tasks that ran. SeqCst: the invariant's own instrument.
+        let started = Arc::new(B::AtomicUsize::new(0));
+        let tries: Vec<_> = (0..self.tries)
+            .map(|index| {
+                let (group, gate, started) =
+                    (Arc::clone(&group), gate.clone(), Arc::clone(&started));
+                B::spawn(&format!("trier-{index}"), move || {
+                    group.try_go(move || {
+                        started.fetch_add(1, Ordering::SeqCst);
+                        gate.recv();
+                        Ok(())
+                    })
+                })
+            })
+            .collect();
+        let succeeded = tries
+            .into_iter()
+            .map(|trier| B::join(trier).expect("a trier panicked"))
+            .filter(|&went| went)
+            .count();
+        invariant!(
+            succeeded == self.limit.min(self.tries),
+            "{succeeded} of {} tries started a task under a limit of {}: every try below the \
+             limit must succeed and none above it",
+            self.tries,
+            self.limit
+        );
+        release.close().expect("the gate is closed once");
+        invariant!(group.wait().is_ok(), "no task failed");
+        let ran = started.load(Ordering::SeqCst);
+        invariant!(
+            ran == succeeded,
+            "{ran} tasks ran, but only {succeeded} tries said they started one"
+        );
+        invariant!(
+            group.try_go(|| Ok(())),
+            "after wait, the group is empty: a try must succeed"
+        );
+        invariant!(group.wait().is_ok(), "no task failed");
     }
 }

@@ -16,6 +16,8 @@ pub mod request;
 pub mod rw_mutex;
 pub mod semaphore;
 pub mod shared_state;
+pub mod ticker;
 pub mod time;
 pub mod wait_group;
+pub mod weighted;
 pub mod worker_pool;

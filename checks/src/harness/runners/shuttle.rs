@@ -11,7 +11,9 @@ use crate::harness::base::execute::{
 use crate::harness::base::scenario::Scenario;
 use crate::harness::base::verdict::{Coverage, ReplayHandle, Stats, Verdict};
 use patterns::panic_message;
-use shuttle::scheduler::{DfsScheduler, PctScheduler, RandomScheduler, ReplayScheduler, Scheduler};
+use shuttle::scheduler::{
+    DfsScheduler, PctScheduler, RandomScheduler, ReplayScheduler, Schedule, Scheduler, Task, TaskId,
+};
 use shuttle::{Config, FailurePersistence, MaxSteps, Runner};
 use shuttle_engine::runtime::execution::CurrentSchedule;
 use shuttle_engine::scheduler::serialization::serialize_schedule;
@@ -100,6 +102,40 @@ pub(crate) fn explore<S: Scenario>(
     }
 }
 
+/// Shuttle's DFS, made to switch away from a thread that yields (a poll or spin loop) whenever
+/// another can run, as loom does. Plain DFS takes the `is_yielding` hint for nothing, so its first
+/// schedule keeps a polling thread spinning until the step bound ends it as a livelock.
+struct YieldingDfs(DfsScheduler);
+
+impl Scheduler for YieldingDfs {
+    fn new_execution(&mut self) -> Option<Schedule> {
+        self.0.new_execution()
+    }
+
+    fn next_task(
+        &mut self,
+        runnable: &[&Task],
+        current: Option<TaskId>,
+        is_yielding: bool,
+    ) -> Option<TaskId> {
+        if is_yielding {
+            let others: Vec<&Task> = runnable
+                .iter()
+                .copied()
+                .filter(|task| Some(task.id()) != current)
+                .collect();
+            if !others.is_empty() {
+                return self.0.next_task(&others, current, false);
+            }
+        }
+        self.0.next_task(runnable, current, is_yielding)
+    }
+
+    fn next_u64(&mut self) -> u64 {
+        self.0.next_u64()
+    }
+}
+
 /// Whether condvar waits may wake spuriously under `checker` (all but DFS).
 pub(crate) fn spurious_under(checker: &Checker) -> bool {
     !matches!(checker, Checker::ShuttleDfs { .. })
@@ -123,9 +159,10 @@ pub(crate) fn run<S: Scenario>(scenario: &S, checker: &Checker, schedule: Option
         // One schedule past the budget tells "ran out of schedules" (exhaustive) from "stopped by
         // the budget" (capped): the extra one stops at once. Random data is allowed and fixed per
         // schedule, so DFS, like loom, enumerates interleavings with `select`'s coin flips fixed.
-        (None, Checker::ShuttleDfs { max_iterations }) => {
-            Box::new(DfsScheduler::new(max_iterations.map(|max| max + 1), true))
-        }
+        (None, Checker::ShuttleDfs { max_iterations }) => Box::new(YieldingDfs(DfsScheduler::new(
+            max_iterations.map(|max| max + 1),
+            true,
+        ))),
         (None, _) => unreachable!("the shuttle runner runs shuttle checkers only"),
     };
     let budget = match (schedule, checker) {
