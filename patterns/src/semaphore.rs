@@ -14,9 +14,11 @@
 //! assert!(sem.try_acquire().is_none()); // at most 2 holders
 //! drop(a); // permits are RAII: dropping one releases it
 //! let (ctx, cancel) = Context::background().with_cancel();
-//! let _c = sem.acquire_ctx(&ctx).expect("a permit was free");
+//! let c = sem.acquire_ctx(&ctx).expect("a permit was free");
 //! cancel.cancel();
 //! assert!(sem.acquire_ctx(&ctx).is_err()); // full and cancelled: gives up, takes nothing
+//! drop(c);
+//! assert!(sem.acquire_ctx(&ctx).is_err()); // a done context fails even with a permit free
 //! ```
 
 use crate::backend::{Backend, Std};

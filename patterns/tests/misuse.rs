@@ -146,7 +146,9 @@ fn a_zero_ticker_reset_is_refused() {
 }
 
 #[test]
-#[should_panic(expected = "Weighted::acquire(3) on a semaphore of size 2: it could never be granted")]
+#[should_panic(
+    expected = "Weighted::acquire(3) on a semaphore of size 2: it could never be granted"
+)]
 fn a_weight_larger_than_the_semaphore_is_refused() {
     let _permit = patterns::Weighted::new(2).acquire(3);
 }
