@@ -74,6 +74,8 @@ macro_rules! for_each_scenario {
             context_deadline_or_cancel_set_once => $crate::scenario::context::DeadlineOrCancelSetOnce,
             context_cancel_is_synchronous => $crate::scenario::context::CancelIsSynchronous,
             context_values_are_scoped_to_their_subtree => $crate::scenario::context::ValuesAreScopedToTheirSubtree,
+            context_background_is_never_done => $crate::scenario::context::BackgroundIsNeverDone,
+            context_deadline_ends_a_context_with_deadline_exceeded => $crate::scenario::context::DeadlineEndsAContextWithDeadlineExceeded,
             semaphore_holders_never_exceed_capacity => $crate::scenario::semaphore::HoldersNeverExceedCapacity,
             semaphore_cancelled_waiter_takes_no_permit => $crate::scenario::semaphore::CancelledWaiterTakesNoPermit,
             errgroup_first_error_cancels_group => $crate::scenario::errgroup::FirstErrorCancelsGroup,
