@@ -79,6 +79,7 @@ macro_rules! for_each_scenario {
             semaphore_holders_never_exceed_capacity => $crate::scenario::semaphore::HoldersNeverExceedCapacity,
             semaphore_cancelled_waiter_takes_no_permit => $crate::scenario::semaphore::CancelledWaiterTakesNoPermit,
             errgroup_first_error_cancels_group => $crate::scenario::errgroup::FirstErrorCancelsGroup,
+            errgroup_limit_bounds_running_tasks => $crate::scenario::errgroup::LimitBoundsRunningTasks,
             time_timers_fire_in_deadline_order => $crate::scenario::time::TimersFireInDeadlineOrder,
             time_after_delivers_the_time_once_its_delay_has_passed => $crate::scenario::time::AfterDeliversTheTimeOnceItsDelayHasPassed,
             time_after_func_runs_once_after_its_delay => $crate::scenario::time::AfterFuncRunsOnceAfterItsDelay,
