@@ -4,8 +4,10 @@ use crate::harness::Scenario;
 use crate::invariant;
 use crate::support::sorted;
 use patterns::chan::{self, RecvArm, RecvTimeoutError, Select, Selected, SendArm, SendError};
-use patterns::Backend;
+use patterns::{Atomic, Backend};
 use serde::{Deserialize, Serialize};
+use std::sync::atomic::Ordering;
+use std::sync::Arc;
 use std::time::Duration;
 
 /// Several producers, one consumer: each producer's values arrive complete and in the order sent
@@ -147,8 +149,9 @@ impl Scenario for EveryValueReceivedOnce {
     }
 }
 
-/// Close after filling the buffer: receivers still get every buffered value, in order, then
-/// `None`; a send after close hands its value back; a second close is an error.
+/// Fill the buffer with no receiver running (a send does not block while there is room), then
+/// close: the receiver still gets every buffered value, in order, then `None`; a send after close
+/// hands its value back; a second close is an error.
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct CloseKeepsBufferedValues {
     /// Channel capacity, and values sent before the close.
@@ -165,10 +168,11 @@ impl Scenario for CloseKeepsBufferedValues {
     }
     fn run<B: Backend>(&self) {
         let (tx, rx) = chan::bounded_in::<B, usize>(self.capacity);
-        let receiver = B::spawn("receiver", move || rx.iter().collect::<Vec<_>>());
+        // Sent before any receiver runs: a send must not block while the buffer has room.
         for i in 0..self.capacity {
             tx.send(i).expect("the receiver is alive");
         }
+        let receiver = B::spawn("receiver", move || rx.iter().collect::<Vec<_>>());
         tx.close().expect("first close");
         invariant!(tx.close().is_err(), "a second close must be an error");
         match tx.send(99) {
@@ -421,5 +425,433 @@ impl Scenario for TimedSendNeverLosesValue {
             sorted(&all) == (0..values).collect::<Vec<_>>(),
             "a timed send must deliver its value or hand it back, never lose it: {all:?}"
         );
+    }
+}
+
+/// On a channel of capacity C, the (C+1)-th send completes only after the first receive, and that
+/// receive happens before it completes (Go's memory model: "the k-th receive on a channel with
+/// capacity C is synchronized before the completion of the k+C-th send"); at capacity 0 this is
+/// the rendezvous: a send completes only once a receiver has taken its value. The receiver writes
+/// a mark (`Relaxed`) before its first receive; the sender reads it after its (C+1)-th send and
+/// must see it.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct SendWaitsForTheReceiveThatFreesItsPlace {
+    /// Channel capacity (0: a rendezvous).
+    pub capacity: usize,
+}
+
+impl Scenario for SendWaitsForTheReceiveThatFreesItsPlace {
+    const NAME: &'static str = "chan::send_waits_for_the_receive_that_frees_its_place";
+    fn small() -> Self {
+        Self { capacity: 0 }
+    }
+    fn large() -> Self {
+        Self { capacity: 2 }
+    }
+    fn run<B: Backend>(&self) {
+        let (tx, rx) = chan::bounded_in::<B, usize>(self.capacity);
+        let mark = Arc::new(B::AtomicUsize::new(0));
+        let capacity = self.capacity;
+        let sender_mark = Arc::clone(&mark);
+        let sender = B::spawn("sender", move || {
+            for value in 0..=capacity {
+                tx.send(value).expect("the receiver is alive");
+            }
+            // Relaxed: only the channel orders the receiver's write before this read.
+            sender_mark.load(Ordering::Relaxed)
+        });
+        mark.store(1, Ordering::Relaxed);
+        let mut received: Vec<usize> = rx.recv().into_iter().collect();
+        received.extend(rx.iter());
+        let seen = B::join(sender).expect("sender panicked");
+        invariant!(
+            seen == 1,
+            "send {} on a channel of capacity {capacity} completed before the first receive \
+             (it read the receiver's mark as {seen})",
+            capacity + 1
+        );
+        invariant!(
+            received == (0..=capacity).collect::<Vec<_>>(),
+            "values lost or reordered: {received:?}"
+        );
+    }
+}
+
+/// How a parked sender is released without a receive: by a close, or by the last receiver
+/// leaving.
+fn park_senders_then_release<B: Backend>(senders: usize, by_close: bool) {
+    let (tx, rx) = chan::bounded_in::<B, usize>(0);
+    let threads: Vec<_> = (0..senders)
+        .map(|s| {
+            let tx = tx.clone();
+            B::spawn(&format!("sender-{s}"), move || {
+                // Half the senders park as a plain send, half as a select's send arm.
+                let result = if s % 2 == 0 {
+                    tx.send(s)
+                } else {
+                    let mut arm = SendArm::new(&tx, s);
+                    let selected = Select::new().send(&mut arm).wait();
+                    invariant!(
+                        selected == Selected::Arm(0),
+                        "a select of one send arm ended {selected:?}"
+                    );
+                    arm.result().expect("the only arm was selected")
+                };
+                match (result, by_close) {
+                    (Err(SendError::Closed(value)), true)
+                    | (Err(SendError::Disconnected(value)), false) => value,
+                    (other, _) => {
+                        invariant!(false, "sender {s} ended {other:?}");
+                        unreachable!()
+                    }
+                }
+            })
+        })
+        .collect();
+    if by_close {
+        tx.close().expect("first close");
+        invariant!(rx.recv().is_none(), "a closed, empty channel yields None");
+    } else {
+        drop(rx);
+    }
+    let handed_back: Vec<usize> = threads
+        .into_iter()
+        .map(|thread| B::join(thread).expect("sender panicked"))
+        .collect();
+    invariant!(
+        handed_back == (0..senders).collect::<Vec<_>>(),
+        "every sender must get its own value back: {handed_back:?}"
+    );
+}
+
+/// Close releases every parked sender (Go's `closechan` wakes senders as well as receivers), each
+/// with its own value handed back as `Closed`, whether it parked as a plain send or a select's
+/// send arm, and nobody receives anything.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct CloseHandsParkedSendersTheirValues {
+    /// Sender threads parked on a rendezvous channel that nobody receives from.
+    pub senders: usize,
+}
+
+impl Scenario for CloseHandsParkedSendersTheirValues {
+    const NAME: &'static str = "chan::close_hands_parked_senders_their_values";
+    // Exhaustive: 57,682 schedules, 3.8 s (2026-12-05).
+    fn small() -> Self {
+        Self { senders: 2 }
+    }
+    fn large() -> Self {
+        Self { senders: 6 }
+    }
+    fn run<B: Backend>(&self) {
+        park_senders_then_release::<B>(self.senders, true);
+    }
+}
+
+/// Where Go's send on a channel nobody will read blocks forever, the kit's fails: once the last
+/// receiver is gone, every sender parked on the channel (plain or in a select) and every later
+/// send gets its own value back as `Disconnected`.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct LastReceiverLeavingHandsSendersTheirValues {
+    /// Sender threads on a rendezvous channel whose only receiver is dropped.
+    pub senders: usize,
+}
+
+impl Scenario for LastReceiverLeavingHandsSendersTheirValues {
+    const NAME: &'static str = "chan::last_receiver_leaving_hands_senders_their_values";
+    fn small() -> Self {
+        Self { senders: 2 }
+    }
+    fn large() -> Self {
+        Self { senders: 6 }
+    }
+    fn run<B: Backend>(&self) {
+        park_senders_then_release::<B>(self.senders, false);
+    }
+}
+
+/// A select whose timeout has already passed still takes an arm that can proceed (Go: "if one or
+/// more of the communications can proceed, a single one that can proceed is chosen"; a timeout is
+/// only one more case). Values arrive while selects with a zero timeout poll for them; a select
+/// that found a value buffered before it began must take it, and once the producer is done every
+/// select must.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct ReadyArmWinsOverAPassedTimeout {
+    /// Values the producer sends (and selects raced against it).
+    pub values: usize,
+}
+
+impl Scenario for ReadyArmWinsOverAPassedTimeout {
+    const NAME: &'static str = "chan::ready_arm_wins_over_a_passed_timeout";
+    // Exhaustive: 72,796 schedules, 4.5 s (2026-12-05).
+    fn small() -> Self {
+        Self { values: 1 }
+    }
+    fn large() -> Self {
+        Self { values: 10 }
+    }
+    fn run<B: Backend>(&self) {
+        let values = self.values;
+        // Room for every value: the producer never blocks.
+        let (tx, rx) = chan::bounded_in::<B, usize>(values);
+        // Never sent on: an arm that never proceeds, beside the ready one.
+        let (_idle_tx, idle_rx) = chan::bounded_in::<B, usize>(0);
+        let producer = B::spawn("producer", move || {
+            (0..values).for_each(|v| tx.send(v).expect("the consumer is alive"))
+        });
+        let select_once = |producer_done: bool| {
+            // Only this thread receives: a value buffered now is still there when the select runs.
+            let ready = producer_done || !rx.is_empty();
+            let (mut idle, mut arm) = (RecvArm::new(&idle_rx), RecvArm::new(&rx));
+            match Select::new()
+                .recv(&mut idle)
+                .recv(&mut arm)
+                .timeout(Duration::ZERO)
+                .wait()
+            {
+                Selected::Arm(1) => arm.take(),
+                Selected::Timeout => {
+                    invariant!(
+                        !ready,
+                        "a value was buffered before the select began, yet its passed timeout won"
+                    );
+                    None
+                }
+                other => {
+                    invariant!(false, "the idle arm or a default won: {other:?}");
+                    None
+                }
+            }
+        };
+        let mut received: Vec<usize> = (0..values).filter_map(|_| select_once(false)).collect();
+        B::join(producer).expect("producer panicked");
+        while received.len() < values {
+            received.extend(select_once(true));
+        }
+        invariant!(
+            received == (0..values).collect::<Vec<_>>(),
+            "values lost or reordered: {received:?}"
+        );
+    }
+}
+
+/// A select with a default takes it only if no arm can proceed, judged on one snapshot of all its
+/// channels (Go's `TestNonblockSelectRace`): one of two channels always holds a value while the
+/// select runs (the other gets one, or is closed, before the first is drained), so the default
+/// must never win. The arms are listed empty-first, so a select that polled them one at a time and
+/// then took the default would miss both.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct DefaultOnlyWhenNoArmIsReady {
+    /// Rounds; odd rounds close the second channel instead of sending on it.
+    pub rounds: usize,
+}
+
+impl Scenario for DefaultOnlyWhenNoArmIsReady {
+    const NAME: &'static str = "chan::default_only_when_no_arm_is_ready";
+    fn small() -> Self {
+        Self { rounds: 1 }
+    }
+    fn large() -> Self {
+        Self { rounds: 20 }
+    }
+    fn run<B: Backend>(&self) {
+        for round in 0..self.rounds {
+            let close_second = round % 2 == 1;
+            let (first_tx, first_rx) = chan::bounded_in::<B, u8>(1);
+            let (second_tx, second_rx) = chan::bounded_in::<B, u8>(1);
+            first_tx.send(1).expect("room for one");
+            let racer = {
+                let (first_rx, second_rx) = (first_rx.clone(), second_rx.clone());
+                B::spawn("racer", move || {
+                    let (mut second, mut first) =
+                        (RecvArm::new(&second_rx), RecvArm::new(&first_rx));
+                    Select::new()
+                        .recv(&mut second)
+                        .recv(&mut first)
+                        .or_default()
+                        .wait()
+                })
+            };
+            if close_second {
+                second_tx.close().expect("first close");
+            } else {
+                second_tx.send(2).expect("room for one");
+            }
+            let mut drain = RecvArm::new(&first_rx);
+            Select::new().recv(&mut drain).or_default().wait();
+            let selected = B::join(racer).expect("racer panicked");
+            invariant!(
+                selected != Selected::Default,
+                "round {round}: a channel was ready throughout, yet the select took its default"
+            );
+        }
+    }
+}
+
+/// Each ready arm of a select is taken with the same probability (Go: "a uniform pseudo-random
+/// selection"; `TestSelectFairness`): of two always-ready arms listed after two never-ready ones,
+/// the first must win close to half of the selects, within 6 standard deviations (a fair select
+/// misses that with a probability near 2·10⁻⁹). Only a backend whose `choose` draws at random can
+/// show it: loom's is always 0, and the scenario, finding 16 draws alike, then asserts only that a
+/// ready arm won each select.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct ReadyArmsAreChosenUniformly {
+    /// Selects made.
+    pub selects: usize,
+}
+
+impl Scenario for ReadyArmsAreChosenUniformly {
+    const NAME: &'static str = "chan::ready_arms_are_chosen_uniformly";
+    fn small() -> Self {
+        Self { selects: 2 }
+    }
+    fn large() -> Self {
+        Self { selects: 400 }
+    }
+    fn run<B: Backend>(&self) {
+        let selects = self.selects;
+        let (a_tx, a_rx) = chan::bounded_in::<B, u8>(selects);
+        let (b_tx, b_rx) = chan::bounded_in::<B, u8>(selects);
+        let filler = B::spawn("filler", move || {
+            for _ in 0..selects {
+                a_tx.send(1).expect("room for every value");
+                b_tx.send(2).expect("room for every value");
+            }
+        });
+        B::join(filler).expect("filler panicked");
+        let (_idle_tx, idle_rx) = chan::bounded_in::<B, u8>(0);
+        let (_other_idle_tx, other_idle_rx) = chan::bounded_in::<B, u8>(0);
+        let mut first_won: usize = 0;
+        for _ in 0..selects {
+            let (mut idle, mut other_idle) = (RecvArm::new(&idle_rx), RecvArm::new(&other_idle_rx));
+            let (mut a, mut b) = (RecvArm::new(&a_rx), RecvArm::new(&b_rx));
+            match Select::new()
+                .recv(&mut idle)
+                .recv(&mut other_idle)
+                .recv(&mut a)
+                .recv(&mut b)
+                .wait()
+            {
+                Selected::Arm(2) => first_won += 1,
+                Selected::Arm(3) => {}
+                other => invariant!(false, "an arm that was never ready won: {other:?}"),
+            }
+        }
+        let draws: Vec<usize> = (0..16).map(|_| B::choose(2)).collect();
+        if draws.iter().all(|&draw| draw == draws[0]) {
+            return;
+        }
+        // Within 6 σ of the mean n/2, σ = √n/2: |2·won − n| ≤ 6√n, squared to stay in integers.
+        let deviation = (2 * first_won).abs_diff(selects);
+        invariant!(
+            deviation * deviation <= 36 * selects,
+            "unfair select: the first ready arm won {first_won} of {selects} (expected {} ± {:.0})",
+            selects / 2,
+            3.0 * (selects as f64).sqrt()
+        );
+    }
+}
+
+/// A select queued twice on one channel, then completed through another, leaves that channel's
+/// wait queue intact for the next receiver (Go's `TestSelectDuplicateChannel`): each arm removes
+/// one registration of its own select, never another receiver's.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct SelectTwiceOnOneChannelLeavesItsQueueIntact;
+
+impl Scenario for SelectTwiceOnOneChannelLeavesItsQueueIntact {
+    const NAME: &'static str = "chan::select_twice_on_one_channel_leaves_its_queue_intact";
+    // Exhaustive: 231,366 schedules, 12.9 s (2026-12-05).
+    fn small() -> Self {
+        Self
+    }
+    fn large() -> Self {
+        Self
+    }
+    fn run<B: Backend>(&self) {
+        let (c_tx, c_rx) = chan::bounded_in::<B, u32>(0);
+        let (d_tx, d_rx) = chan::bounded_in::<B, u32>(0);
+        let (e_tx, e_rx) = chan::bounded_in::<B, u32>(0);
+        let twice = {
+            let (c_rx, d_rx) = (c_rx.clone(), d_rx.clone());
+            B::spawn("select-twice", move || {
+                let (mut c1, mut c2, mut d) = (
+                    RecvArm::new(&c_rx),
+                    RecvArm::new(&c_rx),
+                    RecvArm::new(&d_rx),
+                );
+                let selected = Select::new()
+                    .recv(&mut c1)
+                    .recv(&mut c2)
+                    .recv(&mut d)
+                    .wait();
+                e_tx.send(9).expect("main receives");
+                (selected, d.take())
+            })
+        };
+        let plain = B::spawn("plain-receiver", move || c_rx.recv());
+        d_tx.send(7).expect("the select receives");
+        invariant!(e_rx.recv() == Some(9), "the select never reported back");
+        c_tx.send(8).expect("the plain receiver is alive");
+        let got = B::join(plain).expect("receiver panicked");
+        invariant!(
+            got == Some(8),
+            "the plain receiver queued on c got {got:?}: the select's unregistering disturbed it"
+        );
+        let (selected, value) = B::join(twice).expect("select panicked");
+        invariant!(
+            (selected, value) == (Selected::Arm(2), Some(7)),
+            "the select ended {selected:?} with {value:?}, not on d with 7"
+        );
+    }
+}
+
+/// A select with no arm that can ever proceed ends only by its timeout, never before it (the
+/// closest check of Go's `select {}`, which is the same select without a timer and blocks
+/// forever): a select of no arms, and one whose only arm's channel nobody sends on, each return
+/// `Timeout` once the backend's clock has passed the deadline.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct SelectWithNoReadyArmEndsOnlyAtItsTimeout {
+    /// Selects of each kind, one after another.
+    pub selects: usize,
+}
+
+impl Scenario for SelectWithNoReadyArmEndsOnlyAtItsTimeout {
+    const NAME: &'static str = "chan::select_with_no_ready_arm_ends_only_at_its_timeout";
+    // Exhaustive: 452,764 schedules, 25.7 s (2026-12-05).
+    fn small() -> Self {
+        Self { selects: 1 }
+    }
+    fn large() -> Self {
+        Self { selects: 5 }
+    }
+    fn run<B: Backend>(&self) {
+        let timeout = Duration::from_millis(5);
+        let selects = self.selects;
+        let (_never_tx, never_rx) = chan::bounded_in::<B, u8>(0);
+        let waiter = B::spawn("waiter", move || {
+            (0..selects)
+                .map(|_| {
+                    let start = B::now();
+                    let mut arm = RecvArm::new(&never_rx);
+                    (
+                        Select::new().recv(&mut arm).timeout(timeout).wait(),
+                        start,
+                        B::now(),
+                    )
+                })
+                .collect::<Vec<_>>()
+        });
+        let mut ends = Vec::new();
+        for _ in 0..selects {
+            let start = B::now();
+            ends.push((Select::<B>::new().timeout(timeout).wait(), start, B::now()));
+        }
+        ends.extend(B::join(waiter).expect("waiter panicked"));
+        for (selected, start, end) in ends {
+            invariant!(
+                selected == Selected::Timeout && end >= start + timeout,
+                "a select that nothing can complete ended {selected:?} after {:?} of its {timeout:?}",
+                end - start
+            );
+        }
     }
 }

@@ -2,50 +2,110 @@
 
 use crate::harness::Scenario;
 use crate::invariant;
+use crate::support::gauge::Gauge;
 use patterns::{chan, Atomic, AtomicInt, Backend, Context, CtxError, ErrGroup};
 use serde::{Deserialize, Serialize};
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
 
-/// One task fails while the others wait for cancellation: `wait` returns that error, the others
-/// are woken by the group's context, and every task is joined.
+/// One task fails while the others wait for cancellation, then fail too: the group's context is
+/// cancelled by the first error (waking the others), and `wait` returns only once every task has
+/// returned, with the first error, not a later one.
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct FirstErrorCancelsGroup {
-    /// Tasks; task 0 fails, the rest wait on the group's context.
+    /// Tasks; task 0 fails, the rest wait on the group's context and then fail.
     pub tasks: usize,
-    /// At most this many tasks at once.
-    pub limit: usize,
 }
 
 impl Scenario for FirstErrorCancelsGroup {
     const NAME: &'static str = "errgroup::first_error_cancels_group";
     fn small() -> Self {
-        Self { tasks: 2, limit: 2 }
+        Self { tasks: 2 }
     }
     fn large() -> Self {
-        Self { tasks: 6, limit: 3 }
+        Self { tasks: 6 }
     }
     fn run<B: Backend>(&self) {
         let (group, ctx) = ErrGroup::<String, B>::with_context_in(&Context::background_in());
-        let group = group.with_limit(self.limit);
+        let returned = Arc::new(B::AtomicUsize::new(0));
         for t in 0..self.tasks {
-            let ctx = ctx.clone();
+            let (ctx, returned) = (ctx.clone(), Arc::clone(&returned));
             group.go(move || {
-                if t == 0 {
-                    return Err(format!("task {t} failed"));
-                }
-                ctx.done().recv();
-                Ok(())
+                let result = if t == 0 {
+                    Err(format!("task {t} failed"))
+                } else {
+                    // Only the first error can end this wait: these errors all come later.
+                    ctx.done().recv();
+                    Err(format!("task {t} failed after the cancel"))
+                };
+                // Relaxed: only `wait`'s join orders it before the read below.
+                returned.fetch_add(1, Ordering::Relaxed);
+                result
             });
         }
         let result = group.wait();
+        let returned = returned.load(Ordering::Relaxed);
+        invariant!(
+            returned == self.tasks,
+            "wait returned after {returned} of {} tasks",
+            self.tasks
+        );
         invariant!(
             result == Err("task 0 failed".to_owned()),
-            "wait returned {result:?}"
+            "wait returned {result:?}, not the first error"
         );
         invariant!(
             ctx.err() == Some(CtxError::Canceled),
             "the group's context is {:?}",
+            ctx.err()
+        );
+    }
+}
+
+/// `with_limit(n)` (Go's `SetLimit`): at most `n` of the group's tasks run at once, `go` waiting
+/// for a place; with no error the group's context stays live while tasks run, and is cancelled
+/// once `wait` returns (Go's `WithContext`: "the first time Wait returns").
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct LimitBoundsRunningTasks {
+    /// Tasks started.
+    pub tasks: usize,
+    /// At most this many at once (fewer than `tasks`).
+    pub limit: usize,
+}
+
+impl Scenario for LimitBoundsRunningTasks {
+    const NAME: &'static str = "errgroup::limit_bounds_running_tasks";
+    fn small() -> Self {
+        Self { tasks: 2, limit: 1 }
+    }
+    fn large() -> Self {
+        Self { tasks: 6, limit: 2 }
+    }
+    fn run<B: Backend>(&self) {
+        let (group, ctx) = ErrGroup::<String, B>::with_context_in(&Context::background_in());
+        let group = group.with_limit(self.limit);
+        let running = Arc::new(Gauge::<B>::new());
+        for t in 0..self.tasks {
+            let (ctx, running) = (ctx.clone(), Arc::clone(&running));
+            group.go(move || {
+                let _inside = running.enter();
+                if ctx.is_done() {
+                    return Err(format!("task {t}: the group's context ended with no error"));
+                }
+                Ok(())
+            });
+        }
+        let result = group.wait();
+        invariant!(result.is_ok(), "wait returned {result:?}");
+        let peak = running.peak();
+        invariant!(
+            peak <= self.limit,
+            "{peak} tasks ran at once, limit {}",
+            self.limit
+        );
+        invariant!(
+            ctx.err() == Some(CtxError::Canceled),
+            "wait returned but the group's context is {:?}",
             ctx.err()
         );
     }

@@ -178,10 +178,13 @@ edge!(
 );
 
 edge!(
-    /// Timers: arming `after_func` happens before its callback runs.
+    /// Timers: arming `after_func` happens before its callback runs. A first timer, an hour away,
+    /// has started the timer thread before the write, so the thread's spawn orders nothing here:
+    /// only the arming does.
     ArmBeforeCallback,
     "memory_model::arm_before_callback",
     |data| {
+        let _first = time::after_func::<B>(Duration::from_secs(3600), || {});
         let (read_tx, read) = chan::bounded_in::<B, usize>(1);
         data.store(PUBLISHED, Ordering::Relaxed);
         let reader = Arc::clone(&data);

@@ -62,8 +62,11 @@ impl Scenario for HoldersNeverExceedCapacity {
     }
 }
 
-/// A waiter cancelled through its context takes no permit (or, if it won the race, gives its
-/// permit back): permits are conserved.
+/// While no permit is free, a waiter whose context is cancelled gives up with the context's error
+/// and leaves the semaphore unchanged (Go's `Acquire`: "On failure, returns ctx.Err() and leaves
+/// the semaphore unchanged"), and `try_acquire` fails at once, taking nothing (Go's
+/// `TryAcquire`); once the permit is released, it can be taken again. Main holds the only permit
+/// until every waiter has returned, so no waiter can succeed.
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct CancelledWaiterTakesNoPermit {
     /// Waiter threads, all on one context.
@@ -86,28 +89,32 @@ impl Scenario for CancelledWaiterTakesNoPermit {
             .map(|w| {
                 let (sem, ctx) = (sem.clone(), ctx.clone());
                 B::spawn(&format!("waiter-{w}"), move || {
-                    match sem.acquire_ctx(&ctx) {
-                        Ok(permit) => {
-                            drop(permit);
-                            None
-                        }
-                        Err(err) => Some(err),
-                    }
+                    sem.acquire_ctx(&ctx).map(drop)
                 })
             })
             .collect();
+        invariant!(
+            sem.try_acquire().is_none(),
+            "try_acquire got a permit while none was free"
+        );
         cancel.cancel();
-        drop(held);
         for waiter in waiters {
-            let err = B::join(waiter).expect("waiter panicked");
+            let result = B::join(waiter).expect("waiter panicked");
             invariant!(
-                err.is_none() || err == Some(CtxError::Canceled),
-                "a cancelled waiter reported {err:?}"
+                result == Err(CtxError::Canceled),
+                "a waiter with no permit free and its context cancelled returned {result:?}"
             );
         }
-        invariant!(sem.available() == 1, "a cancelled waiter leaked its permit");
         invariant!(
-            sem.try_acquire().is_some(),
+            sem.available() == 0 && sem.try_acquire().is_none(),
+            "failed acquires changed the semaphore: {} of 1 free while the permit is held",
+            sem.available()
+        );
+        drop(held);
+        invariant!(sem.available() == 1, "the permit did not come back");
+        let again = sem.try_acquire();
+        invariant!(
+            again.is_some() && sem.available() == 0,
             "the permit cannot be taken again"
         );
     }
