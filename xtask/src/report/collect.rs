@@ -285,9 +285,22 @@ pub fn merge(dirs: &[PathBuf]) -> anyhow::Result<(Vec<Stats>, Vec<ZooCell>)> {
     Ok((scenarios, zoo))
 }
 
-/// Adds one shard's stats of a scenario to another's.
+/// Adds one shard's stats of a scenario to another's. Two exhaustive passes explored the same
+/// schedules (a sampling checker that found the instance has only one, run by every shard), so
+/// they count once; other shards sampled schedules of their own, which add up.
 pub fn absorb(into: &mut Stats, shard: Stats) {
-    into.schedules += shard.schedules;
+    let same_schedules = matches!(
+        (&into.verdict, &shard.verdict),
+        (
+            Verdict::Pass(Coverage::Exhaustive),
+            Verdict::Pass(Coverage::Exhaustive)
+        )
+    );
+    into.schedules = if same_schedules {
+        into.schedules.max(shard.schedules)
+    } else {
+        into.schedules + shard.schedules
+    };
     into.elapsed += shard.elapsed;
     into.verdict = match (
         std::mem::replace(&mut into.verdict, Verdict::Pass(Coverage::Sampled)),

@@ -239,7 +239,8 @@ mod tests {
     use super::schema::ZooCell;
     use super::*;
     use crate::bench::BenchResult;
-    use checks::harness::{check, Checker, Scenario};
+    use checks::harness::{check, Checker, Coverage, Scenario, Verdict};
+    use checks::scenario::chan::ReadyArmsAreChosenUniformly;
     use checks::zoo::{lost_update::LostUpdate, relaxed_publication::RelaxedPublication};
     use checks::zoo::{Variant, WithVariant};
     use std::time::Duration;
@@ -461,6 +462,23 @@ mod tests {
         );
         collect::absorb(&mut shard, fail);
         assert!(!shard.passed(), "one failing shard fails the merged stats");
+    }
+
+    #[test]
+    fn shards_that_each_ran_the_only_schedule_count_it_once() {
+        let only = check(
+            &ReadyArmsAreChosenUniformly::large(),
+            &Checker::pct(200, 3, 1),
+        );
+        assert!(matches!(only.verdict, Verdict::Pass(Coverage::Exhaustive)));
+        let mut merged = only.clone();
+        collect::absorb(&mut merged, only.clone());
+        collect::absorb(&mut merged, only.clone());
+        assert_eq!(merged.schedules, only.schedules);
+        assert!(matches!(
+            merged.verdict,
+            Verdict::Pass(Coverage::Exhaustive)
+        ));
     }
 
     #[test]
