@@ -3,7 +3,9 @@
 //! Each case names the Go file and test it comes from (Go 1.19, Debian's `golang-1.19-src`:
 //! `src/runtime/chan_test.go`, `src/context/context_test.go`). Go's timing-based waits (`sleep`,
 //! "quiescent" timers) are dropped: the kit's promises are checked as invariants instead. Every case
-//! is a scenario: it runs on real threads (`Std`, the large size) and, sized down, under shuttle.
+//! is a scenario: it runs on real threads (the large size, under the harness's stress runner, whose
+//! watchdog turns a hang into a failure naming each blocked thread's operation and line) and, sized
+//! down, under shuttle.
 //!
 //! Where Go assumes a long timeout does not fire during the test, the port asks the backend's clock
 //! instead: under the model checkers virtual time may jump to any armed deadline at any step, so an
@@ -13,12 +15,13 @@
 use checks::harness::{check, Checker, Scenario};
 use patterns::chan::{self, RecvArm, Select, Selected, SendArm, TryRecvError};
 use patterns::context::Key;
-use patterns::{Backend, Context, CtxError, Std, WaitGroup};
+use patterns::{Backend, Context, CtxError, WaitGroup};
 use serde::{Deserialize, Serialize};
 use std::time::Duration;
 
-/// Declares a ported Go test as a scenario with one size parameter `n`, and its two tests: on
-/// `Std` at `large`, under shuttle's random scheduler at `small`.
+/// Declares a ported Go test as a scenario with one size parameter `n`, and its two tests: on real
+/// threads at `large` (the stress runner, on `Real`: `Std` with every thread's blocking operation
+/// tracked), under shuttle's random scheduler at `small`.
 macro_rules! go_case {
     ($module:ident, $go:literal, $small:expr, $large:expr, |$n:ident| $body:block) => {
         mod $module {
@@ -44,9 +47,14 @@ macro_rules! go_case {
 
             fn run<B: Backend>($n: usize) $body
 
+            /// On real threads under the harness's stress runner, so a hang (a partner
+            /// missing, a wake lost) ends as a named failure with each blocked thread's
+            /// operation and line, instead of hanging the test binary.
             #[test]
-            fn on_std() {
-                Case::large().run::<Std>();
+            fn on_real_threads() {
+                let stats = check(&Case::large(), &Checker::stress(1));
+                println!("{stats}");
+                stats.assert_pass();
             }
 
             #[test]

@@ -71,7 +71,10 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     let mut cargo = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()));
     cargo
         .current_dir(workspace_root())
-        .args(["bench", "-p", "benches", "--benches", "--"]);
+        .args(["bench", "-p", "benches", "--benches", "--"])
+        // The test watchdog `.cargo/config.toml` turns on notes every blocking call: off for
+        // timing (an explicit value wins over the config's).
+        .env(patterns::backend::watchdog::VARIABLE, "0");
     if let Some(filter) = &args.filter {
         cargo.arg(filter);
     }

@@ -176,17 +176,21 @@ impl Backend for Real {
     }
     fn lock<T: Send>(mutex: &Self::Mutex<T>) -> Self::Guard<'_, T> {
         let location = Location::caller();
-        blocking(location, || Std::lock(mutex))
+        // parking_lot's own lock, not `Std::lock`: the stress runner watches its threads itself,
+        // and a thread it reports leaked must not end the process through `Std`'s watchdog.
+        blocking(location, || mutex.lock())
     }
     fn condvar() -> Self::Condvar {
         Std::condvar()
     }
     fn wait<'a, T: Send + 'a>(
         condvar: &Self::Condvar,
-        guard: Self::Guard<'a, T>,
+        mut guard: Self::Guard<'a, T>,
     ) -> Self::Guard<'a, T> {
         let location = Location::caller();
-        blocking(location, || Std::wait(condvar, guard))
+        // parking_lot's own wait, not `Std::wait`, for the reason `lock` gives.
+        blocking(location, || condvar.wait(&mut guard));
+        guard
     }
     fn notify_one(condvar: &Self::Condvar) {
         Std::notify_one(condvar)

@@ -9,6 +9,7 @@
 //! model backends run a virtual clock whose timers fire from a thread the checker interleaves.
 
 mod std_backend;
+pub mod watchdog;
 
 pub use std_backend::Std;
 
