@@ -69,6 +69,7 @@ macro_rules! for_each_scenario {
             chan_ready_arms_are_chosen_uniformly => $crate::scenario::chan::ReadyArmsAreChosenUniformly,
             chan_select_twice_on_one_channel_leaves_its_queue_intact => $crate::scenario::chan::SelectTwiceOnOneChannelLeavesItsQueueIntact,
             chan_select_with_no_ready_arm_ends_only_at_its_timeout => $crate::scenario::chan::SelectWithNoReadyArmEndsOnlyAtItsTimeout,
+            chan_len_never_exceeds_capacity => $crate::scenario::chan::LenNeverExceedsCapacity,
             wait_group_wait_returns_after_every_done => $crate::scenario::wait_group::WaitReturnsAfterEveryDone,
             context_cancel_reaches_every_descendant => $crate::scenario::context::CancelReachesEveryDescendant,
             context_deadline_or_cancel_set_once => $crate::scenario::context::DeadlineOrCancelSetOnce,
