@@ -84,6 +84,7 @@ macro_rules! for_each_scenario {
             context_concurrent_cancels_cancel_once => $crate::scenario::context::ConcurrentCancelsCancelOnce,
             semaphore_holders_never_exceed_capacity => $crate::scenario::semaphore::HoldersNeverExceedCapacity,
             semaphore_cancelled_waiter_takes_no_permit => $crate::scenario::semaphore::CancelledWaiterTakesNoPermit,
+            semaphore_done_context_takes_no_free_permit => $crate::scenario::semaphore::DoneContextTakesNoFreePermit,
             errgroup_first_error_cancels_group => $crate::scenario::errgroup::FirstErrorCancelsGroup,
             errgroup_try_go_never_exceeds_limit => $crate::scenario::errgroup::TryGoNeverExceedsLimit,
             weighted_held_never_exceeds_size => $crate::scenario::weighted::HeldNeverExceedsSize,
