@@ -87,6 +87,7 @@ macro_rules! for_each_scenario {
             semaphore_done_context_takes_no_free_permit => $crate::scenario::semaphore::DoneContextTakesNoFreePermit,
             errgroup_first_error_cancels_group => $crate::scenario::errgroup::FirstErrorCancelsGroup,
             errgroup_try_go_never_exceeds_limit => $crate::scenario::errgroup::TryGoNeverExceedsLimit,
+            errgroup_parent_cancel_reaches_every_task => $crate::scenario::errgroup::ParentCancelReachesEveryTask,
             weighted_held_never_exceeds_size => $crate::scenario::weighted::HeldNeverExceedsSize,
             weighted_waiters_are_served_in_order => $crate::scenario::weighted::WaitersAreServedInOrder,
             weighted_cancelled_waiter_takes_nothing => $crate::scenario::weighted::CancelledWaiterTakesNothing,
