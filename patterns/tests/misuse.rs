@@ -27,6 +27,58 @@ fn errgroup_limit_of_zero_is_refused() {
 }
 
 #[test]
+#[should_panic(expected = "ErrGroup limit set after tasks were started")]
+fn errgroup_limit_set_while_tasks_run_is_refused() {
+    let (release, blocked) = chan::bounded::<()>(0);
+    let group = ErrGroup::<()>::new();
+    group.go(move || {
+        blocked.recv();
+        Ok(())
+    });
+    // The panic unwinds through here and drops `release`, which lets the task end.
+    let _limited = group.with_limit(1);
+    drop(release);
+}
+
+#[test]
+fn errgroup_limit_may_be_set_once_wait_has_returned() {
+    let group = ErrGroup::<()>::new().with_limit(1);
+    group.go(|| Ok(()));
+    assert_eq!(group.wait(), Ok(()));
+    let group = group.with_limit(2);
+    assert!(group.try_go(|| Ok(())) && group.try_go(|| Ok(())));
+    assert_eq!(group.wait(), Ok(()));
+}
+
+#[test]
+fn errgroup_wait_repanics_a_task_panic_once_every_task_returned() {
+    let (group, ctx) = ErrGroup::<String>::with_context(&Context::background());
+    let (finished_tx, finished) = chan::bounded::<()>(1);
+    group.go(|| panic!("a task panics on purpose"));
+    group.go(move || {
+        std::thread::sleep(std::time::Duration::from_millis(50));
+        finished_tx.send(()).expect("the test holds the receiver");
+        Err("a later task's error".to_owned())
+    });
+    let payload = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| group.wait()))
+        .expect_err("wait re-panics with the task's panic");
+    assert_eq!(
+        patterns::panic_message(&*payload),
+        "a task panics on purpose"
+    );
+    assert_eq!(
+        finished.try_recv(),
+        Ok(()),
+        "wait re-panicked before the other task returned"
+    );
+    assert_eq!(
+        ctx.err(),
+        Some(CtxError::Canceled),
+        "wait cancels the group's context"
+    );
+}
+
+#[test]
 fn double_close_is_an_error_not_silence() {
     let (tx, _rx) = chan::bounded::<u8>(1);
     assert_eq!(tx.close(), Ok(()));

@@ -855,3 +855,82 @@ impl Scenario for SelectWithNoReadyArmEndsOnlyAtItsTimeout {
         }
     }
 }
+
+/// Go's "Length and capacity": `len(ch)` is the number of values queued in the buffer, never more
+/// than `cap(ch)`, and a rendezvous channel (capacity 0) buffers nothing, so its length is 0 even
+/// while a sender is parked on it. An observer thread and the receiving thread read both
+/// channels' lengths while the sender fills the buffered one past its capacity (it parks) and then
+/// parks on the rendezvous.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct LenNeverExceedsCapacity {
+    /// The buffered channel's capacity.
+    pub capacity: usize,
+    /// Values sent on the buffered channel (more than `capacity`, so the sender parks on it).
+    pub values: usize,
+}
+
+impl Scenario for LenNeverExceedsCapacity {
+    const NAME: &'static str = "chan::len_never_exceeds_capacity";
+    // Bounded: exhaustive exploration does not finish in 100 s (2026-12-05). Bound 3: 8,957
+    // schedules, 0.8 s.
+    const LOOM_PREEMPTION_BOUND: Option<usize> = Some(3);
+    fn small() -> Self {
+        Self {
+            capacity: 1,
+            values: 2,
+        }
+    }
+    fn large() -> Self {
+        Self {
+            capacity: 3,
+            values: 10,
+        }
+    }
+    fn run<B: Backend>(&self) {
+        let (capacity, values) = (self.capacity, self.values);
+        let (tx, rx) = chan::bounded_in::<B, usize>(capacity);
+        let (rendezvous_tx, rendezvous_rx) = chan::bounded_in::<B, usize>(0);
+        invariant!(
+            tx.capacity() == capacity && rendezvous_tx.capacity() == 0,
+            "capacity reads {} and {}, made with {capacity} and 0",
+            tx.capacity(),
+            rendezvous_tx.capacity()
+        );
+        let observe = {
+            let (tx, rendezvous_rx) = (tx.clone(), rendezvous_rx.clone());
+            move |when: &str| {
+                let len = tx.len();
+                invariant!(
+                    len <= capacity,
+                    "len {len} over capacity {capacity} ({when})"
+                );
+                let len = rendezvous_rx.len();
+                invariant!(len == 0, "a rendezvous channel's len is {len} ({when})");
+            }
+        };
+        let sender = B::spawn("sender", move || {
+            for value in 0..values {
+                tx.send(value).expect("the receiver is alive");
+            }
+            // Parks until the receive below: a rendezvous has no buffer to hold it.
+            rendezvous_tx.send(values).expect("the receiver is alive");
+        });
+        let observer = {
+            let observe = observe.clone();
+            B::spawn("observer", move || observe("while values move"))
+        };
+        let mut received = Vec::new();
+        for _ in 0..values {
+            observe("before a receive");
+            received.extend(rx.recv());
+        }
+        observe("before the rendezvous");
+        received.extend(rendezvous_rx.recv());
+        B::join(sender).expect("sender panicked");
+        B::join(observer).expect("observer panicked");
+        invariant!(
+            received == (0..=values).collect::<Vec<_>>(),
+            "values lost or reordered: {received:?}"
+        );
+    }
+}

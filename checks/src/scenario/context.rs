@@ -2,9 +2,11 @@
 
 use crate::harness::Scenario;
 use crate::invariant;
+use patterns::chan::TryRecvError;
 use patterns::context::Key;
 use patterns::{Backend, Context, CtxError};
 use serde::{Deserialize, Serialize};
+use std::sync::Arc;
 use std::time::Duration;
 
 /// Cancelling a context reaches every descendant and wakes every waiter on them, never touches
@@ -640,4 +642,228 @@ impl Scenario for WithoutCancelKeepsValuesOnly {
             );
         }
     }
+}
+
+/// `Deadline()` of derived contexts (Go: `WithDeadline`'s context has "the deadline adjusted to be
+/// no later than d"; the other derived contexts carry the parent's): a deadline child reports the
+/// earlier of its parent's deadline and its own; a cancel-only child and a value child of a
+/// deadline parent report the parent's; and so does a child derived on another thread while the
+/// parent's deadline passes or its cancel runs: a deadline never changes once the context exists.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct DeadlineIsTheEarliestInItsChain {
+    /// Threads deriving children of the parent while it ends.
+    pub derivers: usize,
+}
+
+impl Scenario for DeadlineIsTheEarliestInItsChain {
+    const NAME: &'static str = "context::deadline_is_the_earliest_in_its_chain";
+    // Bounded: exhaustive exploration was unfinished after 200 s (2026-12-05). Bound 2: 1,704
+    // schedules; bound 3: 33,996, 2.9 s.
+    const LOOM_PREEMPTION_BOUND: Option<usize> = Some(3);
+    fn small() -> Self {
+        Self { derivers: 1 }
+    }
+    fn large() -> Self {
+        Self { derivers: 4 }
+    }
+    fn run<B: Backend>(&self) {
+        let root = Context::<B>::background_in();
+        let (parent, cancel_parent) = root.with_timeout(Duration::from_millis(10));
+        let parent_deadline = parent.deadline();
+        invariant!(
+            parent_deadline.is_some(),
+            "a context made with a timeout has no deadline"
+        );
+        let derivers: Vec<_> = (0..self.derivers)
+            .map(|d| {
+                let parent = parent.clone();
+                B::spawn(&format!("deriver-{d}"), move || derive_and_check(&parent))
+            })
+            .collect();
+        derive_and_check(&parent);
+        cancel_parent.cancel();
+        for deriver in derivers {
+            B::join(deriver).expect("deriver panicked");
+        }
+        derive_and_check(&parent);
+        invariant!(
+            parent.deadline() == parent_deadline,
+            "the parent's deadline changed from {parent_deadline:?} to {:?} as it ended",
+            parent.deadline()
+        );
+    }
+}
+
+/// Derives every kind of child of `parent` and checks the deadline each reports.
+fn derive_and_check<B: Backend>(parent: &Context<B>) {
+    let parents = parent
+        .deadline()
+        .expect("the parent was made with a deadline");
+    let (earlier, _keep_earlier) = parent.with_deadline(parents - Duration::from_millis(5));
+    let (later, _keep_later) = parent.with_deadline(parents + Duration::from_secs(3600));
+    let (cancel_only, _keep_cancel_only) = parent.with_cancel();
+    let valued = parent.with_value::<RequestId>(1);
+    let (under_earlier, _keep_under_earlier) = earlier.with_cancel();
+    let reported = [
+        (
+            "an earlier deadline child",
+            earlier.deadline(),
+            parents - Duration::from_millis(5),
+        ),
+        ("a later deadline child", later.deadline(), parents),
+        ("a cancel-only child", cancel_only.deadline(), parents),
+        ("a value child", valued.deadline(), parents),
+        (
+            "a cancel-only child of the earlier child",
+            under_earlier.deadline(),
+            parents - Duration::from_millis(5),
+        ),
+    ];
+    for (which, deadline, expected) in reported {
+        invariant!(
+            deadline == Some(expected),
+            "{which} reports the deadline {deadline:?}, not {expected:?}"
+        );
+    }
+}
+
+/// Cancelling a context stops its deadline timer (Go: "Canceling this context releases resources
+/// associated with it"), and so does a cancel that reaches it from its parent: once the cancels
+/// have returned, no timer of these contexts stays pending, including that of a child derived on
+/// another thread while its parent's cancel runs. Under the models only: on a real clock the
+/// timer service is the process's, shared with other tests.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct CancelStopsTheDeadlineTimer {
+    /// Threads each deriving a child with a deadline of its own while the parent is cancelled.
+    pub derivers: usize,
+}
+
+impl Scenario for CancelStopsTheDeadlineTimer {
+    const NAME: &'static str = "context::cancel_stops_the_deadline_timer";
+    // Bounded, like its neighbours: bound 2: 2,185 schedules; bound 3: 30,243, 3.2 s (2026-12-05).
+    const LOOM_PREEMPTION_BOUND: Option<usize> = Some(3);
+    fn small() -> Self {
+        Self { derivers: 1 }
+    }
+    fn large() -> Self {
+        Self { derivers: 4 }
+    }
+    fn run<B: Backend>(&self) {
+        let root = Context::<B>::background_in();
+        // An hour away: virtual time may jump there at any step, and then the timers fire, which
+        // leaves none pending either.
+        let (own, cancel_own) = root.with_timeout(Duration::from_secs(3600));
+        let (parent, cancel_parent) = root.with_timeout(Duration::from_secs(7200));
+        let derivers: Vec<_> = (0..self.derivers)
+            .map(|d| {
+                let parent = parent.clone();
+                B::spawn(&format!("deriver-{d}"), move || {
+                    // Earlier than the parent's: a timer of its own.
+                    let (child, keep) = parent.with_timeout(Duration::from_secs(1800));
+                    child.done().recv();
+                    (child.err(), keep)
+                })
+            })
+            .collect();
+        let canceller = B::spawn("canceller", move || cancel_own.cancel());
+        cancel_parent.cancel();
+        B::join(canceller).expect("canceller panicked");
+        invariant!(own.is_done(), "a context whose cancel returned is live");
+        for deriver in derivers {
+            let (err, _keep) = B::join(deriver).expect("deriver panicked");
+            invariant!(err.is_some(), "a child of a cancelled parent is live");
+        }
+        if !B::DEADLINE_WAIT {
+            let pending = B::timers().pending();
+            invariant!(
+                pending == 0,
+                "every context is cancelled, yet {pending} deadline timer(s) stay pending"
+            );
+        }
+    }
+}
+
+/// One `Canceller` called from two threads at once (Go: a CancelFunc "may be called by multiple
+/// goroutines simultaneously. After the first call, subsequent calls to a CancelFunc do
+/// nothing"): both calls return, each with the context and its child cancelled and unlinked, and
+/// every observer, each caller included, sees one error and one cause, the first call's, which
+/// never changes.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct ConcurrentCancelsCancelOnce {
+    /// Threads calling the one canceller, each with a cause of its own.
+    pub callers: usize,
+}
+
+impl Scenario for ConcurrentCancelsCancelOnce {
+    const NAME: &'static str = "context::concurrent_cancels_cancel_once";
+    // Exhaustive: 120 schedules, 0.01 s (2026-12-05).
+    fn small() -> Self {
+        Self { callers: 2 }
+    }
+    fn large() -> Self {
+        Self { callers: 6 }
+    }
+    fn run<B: Backend>(&self) {
+        let (ctx, cancel) = Context::<B>::background_in().with_cancel();
+        let (child, _keep_child) = ctx.with_cancel();
+        let cancel = Arc::new(cancel);
+        let callers: Vec<_> = (0..self.callers)
+            .map(|c| {
+                let (cancel, ctx) = (Arc::clone(&cancel), ctx.clone());
+                B::spawn(&format!("caller-{c}"), move || {
+                    cancel.cancel_with_cause(Arc::new(CallerCause(c)));
+                    invariant!(
+                        ctx.done().try_recv() == Err(TryRecvError::Closed),
+                        "caller {c}'s cancel returned with Done open"
+                    );
+                    caller_of(&ctx)
+                })
+            })
+            .collect();
+        let seen: Vec<_> = callers
+            .into_iter()
+            .map(|caller| B::join(caller).expect("caller panicked"))
+            .collect();
+        let first = caller_of(&ctx);
+        invariant!(
+            first.is_some_and(|c| c < self.callers),
+            "the cause is not one of the callers': {first:?}"
+        );
+        invariant!(
+            seen.iter().all(|&s| s == first),
+            "the callers saw different causes: {seen:?}, now {first:?}"
+        );
+        invariant!(
+            ctx.err() == Some(CtxError::Canceled) && child.err() == Some(CtxError::Canceled),
+            "after the cancels: err {:?}, the child's {:?}",
+            ctx.err(),
+            child.err()
+        );
+        invariant!(
+            caller_of(&child) == first,
+            "the child's cause {:?} is not the first cancel's {first:?}",
+            caller_of(&child)
+        );
+        invariant!(
+            ctx.child_count() == 0,
+            "the cancelled child is still linked"
+        );
+    }
+}
+
+/// A cause that names its caller.
+#[derive(Debug)]
+struct CallerCause(usize);
+
+impl std::fmt::Display for CallerCause {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "caller {}", self.0)
+    }
+}
+
+impl std::error::Error for CallerCause {}
+
+/// Which caller's cause a context holds; `None` while live or if the cause is not a caller's.
+fn caller_of<B: Backend>(ctx: &Context<B>) -> Option<usize> {
+    ctx.cause()?.downcast_ref::<CallerCause>().map(|c| c.0)
 }

@@ -109,6 +109,32 @@ edge!(
 );
 
 edge!(
+    /// RWMutex: "the matching call to l.RUnlock is synchronized before the return from call n+1
+    /// to l.Lock". A reader cannot write the value it reads, so it writes `data`, then a mark, both
+    /// `Relaxed`, while it holds the read lock; a writer that finds the mark finds the data too.
+    RunlockBeforeLock,
+    "memory_model::runlock_before_lock",
+    |data| {
+        let lock = Arc::new(RwMutex::<(), B>::new_in(()));
+        let mark = Arc::new(B::AtomicBool::new(false));
+        let (reader_lock, reader_data, reader_mark) =
+            (Arc::clone(&lock), Arc::clone(&data), Arc::clone(&mark));
+        let reader = B::spawn("reader", move || {
+            let _shared = reader_lock.read();
+            reader_data.store(PUBLISHED, Ordering::Relaxed);
+            reader_mark.store(true, Ordering::Relaxed);
+        });
+        // One look, no spin: a writer that sees the reader's mark sees its data too.
+        let exclusive = lock.write();
+        if mark.load(Ordering::Relaxed) {
+            seen::<B>(&data, "a read unlock");
+        }
+        drop(exclusive);
+        B::join(reader).expect("reader panicked");
+    }
+);
+
+edge!(
     /// WaitGroup: a `Done` is synchronized before the return of the `Wait` it unblocks.
     DoneBeforeWait,
     "memory_model::done_before_wait",
