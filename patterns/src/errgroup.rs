@@ -34,8 +34,22 @@ pub struct ErrGroup<E: Send + 'static, B: Backend = Std> {
 struct Shared<E: Send, B: Backend> {
     /// The first error returned by any task; later ones are dropped.
     first_error: B::Mutex<Option<E>>,
-    /// Cancels the derived context on the first error and on `wait`.
+    /// Cancels the derived context on the first error, a task's panic, and on `wait`.
     cancel: Option<Canceller<B>>,
+}
+
+/// Cancels the group's context if its task unwinds: a task waiting for that context then stops
+/// too, so `wait` returns and re-raises the panic instead of waiting forever.
+struct CancelOnPanic<'a, E: Send, B: Backend>(&'a Shared<E, B>);
+
+impl<E: Send, B: Backend> Drop for CancelOnPanic<'_, E, B> {
+    fn drop(&mut self) {
+        if std::thread::panicking() && !B::in_teardown() {
+            if let Some(cancel) = &self.0.cancel {
+                cancel.cancel();
+            }
+        }
+    }
 }
 
 impl<E: Send + 'static> ErrGroup<E, Std> {
@@ -132,7 +146,9 @@ impl<E: Send + 'static, B: Backend> ErrGroup<E, B> {
         let mut threads = B::lock(&self.threads);
         let name = format!("errgroup-{}", threads.len());
         threads.push(B::spawn(&name, move || {
+            let cancel_on_panic = CancelOnPanic(&shared);
             let result = task();
+            drop(cancel_on_panic);
             drop(permit);
             if let Err(error) = result {
                 shared.record(error);
@@ -143,7 +159,8 @@ impl<E: Send + 'static, B: Backend> ErrGroup<E, B> {
     /// Joins every task, cancels the context, and returns the first error, if any.
     ///
     /// # Panics
-    /// If a task panicked (on real threads), with that panic, after every task was joined.
+    /// If a task panicked (on real threads), with that panic, after every task was joined. The
+    /// panic cancelled the group's context when it happened, so tasks waiting for it have ended.
     #[track_caller]
     pub fn wait(&self) -> Result<(), E> {
         let mut panic = None;

@@ -79,6 +79,24 @@ fn errgroup_wait_repanics_a_task_panic_once_every_task_returned() {
 }
 
 #[test]
+fn a_task_panic_cancels_the_group_so_wait_returns() {
+    let (group, ctx) = ErrGroup::<String>::with_context(&Context::background());
+    group.go(|| panic!("a task panics on purpose"));
+    let sibling = ctx.clone();
+    group.go(move || {
+        // Ends only when the group's context is cancelled: by the panic, or never.
+        let _ = sibling.done().recv();
+        Ok(())
+    });
+    let payload = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| group.wait()))
+        .expect_err("wait re-panics with the task's panic");
+    assert_eq!(
+        patterns::panic_message(&*payload),
+        "a task panics on purpose"
+    );
+}
+
+#[test]
 fn double_close_is_an_error_not_silence() {
     let (tx, _rx) = chan::bounded::<u8>(1);
     assert_eq!(tx.close(), Ok(()));
