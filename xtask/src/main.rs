@@ -4,6 +4,7 @@
 mod bench;
 mod check;
 mod cost;
+mod mutants;
 mod replay;
 mod report;
 
@@ -34,6 +35,9 @@ enum Command {
     /// Measure what each kit operation costs loom: branch points, and schedules where two
     /// threads meet in it.
     Cost(cost::Args),
+    /// Merge cargo-mutants' output directories (one per shard) into one mutation score per file,
+    /// naming every missed mutant that docs/mutants.md does not explain as equivalent.
+    MutantsScore(mutants::Args),
 }
 
 fn main() -> ExitCode {
@@ -44,6 +48,7 @@ fn main() -> ExitCode {
         Command::Report(args) => report::run(args),
         Command::Bench(args) => bench::run(args),
         Command::Cost(args) => cost::run(args),
+        Command::MutantsScore(args) => mutants::run(args),
     };
     match result {
         Ok(code) => code,
