@@ -73,6 +73,12 @@ fn parse(value: &str) -> Option<Duration> {
     }
 }
 
+/// Whether the watchdog is on ([`VARIABLE`] set to a limit).
+#[inline]
+pub(super) fn is_on() -> bool {
+    limit().is_some()
+}
+
 /// Marks the calling thread as one of the backend's own, which the watchdog never counts.
 pub(super) fn exempt_this_thread() {
     SERVICE.with(|service| service.set(true));
