@@ -35,9 +35,12 @@ enum Command {
     /// Measure what each kit operation costs loom: branch points, and schedules where two
     /// threads meet in it.
     Cost(cost::Args),
+    /// Run cargo-mutants over the kit at the quick budget of .cargo/mutants.toml, after checking
+    /// that budget's tests pass on the unmutated tree (docs/mutants.md).
+    Mutants(mutants::run::Args),
     /// Merge cargo-mutants' output directories (one per shard) into one mutation score per file,
     /// naming every missed mutant that docs/mutants.md does not explain as equivalent.
-    MutantsScore(mutants::Args),
+    MutantsScore(mutants::score::Args),
 }
 
 fn main() -> ExitCode {
@@ -48,7 +51,8 @@ fn main() -> ExitCode {
         Command::Report(args) => report::run(args),
         Command::Bench(args) => bench::run(args),
         Command::Cost(args) => cost::run(args),
-        Command::MutantsScore(args) => mutants::run(args),
+        Command::Mutants(args) => mutants::run::run(args),
+        Command::MutantsScore(args) => mutants::score::run(args),
     };
     match result {
         Ok(code) => code,
