@@ -111,6 +111,12 @@ impl Scenario for ReuseAfterWaitReturns {
             let workers: Vec<_> = (0..self.workers)
                 .map(|w| {
                     wg.add(1);
+                    // This add's worker is not spawned yet, so no done can have matched it.
+                    invariant!(
+                        wg.count() >= 1,
+                        "round {round}: counter reads {} after an unmatched add",
+                        wg.count()
+                    );
                     let (wg, work) = (wg.clone(), Arc::clone(&work));
                     B::spawn(&format!("worker-{round}-{w}"), move || {
                         // Relaxed: the WaitGroup's lock orders it before every `wait` that returns.
