@@ -43,12 +43,24 @@ impl Config {
         toml::from_str(&text).with_context(|| format!("cannot parse {}", path.display()))
     }
 
-    /// `cargo test` as cargo-mutants runs it for every mutant.
-    fn baseline_args(&self) -> Vec<String> {
+    /// `cargo test` over the packages and targets every mutant builds.
+    fn test_targets(&self) -> impl Iterator<Item = String> + '_ {
         let packages = self.test_package.iter().map(|p| format!("--package={p}"));
         std::iter::once("test".to_owned())
             .chain(packages)
             .chain(self.additional_cargo_args.iter().cloned())
+    }
+
+    /// Builds what every mutant builds, without running it.
+    fn build_args(&self) -> Vec<String> {
+        self.test_targets()
+            .chain(std::iter::once("--no-run".to_owned()))
+            .collect()
+    }
+
+    /// `cargo test` as cargo-mutants runs it for every mutant.
+    fn baseline_args(&self) -> Vec<String> {
+        self.test_targets()
             .chain(self.additional_cargo_test_args.iter().cloned())
             .collect()
     }
@@ -70,6 +82,14 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
     let baseline_args = config.baseline_args();
     eprintln!("baseline: cargo {}", baseline_args.join(" "));
+    // Built first, so that the timeout is measured on the tests alone, as cargo-mutants measures it.
+    let status = Command::new(&cargo)
+        .args(config.build_args())
+        .status()
+        .context("cannot run cargo test")?;
+    if !status.success() {
+        bail!("the unmutated tree does not build the mutation run's tests ({status})");
+    }
     let started = Instant::now();
     let status = Command::new(&cargo)
         .args(&baseline_args)
@@ -114,6 +134,10 @@ mod tests {
             "#,
         )
         .expect("a config cargo-mutants reads");
+        assert_eq!(
+            config.build_args().join(" "),
+            "test --package=patterns --package=checks --test misuse --no-run"
+        );
         assert_eq!(
             config.baseline_args().join(" "),
             "test --package=patterns --package=checks --test misuse -- --test-threads=1"
