@@ -8,8 +8,9 @@ use serde::{Deserialize, Serialize};
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
 
-/// Callers race for a limited resource while the context may be cancelled: never more than
-/// `limit` calls run at once, a caller that gives up took no place, and every place comes back.
+/// Callers race for a limited resource while the context may be cancelled: a running call holds
+/// exactly one place, never more than `limit` calls run at once, a caller that gives up took no
+/// place, and every place comes back.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct CallsNeverExceedLimit {
     /// Go's buffered channel of tokens (else the `Semaphore` type).
@@ -51,6 +52,21 @@ impl Scenario for CallsNeverExceedLimit {
         };
         let limiter = Limiter::<B>::new_in(idiom, self.limit);
         let (ctx, cancel) = Context::<B>::background_in().with_cancel();
+        invariant!(
+            limiter.limit() == self.limit,
+            "limit reads {}, made with {}",
+            limiter.limit(),
+            self.limit
+        );
+        // Alone, before any caller: the main thread's own call holds exactly one place.
+        let free_during_a_call = limiter
+            .call(&ctx, || limiter.available())
+            .expect("nothing has cancelled yet");
+        invariant!(
+            free_during_a_call == self.limit - 1,
+            "{free_during_a_call} of {} places free while one call runs",
+            self.limit
+        );
         let in_flight = Arc::new(B::AtomicUsize::new(0));
         let callers: Vec<_> = (0..self.callers)
             .map(|c| {
