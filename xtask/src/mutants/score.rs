@@ -39,11 +39,14 @@ impl Outcome {
     ];
 }
 
-/// One mutant: its file, and what cargo-mutants says it changes (`replace … with …`).
+/// One mutant: its file, where, and what cargo-mutants says it changes (`replace … with …`).
+/// The column tells apart two mutants of one line that read the same (`replace > with ==` of each
+/// of two comparisons).
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
 struct Mutant {
     file: String,
     line: u32,
+    column: u32,
     change: String,
 }
 
@@ -53,11 +56,12 @@ impl Mutant {
         let mut parts = line.splitn(4, ':');
         let file = parts.next()?.trim().to_owned();
         let number = parts.next()?.trim().parse().ok()?;
-        let _column = parts.next()?;
+        let column = parts.next()?.trim().parse().ok()?;
         let change = parts.next()?.trim().to_owned();
         (!file.is_empty() && !change.is_empty()).then_some(Self {
             file,
             line: number,
+            column,
             change,
         })
     }
@@ -119,7 +123,7 @@ fn read_outcomes(dirs: &[PathBuf]) -> anyhow::Result<BTreeMap<Mutant, Outcome>> 
 }
 
 /// The (file, change) pairs `page` explains as equivalent: rows `| file | change | reason |`,
-/// with file and change in backticks.
+/// with file and change in backticks (a `|` of the change escaped as `\|`, as tables need).
 fn equivalents(page: &str) -> BTreeSet<(String, String)> {
     page.lines()
         .filter_map(|line| {
@@ -129,7 +133,7 @@ fn equivalents(page: &str) -> BTreeSet<(String, String)> {
             let unquote = |cell: &str| {
                 cell.strip_prefix('`')
                     .and_then(|c| c.strip_suffix('`'))
-                    .map(str::to_owned)
+                    .map(|c| c.replace("\\|", "|"))
             };
             Some((unquote(file)?, unquote(change)?))
         })
@@ -216,6 +220,23 @@ fn read_page(path: &Path) -> anyhow::Result<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn two_mutants_of_one_line_that_read_the_same_count_twice() {
+        let first = Mutant::parse("src/t.rs:232:28: replace > with == in stop").expect("a mutant");
+        let second = Mutant::parse("src/t.rs:232:52: replace > with == in stop").expect("a mutant");
+        assert_ne!(first, second);
+    }
+
+    #[test]
+    fn an_escaped_bar_in_a_change_is_read_as_a_bar() {
+        let page = "| `src/a.rs` | `replace && with \\|\\| in f` | only wakes more |\n";
+        let read = equivalents(page);
+        assert!(
+            read.contains(&("src/a.rs".to_owned(), "replace && with || in f".to_owned())),
+            "{read:?}"
+        );
+    }
 
     fn shard(dir: &Path, lists: &[(&str, &str)]) {
         std::fs::create_dir_all(dir).unwrap();
