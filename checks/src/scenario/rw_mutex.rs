@@ -40,6 +40,24 @@ impl Scenario for ReadersShareWritersExclude {
     fn run<B: Backend>(&self) {
         let lock = Arc::new(RwMutex::<usize, B>::new_in(0));
         {
+            // Main alone: a free lock is taken at once (Go's TryLock and TryRLock), a read lock
+            // admits another try_read, and a writer's try_write fails while readers hold it.
+            invariant!(
+                lock.try_write().is_some(),
+                "try_write failed on a free lock"
+            );
+            let first = lock.try_read();
+            invariant!(first.is_some(), "try_read failed on a free lock");
+            invariant!(
+                lock.try_read().is_some(),
+                "try_read failed beside another reader"
+            );
+            invariant!(
+                lock.try_write().is_none(),
+                "try_write got in while a reader held the lock"
+            );
+        }
+        {
             // "Held by an arbitrary number of readers": a reader gets in while this one holds the
             // lock (if readers excluded each other, the join below would never return).
             let _held = lock.read();

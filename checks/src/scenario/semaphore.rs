@@ -34,6 +34,11 @@ impl Scenario for HoldersNeverExceedCapacity {
         let sem = Semaphore::<B>::new_in(self.capacity);
         let holders = Arc::new(B::AtomicUsize::new(0));
         let capacity = self.capacity;
+        invariant!(
+            sem.capacity() == capacity,
+            "capacity reads {}, made with {capacity}",
+            sem.capacity()
+        );
         let tasks: Vec<_> = (0..self.tasks)
             .map(|t| {
                 let (sem, holders) = (sem.clone(), Arc::clone(&holders));
