@@ -47,7 +47,7 @@ impl BenchResult {
 
 /// Where `cargo bench` leaves criterion's results, and where `bench` puts Go's.
 pub fn criterion_dir() -> PathBuf {
-    workspace_root().join("target/criterion")
+    crate::workspace_root().join("target/criterion")
 }
 
 /// The Go originals' results (JSON lines, one benchmark each): a busy run's in a file of their
@@ -59,18 +59,11 @@ pub fn go_results_file(busy: bool) -> PathBuf {
 /// The Go results' file names: quiet, busy.
 const GO_RESULTS: [&str; 2] = ["go-results.jsonl", "go-results-busy.jsonl"];
 
-fn workspace_root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .parent()
-        .expect("xtask sits in the workspace")
-        .to_path_buf()
-}
-
 /// Runs the benches: criterion's through `cargo bench`, then the Go originals if Go is here.
 pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     let mut cargo = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()));
     cargo
-        .current_dir(workspace_root())
+        .current_dir(crate::workspace_root())
         .args(["bench", "-p", "benches", "--benches", "--"])
         // The test watchdog `.cargo/config.toml` turns on notes every blocking call: off for
         // timing (an explicit value wins over the config's).
@@ -113,7 +106,7 @@ fn run_go(quick: bool, filter: Option<&str>, busy: usize) -> anyhow::Result<()> 
     }
     println!("go: running the Go originals in benches/go");
     let mut go = Command::new("go");
-    go.current_dir(workspace_root().join("benches/go"))
+    go.current_dir(crate::workspace_root().join("benches/go"))
         .args(["run", "."])
         .stderr(Stdio::inherit());
     if quick {

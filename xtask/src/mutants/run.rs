@@ -21,7 +21,7 @@ const TIMEOUT_MULTIPLIER: u32 = 5;
 #[derive(Parser)]
 pub struct Args {
     /// Arguments for cargo-mutants, after `--` (e.g. `-- --in-place -F '^patterns/src/limiter\.rs'`
-    /// for one file, `-- --shard 3/64` for a shard).
+    /// for one file, `-- --shard 3/16` for a shard).
     #[arg(last = true)]
     mutants: Vec<String>,
 }
@@ -75,7 +75,8 @@ impl Config {
 /// Runs the baseline, then cargo-mutants; returns cargo-mutants' exit code (0: every mutant
 /// caught, 2: some missed, 3: some timed out, 4: the tree fails its tests).
 pub fn run(args: Args) -> anyhow::Result<ExitCode> {
-    let config = Config::read(Path::new(".cargo/mutants.toml"))?;
+    let root = crate::workspace_root();
+    let config = Config::read(&root.join(".cargo/mutants.toml"))?;
     if config.test_package.is_empty() {
         bail!(".cargo/mutants.toml names no test_package: the baseline would test nothing");
     }
@@ -84,6 +85,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     eprintln!("baseline: cargo {}", baseline_args.join(" "));
     // Built first, so that the timeout is measured on the tests alone, as cargo-mutants measures it.
     let status = Command::new(&cargo)
+        .current_dir(&root)
         .args(config.build_args())
         .status()
         .context("cannot run cargo test")?;
@@ -92,19 +94,22 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     }
     let started = Instant::now();
     let status = Command::new(&cargo)
+        .current_dir(&root)
         .args(&baseline_args)
         .status()
         .context("cannot run cargo test")?;
     if !status.success() {
         bail!("the unmutated tree fails the mutation run's tests ({status}): no mutant would mean anything");
     }
-    let timeout = config.timeout(started.elapsed());
+    let took = started.elapsed();
+    let timeout = config.timeout(took);
     eprintln!(
         "baseline passed in {:.0} s: each mutant's tests get {} s",
-        started.elapsed().as_secs_f64(),
+        took.as_secs_f64(),
         timeout.as_secs()
     );
     let status = Command::new(&cargo)
+        .current_dir(&root)
         .args(["mutants", "--baseline", "skip", "--timeout"])
         .arg(timeout.as_secs().to_string())
         .args(&args.mutants)
@@ -154,8 +159,8 @@ mod tests {
 
     #[test]
     fn the_project_config_is_read() {
-        let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
-        let config = Config::read(&root.join(".cargo/mutants.toml")).expect("the project's config");
+        let config = Config::read(&crate::workspace_root().join(".cargo/mutants.toml"))
+            .expect("the project's config");
         assert!(config.test_package.contains(&"checks".to_owned()));
         assert!(config.minimum_test_timeout.is_some());
     }
