@@ -30,6 +30,11 @@ pub type TimerCallback = Box<dyn FnOnce() + Send>;
 /// A timer's function, kept by its [`Timer`] so that [`Timer::reset`] can run it again.
 type TimerFn = Arc<dyn Fn() + Send + Sync>;
 
+/// Stale heap entries (of stopped or reset timers) a [`TimerService`] lets wait before it
+/// compacts its heap, however few timers are pending; past it, stale entries never outnumber the
+/// pending timers after a [`Timer::stop`].
+pub const STALE_SLACK: usize = 32;
+
 /// The pending timers of one backend (one model execution), fired in deadline order.
 pub struct TimerService<B: Backend> {
     /// The queue and the callbacks; the timer thread sleeps on `wake` while holding nothing.
@@ -132,11 +137,17 @@ impl<B: Backend> TimerService<B> {
             "timer armed after its timer service shut down (the model execution has ended)"
         );
         let replaced = state.pending.insert(id, (deadline, callback));
-        if replaced.is_some() {
-            // Its entry in `queue` now arms nothing.
-            state.stale += 1;
+        match &replaced {
+            // Its entry in `queue` arms the new callback: one entry per pending timer.
+            Some((armed, _)) if *armed == deadline => {}
+            armed => {
+                if armed.is_some() {
+                    // Its old entry in `queue` now arms nothing.
+                    state.stale += 1;
+                }
+                state.queue.push(Reverse((deadline, id)));
+            }
         }
-        state.queue.push(Reverse((deadline, id)));
         if !state.started {
             state.started = true;
             let service = Arc::clone(self);
@@ -152,6 +163,13 @@ impl<B: Backend> TimerService<B> {
     /// The number of armed timers that have neither fired nor been stopped.
     pub fn pending(&self) -> usize {
         B::lock(&self.state).pending.len()
+    }
+
+    /// The entries of the timer heap: one per pending timer, and the stale ones of timers stopped
+    /// or reset since, which wait to be dropped. Stopped timers do not pile up: after any
+    /// [`Timer::stop`], `queued() <= pending() + max(STALE_SLACK, pending())`.
+    pub fn queued(&self) -> usize {
+        B::lock(&self.state).queue.len()
     }
 
     /// Stops the timer thread and joins it; armed timers are dropped without firing. The model
@@ -228,8 +246,9 @@ impl<B: Backend> Timer<B> {
         if callback.is_some() {
             state.stale += 1;
             // Stale entries wait in the heap until they reach its top; compact when they are
-            // most of it, so many short-lived timeouts under one long timer cannot pile up.
-            if state.stale > 32 && state.stale * 2 > state.queue.len() {
+            // most of it, so many short-lived timeouts under one long timer cannot pile up (the
+            // bound `queued` states: the heap holds `pending + stale` entries).
+            if state.stale > STALE_SLACK && state.stale * 2 > state.queue.len() {
                 let TimerState { queue, pending, .. } = &mut *state;
                 queue.retain(|Reverse((deadline, id))| {
                     pending.get(id).is_some_and(|(armed, _)| armed == deadline)

@@ -207,6 +207,47 @@ fn a_dropped_pool_accounts_for_every_job() {
 }
 
 #[test]
+fn a_job_submitted_to_a_cancelled_pool_comes_back_with_the_reason() {
+    use patterns::worker_pool::{Options, SubmitError, WorkerPool};
+    let (parent, cancel) = Context::background().with_cancel();
+    let options = Options {
+        workers: 1,
+        queue: 1,
+        retries: 0,
+        timed: false,
+    };
+    let pool = WorkerPool::<u32, u32>::start(&parent, options, |job: &u32| Ok::<u32, String>(*job));
+    cancel.cancel();
+    let refused = pool.submit(7).expect_err("a cancelled pool took a job");
+    assert_eq!(
+        refused.to_string(),
+        "job not accepted: the pool was cancelled (the job is handed back)"
+    );
+    assert_eq!(refused, SubmitError::Cancelled(7));
+}
+
+/// A panic payload whose drop panics: dropped by the worker that caught it, it takes the worker
+/// thread down outside any job.
+struct PanicsWhenDropped;
+
+impl Drop for PanicsWhenDropped {
+    fn drop(&mut self) {
+        panic!("the payload's drop panics");
+    }
+}
+
+#[test]
+#[should_panic(expected = "the payload's drop panics")]
+fn a_worker_threads_own_panic_surfaces_from_shutdown() {
+    use patterns::worker_pool::WorkerPool;
+    let pool = WorkerPool::new(1, 1, |_: &u32| -> Result<u32, String> {
+        std::panic::resume_unwind(Box::new(PanicsWhenDropped))
+    });
+    pool.submit(0).unwrap();
+    pool.shutdown();
+}
+
+#[test]
 #[should_panic(expected = "Ticker::new: the period must be greater than zero")]
 fn a_zero_ticker_period_is_refused() {
     let _ticker = patterns::Ticker::new(std::time::Duration::ZERO);

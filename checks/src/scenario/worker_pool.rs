@@ -11,8 +11,9 @@ use std::sync::Arc;
 
 /// Jobs with failures, flaky jobs, panics and an optional cancel: every submitted job comes back
 /// exactly once — done (with the right result), failed, handed back unprocessed, or refused at
-/// submission — and the workers are all joined. The pool times its attempts, and its slowest
-/// attempt lies within its busy total.
+/// submission — and the workers are all joined. A job is retried exactly as often as its `Err`s
+/// and the retry limit allow, and the summary counts those retries. The pool times its attempts,
+/// and its slowest attempt lies within its busy total.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct EveryJobAccountedOnce {
     /// Worker threads.
@@ -119,10 +120,29 @@ impl Scenario for EveryJobAccountedOnce {
         for job in &refused {
             seen[*job] += 1;
         }
-        let (mut done, mut failed, mut unprocessed) = (0, 0, 0);
+        let (mut done, mut failed, mut unprocessed, mut retried) = (0, 0, 0, 0);
+        // A started job is attempted once, and once more after an `Err` while its one retry
+        // lasts: flaky and failing jobs are retried once, others (a panic included) never.
+        let attempted = |job: usize, retries: usize| {
+            let expected = usize::from(
+                !self.panicking.contains(&job)
+                    && (self.flaky.contains(&job) || self.failing.contains(&job)),
+            );
+            let attempts = B::lock(&attempts)[job];
+            invariant!(
+                retries == expected && attempts == retries + 1,
+                "job {job} reported {retries} retries after {attempts} attempts, expected \
+                 {expected} retries"
+            );
+            retries
+        };
         for outcome in results.iter() {
             match outcome {
-                Outcome::Done { job, result, .. } => {
+                Outcome::Done {
+                    job,
+                    result,
+                    retries,
+                } => {
                     invariant!(
                         result == job * 10,
                         "a job's result must be its own: job {job} produced {result}"
@@ -133,14 +153,16 @@ impl Scenario for EveryJobAccountedOnce {
                     );
                     seen[job] += 1;
                     done += 1;
+                    retried += attempted(job, retries);
                 }
-                Outcome::Failed { job, .. } => {
+                Outcome::Failed { job, retries, .. } => {
                     invariant!(
                         self.failing.contains(&job) || self.panicking.contains(&job),
                         "job {job} failed but should not have"
                     );
                     seen[job] += 1;
                     failed += 1;
+                    retried += attempted(job, retries);
                 }
                 Outcome::Unprocessed { job } => {
                     invariant!(
@@ -164,9 +186,14 @@ impl Scenario for EveryJobAccountedOnce {
             );
         }
         invariant!(
-            (summary.succeeded, summary.failed, summary.unprocessed) == (done, failed, unprocessed),
+            (
+                summary.succeeded,
+                summary.failed,
+                summary.unprocessed,
+                summary.retried
+            ) == (done, failed, unprocessed, retried),
             "the summary must count what the outcomes say: {summary:?} against {done} done, \
-             {failed} failed, {unprocessed} unprocessed"
+             {failed} failed, {unprocessed} unprocessed, {retried} retried"
         );
         invariant!(
             matches!((summary.busy, summary.slowest), (Some(busy), Some(slowest)) if slowest <= busy),
