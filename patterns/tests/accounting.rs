@@ -1,6 +1,8 @@
-//! The counts the kit keeps about its own work, read on `Std`: a timed worker pool's busy and
-//! slowest times against what its jobs measured, and the timer heap's size after many stops.
+//! The counts the kit keeps about its own work, read on `Std`: what a channel's ends say it holds,
+//! a timed worker pool's busy and slowest times against what its jobs measured, and the timer
+//! heap's size after many stops.
 
+use patterns::chan;
 use patterns::time::{TimerService, STALE_SLACK};
 use patterns::worker_pool::{Options, WorkerPool};
 use patterns::{Context, Std};
@@ -111,4 +113,43 @@ fn a_timed_pool_counts_every_attempt() {
         slowest >= longest && slowest <= busy,
         "slowest attempt {slowest:?}: the longest job measured {longest:?}, busy {busy:?}"
     );
+}
+
+#[test]
+fn both_ends_of_a_channel_report_what_it_holds() {
+    let (tx, rx) = chan::bounded::<u8>(2);
+    let (other_tx, other_rx) = chan::bounded::<u8>(2);
+    assert!(tx.same_channel(&tx.clone()) && rx.same_channel(&rx.clone()));
+    assert!(!tx.same_channel(&other_tx) && !rx.same_channel(&other_rx));
+    let state = || {
+        (
+            (tx.len(), tx.is_empty(), tx.is_closed()),
+            (rx.len(), rx.is_empty(), rx.is_closed()),
+        )
+    };
+    assert_eq!(
+        state(),
+        ((0, true, false), (0, true, false)),
+        "a new channel"
+    );
+    tx.send(1).unwrap();
+    assert_eq!(
+        state(),
+        ((1, false, false), (1, false, false)),
+        "one value sent"
+    );
+    tx.close().unwrap();
+    // Go: a closed channel keeps its buffered values for its receivers.
+    assert_eq!(
+        state(),
+        ((1, false, true), (1, false, true)),
+        "closed with one value"
+    );
+    assert_eq!(rx.recv(), Some(1));
+    assert_eq!(
+        state(),
+        ((0, true, true), (0, true, true)),
+        "closed and drained"
+    );
+    assert_eq!(tx.capacity(), 2);
 }
