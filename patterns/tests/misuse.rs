@@ -118,6 +118,48 @@ fn send_after_close_hands_the_value_back() {
 }
 
 #[test]
+fn every_channel_error_says_what_happened() {
+    use patterns::chan::{RecvTimeoutError, TryRecvError};
+    use std::time::Duration;
+    let (tx, rx) = chan::bounded::<u8>(1);
+    assert_eq!(rx.try_recv(), Err(TryRecvError::Empty));
+    assert_eq!(TryRecvError::Empty.to_string(), "channel empty");
+    let timeout = rx.recv_timeout(Duration::from_millis(1)).unwrap_err();
+    assert_eq!(timeout, RecvTimeoutError::Timeout);
+    assert_eq!(timeout.to_string(), "timed out waiting on channel");
+    tx.send(1).unwrap();
+    let full = tx.try_send(2).unwrap_err();
+    assert_eq!(full.to_string(), "channel full (the value is handed back)");
+    assert_eq!(full.into_inner(), 2);
+    tx.close().unwrap();
+    let closed = tx.try_send(3).unwrap_err();
+    assert_eq!(
+        closed.to_string(),
+        "send on a closed channel (the value is handed back)"
+    );
+    assert_eq!(rx.recv(), Some(1));
+    assert_eq!(rx.try_recv(), Err(TryRecvError::Closed));
+    assert_eq!(
+        TryRecvError::Closed.to_string(),
+        "channel closed and drained"
+    );
+    let drained = rx.recv_timeout(Duration::from_millis(1)).unwrap_err();
+    assert_eq!(drained, RecvTimeoutError::Closed);
+    assert_eq!(drained.to_string(), "channel closed and drained");
+    let (tx, rx) = chan::bounded::<u8>(1);
+    drop(rx);
+    let gone = tx.send(4).unwrap_err();
+    assert_eq!(
+        gone.to_string(),
+        "send on a channel with no receiver left (the value is handed back)"
+    );
+    assert_eq!(
+        tx.try_send(5).unwrap_err().to_string(),
+        "send on a channel with no receiver left (the value is handed back)"
+    );
+}
+
+#[test]
 fn send_with_no_receiver_left_hands_the_value_back() {
     let (tx, rx) = chan::bounded::<u8>(0);
     drop(rx);
