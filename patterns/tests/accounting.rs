@@ -116,6 +116,25 @@ fn a_timed_pool_counts_every_attempt() {
 }
 
 #[test]
+fn a_timed_pool_without_jobs_reports_zero_times() {
+    let options = Options {
+        workers: 2,
+        queue: 0,
+        retries: 0,
+        timed: true,
+    };
+    let pool = WorkerPool::<u32, u32, Std>::start(&Context::background(), options, |&job: &u32| {
+        Ok::<u32, String>(job)
+    });
+    let summary = pool.shutdown();
+    assert_eq!(
+        (summary.busy, summary.slowest),
+        (Some(Duration::ZERO), Some(Duration::ZERO)),
+        "a timed pool reports its times, zero when it ran nothing"
+    );
+}
+
+#[test]
 fn both_ends_of_a_channel_report_what_it_holds() {
     let (tx, rx) = chan::bounded::<u8>(2);
     let (other_tx, other_rx) = chan::bounded::<u8>(2);
