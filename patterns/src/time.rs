@@ -166,8 +166,9 @@ impl<B: Backend> TimerService<B> {
     }
 
     /// The entries of the timer heap: one per pending timer, and the stale ones of timers stopped
-    /// or reset since, which wait to be dropped. Stopped timers do not pile up: after any
-    /// [`Timer::stop`], `queued() <= pending() + max(STALE_SLACK, pending())`.
+    /// or reset since, which wait to be dropped. Stopped timers do not pile up: each
+    /// [`Timer::stop`] leaves at most `pending() + max(STALE_SLACK, pending())` entries (read
+    /// while no timer fires in between).
     pub fn queued(&self) -> usize {
         B::lock(&self.state).queue.len()
     }
