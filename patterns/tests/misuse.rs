@@ -177,6 +177,25 @@ fn a_parked_sender_gets_its_value_back_when_the_last_receiver_leaves() {
 }
 
 #[test]
+fn a_receiver_that_times_out_leaves_the_others_waiting() {
+    use std::time::Duration;
+    let (tx, rx) = chan::bounded::<u8>(0);
+    let early = {
+        let rx = rx.clone();
+        std::thread::spawn(move || rx.recv_timeout(Duration::from_millis(20)))
+    };
+    // Meant to park after `early`, so that `early`'s timeout finds a newer waiter beside it
+    // (whatever the order, the checks below hold).
+    std::thread::sleep(Duration::from_millis(5));
+    let patient = std::thread::spawn(move || rx.recv_timeout(Duration::from_secs(30)));
+    // Nothing is sent before `early` has given up.
+    assert!(early.join().unwrap().is_err());
+    let sender = std::thread::spawn(move || tx.send(7));
+    assert_eq!(patient.join().unwrap(), Ok(7), "the value went to nobody");
+    assert_eq!(sender.join().unwrap(), Ok(()));
+}
+
+#[test]
 fn close_keeps_buffered_values_for_receivers() {
     let (tx, rx) = chan::bounded(3);
     for i in 0..3 {

@@ -450,6 +450,12 @@ impl Scenario for AfterFuncRunsOnceUnlessStopped {
         };
         let (raced, raced_ran) = register(&ctx);
         let others: Vec<_> = (0..self.others).map(|_| register(&ctx)).collect();
+        // Stopped while the context is live: nothing races this stop, so it wins.
+        let (early, early_ran) = register(&ctx);
+        invariant!(
+            early.stop(),
+            "stop on a live context said false: it must keep the function from running"
+        );
         let canceller = B::spawn("canceller", move || cancel.cancel());
         let stopped = raced.stop();
         B::join(canceller).expect("the canceller panicked");
@@ -457,6 +463,10 @@ impl Scenario for AfterFuncRunsOnceUnlessStopped {
         invariant!(
             stopped != ran,
             "stop said {stopped} and the function ran: {ran}; exactly one must hold"
+        );
+        invariant!(
+            early_ran.recv().is_none(),
+            "a function stopped before the cancel ran"
         );
         for (index, (_, other_ran)) in others.iter().enumerate() {
             invariant!(
