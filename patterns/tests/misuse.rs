@@ -196,6 +196,27 @@ fn a_receiver_that_times_out_leaves_the_others_waiting() {
 }
 
 #[test]
+fn a_select_never_pairs_with_itself() {
+    use patterns::chan::{RecvArm, Select, Selected, SendArm};
+    use std::time::Duration;
+    // Go: a send and a receive of one select on one unbuffered channel, with nobody else there,
+    // wait; the select cannot hand its value to itself.
+    let (tx, rx) = chan::bounded::<u8>(0);
+    let (mut send, mut recv) = (SendArm::new(&tx, 1), RecvArm::new(&rx));
+    let selected = Select::new()
+        .send(&mut send)
+        .recv(&mut recv)
+        .timeout(Duration::from_millis(10))
+        .wait();
+    assert_eq!(selected, Selected::Timeout);
+    assert_eq!(recv.take(), None, "the select received its own value");
+    // Its registrations are gone: a plain exchange pairs as usual.
+    let sender = std::thread::spawn(move || tx.send(2));
+    assert_eq!(rx.recv(), Some(2));
+    assert_eq!(sender.join().unwrap(), Ok(()));
+}
+
+#[test]
 fn close_keeps_buffered_values_for_receivers() {
     let (tx, rx) = chan::bounded(3);
     for i in 0..3 {
