@@ -202,14 +202,18 @@ fn a_select_never_pairs_with_itself() {
     // Go: a send and a receive of one select on one unbuffered channel, with nobody else there,
     // wait; the select cannot hand its value to itself.
     let (tx, rx) = chan::bounded::<u8>(0);
-    let (mut send, mut recv) = (SendArm::new(&tx, 1), RecvArm::new(&rx));
-    let selected = Select::new()
-        .send(&mut send)
-        .recv(&mut recv)
-        .timeout(Duration::from_millis(10))
-        .wait();
-    assert_eq!(selected, Selected::Timeout);
-    assert_eq!(recv.take(), None, "the select received its own value");
+    // A select registers its arms in a random order, and the second finds the first queued: 32
+    // selects miss one of the two orders with odds of 2 in 4 billion.
+    for _ in 0..32 {
+        let (mut send, mut recv) = (SendArm::new(&tx, 1), RecvArm::new(&rx));
+        let selected = Select::new()
+            .send(&mut send)
+            .recv(&mut recv)
+            .timeout(Duration::from_millis(1))
+            .wait();
+        assert_eq!(selected, Selected::Timeout);
+        assert_eq!(recv.take(), None, "the select received its own value");
+    }
     // Its registrations are gone: a plain exchange pairs as usual.
     let sender = std::thread::spawn(move || tx.send(2));
     assert_eq!(rx.recv(), Some(2));
