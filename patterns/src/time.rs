@@ -137,16 +137,14 @@ impl<B: Backend> TimerService<B> {
             "timer armed after its timer service shut down (the model execution has ended)"
         );
         let replaced = state.pending.insert(id, (deadline, callback));
-        match &replaced {
-            // Its entry in `queue` arms the new callback: one entry per pending timer.
-            Some((armed, _)) if *armed == deadline => {}
-            armed => {
-                if armed.is_some() {
-                    // Its old entry in `queue` now arms nothing.
-                    state.stale += 1;
-                }
-                state.queue.push(Reverse((deadline, id)));
+        // Re-armed for the deadline it had: its entry in `queue` arms the new callback, so the
+        // heap keeps one entry per pending timer.
+        if !matches!(&replaced, Some((armed, _)) if *armed == deadline) {
+            if replaced.is_some() {
+                // Its old entry in `queue` now arms nothing.
+                state.stale += 1;
             }
+            state.queue.push(Reverse((deadline, id)));
         }
         if !state.started {
             state.started = true;

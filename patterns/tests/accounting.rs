@@ -60,6 +60,23 @@ fn resets_count_towards_compacting_the_heap() {
 }
 
 #[test]
+fn a_reset_to_the_deadline_it_has_keeps_one_heap_entry() {
+    // `Duration::MAX` saturates: every reset lands on the deadline the timer already has.
+    let service = Arc::new(TimerService::<Std>::new());
+    let timer = service.after_func(Duration::MAX, || {});
+    for _ in 0..100 {
+        assert!(
+            timer.reset(Duration::MAX),
+            "a pending timer's reset returned false"
+        );
+    }
+    assert_eq!(service.queued(), 1, "100 resets to one deadline");
+    assert!(service.after_func(HOUR, || {}).stop());
+    assert_heap_bounded(&service, "100 resets to one deadline and a stop");
+    service.shutdown();
+}
+
+#[test]
 fn a_timed_pool_counts_every_attempt() {
     let jobs = 8;
     // What the jobs measured themselves, in nanoseconds: the pool times around each of them.
