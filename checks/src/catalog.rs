@@ -1,5 +1,7 @@
-//! Every scenario and zoo entry by name, with the budgets the xtask and the tests run them at.
+//! Every scenario, zoo entry and GoKer kernel by name, with the budgets the xtask and the tests
+//! run them at.
 
+use crate::goker::{Goker, Kernel};
 use crate::harness::replay::{read_replay_file, replay_as};
 use crate::harness::{check, Checker, FailureKind, ReplayFile, Scenario, Stats};
 use crate::zoo::{Mistake, Variant};
@@ -126,6 +128,16 @@ macro_rules! for_each_scenario {
             memory_model_release_before_acquire => $crate::scenario::memory_model::ReleaseBeforeAcquire,
             memory_model_go_before_wait => $crate::scenario::memory_model::GoBeforeWait,
             memory_model_arm_before_callback => $crate::scenario::memory_model::ArmBeforeCallback,
+            mutex_holders_are_alone => $crate::scenario::mutex::HoldersAreAlone,
+            mutex_another_thread_may_unlock => $crate::scenario::mutex::AnotherThreadMayUnlock,
+            cond_wait_unlocks_and_relocks => $crate::scenario::cond::WaitUnlocksAndRelocks,
+            cond_wait_returns_only_when_signalled => $crate::scenario::cond::WaitReturnsOnlyWhenSignalled,
+            cond_signal_wakes_the_longest_waiter => $crate::scenario::cond::SignalWakesTheLongestWaiter,
+            cond_broadcast_wakes_every_waiter => $crate::scenario::cond::BroadcastWakesEveryWaiter,
+            once_runs_the_first_function_once => $crate::scenario::once::RunsTheFirstFunctionOnce,
+            memory_model_mutex_unlock_before_lock => $crate::scenario::memory_model::MutexUnlockBeforeLock,
+            memory_model_once_before_every_return => $crate::scenario::memory_model::OnceBeforeEveryReturn,
+            time_sleep_lasts_at_least_its_delay => $crate::scenario::time::SleepLastsAtLeastItsDelay,
         }
     };
 }
@@ -159,6 +171,32 @@ macro_rules! for_each_mistake {
             read_lock_upgrade => $crate::zoo::read_lock_upgrade::ReadLockUpgrade,
             manager_loses_updates => $crate::zoo::manager_loses_updates::ManagerLosesUpdates,
             context_value_as_parameter => $crate::zoo::context_value_as_parameter::ContextValueAsParameter,
+        }
+    };
+}
+
+/// Calls the macro `$callback` with `test_name => KernelType,` for every ported GoKer kernel
+/// (`checks/src/goker/`): the one list the catalog and the kernel tests are built from.
+#[macro_export]
+macro_rules! for_each_kernel {
+    ($callback:ident) => {
+        $callback! {
+            cockroach_13197 => $crate::goker::cockroach_13197::Cockroach13197,
+            cockroach_13755 => $crate::goker::cockroach_13755::Cockroach13755,
+            cockroach_584 => $crate::goker::cockroach_584::Cockroach584,
+            cockroach_9935 => $crate::goker::cockroach_9935::Cockroach9935,
+            etcd_10492 => $crate::goker::etcd_10492::Etcd10492,
+            etcd_6708 => $crate::goker::etcd_6708::Etcd6708,
+            grpc_1424 => $crate::goker::grpc_1424::Grpc1424,
+            kubernetes_25331 => $crate::goker::kubernetes_25331::Kubernetes25331,
+            kubernetes_5316 => $crate::goker::kubernetes_5316::Kubernetes5316,
+            moby_25384 => $crate::goker::moby_25384::Moby25384,
+            moby_29733 => $crate::goker::moby_29733::Moby29733,
+            moby_30408 => $crate::goker::moby_30408::Moby30408,
+            moby_33293 => $crate::goker::moby_33293::Moby33293,
+            moby_36114 => $crate::goker::moby_36114::Moby36114,
+            moby_4395 => $crate::goker::moby_4395::Moby4395,
+            syncthing_4829 => $crate::goker::syncthing_4829::Syncthing4829,
         }
     };
 }
@@ -213,11 +251,41 @@ pub fn zoo() -> Vec<ZooEntry> {
     crate::for_each_mistake!(entries)
 }
 
-/// The scenario or zoo entry called `name`.
+/// One ported GoKer kernel, type-erased: a zoo entry (the bug broken, the fix correct) and what
+/// GoBench says of it.
+pub struct KernelEntry {
+    /// The kernel as a zoo entry.
+    pub zoo: ZooEntry,
+    /// GoBench's labels.
+    pub goker: Goker,
+}
+
+/// Every ported GoKer kernel.
+pub fn kernels() -> Vec<KernelEntry> {
+    macro_rules! entries {
+        ($($test:ident => $kernel:ty,)*) => {
+            vec![$(KernelEntry {
+                zoo: zoo_entry::<$kernel>(),
+                goker: <$kernel as Kernel>::GOKER,
+            },)*]
+        };
+    }
+    crate::for_each_kernel!(entries)
+}
+
+/// Every bug-zoo entry, then every ported GoKer kernel, as zoo entries.
+pub fn zoo_and_kernels() -> Vec<ZooEntry> {
+    zoo()
+        .into_iter()
+        .chain(kernels().into_iter().map(|kernel| kernel.zoo))
+        .collect()
+}
+
+/// The scenario, zoo entry or GoKer kernel called `name`.
 pub fn find(name: &str) -> Option<Entry> {
     scenarios()
         .into_iter()
-        .chain(zoo().into_iter().map(|zoo| zoo.entry))
+        .chain(zoo_and_kernels().into_iter().map(|zoo| zoo.entry))
         .find(|entry| entry.name == name)
 }
 

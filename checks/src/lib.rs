@@ -11,6 +11,7 @@
 
 pub mod backend;
 pub mod catalog;
+pub mod goker;
 pub mod harness;
 pub mod scenario;
 pub mod support;

@@ -58,6 +58,21 @@ macro_rules! loom_zoo_tests {
 
 checks::for_each_mistake!(loom_zoo_tests);
 
+macro_rules! loom_kernel_tests {
+    ($($test:ident => $kernel:ty,)*) => {
+        mod goker {
+            $(
+                #[test]
+                fn $test() {
+                    super::loom_catches::<$kernel>();
+                }
+            )*
+        }
+    };
+}
+
+checks::for_each_kernel!(loom_kernel_tests);
+
 /// A thread that spins forever runs into loom's branch bound: reported as a livelock naming it.
 #[test]
 fn spinning_thread_is_a_livelock() {

@@ -69,6 +69,38 @@ macro_rules! shuttle_zoo_tests {
 
 checks::for_each_mistake!(shuttle_zoo_tests);
 
+/// Schedules per GoKer kernel and shuttle scheduler: the fixed variant runs them all, under each.
+const KERNEL_SCHEDULES: usize = 300;
+
+/// PCT and random, each on its own, catch a GoKer kernel's bug with the right kind (or miss it,
+/// where the kernel lists the scheduler in `MISSED_BY`), its replay reproduces it, and the fix
+/// passes the same budget.
+fn shuttle_catches_kernel<M: Mistake>() {
+    for checker in [
+        Checker::pct(KERNEL_SCHEDULES, 3, SEED),
+        Checker::random(KERNEL_SCHEDULES, SEED),
+    ] {
+        let detection = zoo::detect(M::large(), &checker);
+        println!("{}{}", detection.broken, detection.correct);
+        detection.assert_caught::<M>();
+    }
+}
+
+macro_rules! shuttle_kernel_tests {
+    ($($test:ident => $kernel:ty,)*) => {
+        mod goker {
+            $(
+                #[test]
+                fn $test() {
+                    super::shuttle_catches_kernel::<$kernel>();
+                }
+            )*
+        }
+    };
+}
+
+checks::for_each_kernel!(shuttle_kernel_tests);
+
 #[test]
 fn dfs_is_exhaustive_on_a_tiny_instance() {
     let stats = check(

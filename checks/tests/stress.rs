@@ -60,6 +60,21 @@ macro_rules! stress_zoo_tests {
 
 checks::for_each_mistake!(stress_zoo_tests);
 
+macro_rules! stress_kernel_tests {
+    ($($test:ident => $kernel:ty,)*) => {
+        mod goker {
+            $(
+                #[test]
+                fn $test() {
+                    super::real_threads_on::<$kernel>();
+                }
+            )*
+        }
+    };
+}
+
+checks::for_each_kernel!(stress_kernel_tests);
+
 /// A leak report names the thread left behind.
 #[test]
 fn real_threads_report_a_leaked_consumer_by_name() {

@@ -25,10 +25,13 @@
 pub mod backend;
 mod backoff;
 pub mod chan;
+pub mod cond;
 pub mod context;
 pub mod errgroup;
 pub mod fan;
 pub mod limiter;
+pub mod mutex;
+pub mod once;
 pub mod or_done;
 mod panic_message;
 pub mod pipeline;
@@ -45,8 +48,11 @@ pub mod worker_pool;
 
 pub use backend::{Atomic, AtomicInt, Backend, Std};
 pub use chan::{Receiver, Select, Sender};
+pub use cond::Cond;
 pub use context::{AfterFunc, Canceller, Cause, Context, CtxError};
 pub use errgroup::ErrGroup;
+pub use mutex::Mutex;
+pub use once::Once;
 pub use panic_message::panic_message;
 pub use rw_mutex::RwMutex;
 pub use semaphore::{Permit, Semaphore};

@@ -306,3 +306,18 @@ fn bind<B: Backend>(function: &TimerFn) -> TimerCallback {
 pub fn after_func<B: Backend>(delay: Duration, f: impl Fn() + Send + Sync + 'static) -> Timer<B> {
     B::timers().after_func(delay, f)
 }
+
+/// Blocks the calling thread until at least `delay` has passed on `B`'s clock (Go's
+/// `time.Sleep`); a zero delay returns at once, as in Go. Under the model checkers the clock is
+/// virtual: the sleep ends when its timer fires, which the checker may schedule at any point
+/// after every earlier deadline.
+#[track_caller]
+pub fn sleep<B: Backend>(delay: Duration) {
+    if delay.is_zero() {
+        return;
+    }
+    let _step = trace::enter::<B>("sleep", Object::at("sleep", &(), None));
+    let woken = crate::chan::after_in::<B>(delay);
+    // The timer's channel is closed only after it delivered the time: this never sees `None`.
+    let _ = woken.recv();
+}

@@ -3,7 +3,8 @@
 //! model checkers).
 
 use patterns::chan::{self, CloseError, SendError, TrySendError};
-use patterns::{Context, CtxError, ErrGroup, Semaphore, WaitGroup};
+use patterns::{Cond, Context, CtxError, ErrGroup, Mutex, Once, Semaphore, WaitGroup};
+use std::sync::Arc;
 
 #[test]
 #[should_panic(expected = "sync: negative WaitGroup counter")]
@@ -354,4 +355,75 @@ fn a_zero_ticker_reset_is_refused() {
 )]
 fn a_weight_larger_than_the_semaphore_is_refused() {
     let _permit = patterns::Weighted::new(2).acquire(3);
+}
+
+#[test]
+#[should_panic(expected = "sync: unlock of unlocked mutex")]
+fn unlock_of_an_unlocked_mutex_panics() {
+    let mu = Mutex::new();
+    mu.lock();
+    mu.unlock();
+    mu.unlock();
+}
+
+#[test]
+fn try_lock_fails_while_held() {
+    let mu = Arc::new(Mutex::new());
+    assert!(mu.try_lock(), "a free mutex is taken at once");
+    let other = Arc::clone(&mu);
+    let refused = std::thread::spawn(move || !other.try_lock())
+        .join()
+        .unwrap();
+    assert!(refused, "another thread's try_lock took a held mutex");
+    mu.unlock();
+    assert!(mu.try_lock(), "the unlock freed it");
+    mu.unlock();
+}
+
+#[test]
+fn waiting_without_the_lock_panics() {
+    let cond = Cond::new(Arc::new(Mutex::new()));
+    let waited = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| cond.wait()));
+    let message =
+        patterns::panic_message(waited.expect_err("a wait without the lock panics").as_ref());
+    assert!(
+        message.contains("sync: unlock of unlocked mutex"),
+        "the panic names the mistake: {message}"
+    );
+    // The failed wait took no ticket: nobody counts as waiting, and the next signal after a
+    // waiter has begun waiting is the one that wakes it.
+    assert_eq!(cond.waiters(), 0, "the failed wait left a ticket behind");
+    let cond = Arc::new(cond);
+    let waiter = {
+        let cond = Arc::clone(&cond);
+        std::thread::spawn(move || {
+            cond.locker().lock();
+            cond.wait();
+            cond.locker().unlock();
+        })
+    };
+    while cond.waiters() == 0 {
+        std::thread::yield_now();
+    }
+    cond.signal();
+    waiter.join().unwrap();
+}
+
+#[test]
+fn a_once_whose_function_panicked_is_done() {
+    let once = Once::new();
+    let first = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        once.call(|| panic!("the first function fails"));
+    }));
+    assert!(first.is_err(), "the function's panic reaches its caller");
+    assert!(
+        once.is_done(),
+        "Go: if f panics, Do considers it to have returned"
+    );
+    let mut ran = false;
+    once.call(|| ran = true);
+    assert!(
+        !ran,
+        "a later call ran its function after the first one panicked"
+    );
 }

@@ -34,7 +34,8 @@ pub struct Args {
     /// Instance size (default: small for loom and shuttle-dfs, large otherwise).
     #[arg(long, value_enum)]
     pub size: Option<SizeArg>,
-    /// Run the bug zoo instead of the scenarios, in this variant.
+    /// Run the bug zoo and the GoKer kernels instead of the scenarios, in this variant (the
+    /// zoo alone with the pattern `zoo::`, the kernels alone with `goker::`).
     #[arg(long, value_enum)]
     pub zoo: Option<VariantArg>,
     /// Also write the stats as JSON to this file (with `--shard`, default
@@ -194,13 +195,16 @@ pub fn collect(args: &Args) -> anyhow::Result<Vec<Stats>> {
     };
     let known: Vec<&str> = match args.zoo {
         None => catalog::scenarios().iter().map(|e| e.name).collect(),
-        Some(_) => catalog::zoo().iter().map(|z| z.entry.name).collect(),
+        Some(_) => catalog::zoo_and_kernels()
+            .iter()
+            .map(|z| z.entry.name)
+            .collect(),
     };
     if !known.iter().any(|name| matches(name)) {
         bail!(
             "no {} matches {:?}; known: {}",
             if args.zoo.is_some() {
-                "zoo entry"
+                "zoo entry or GoKer kernel"
             } else {
                 "scenario"
             },
@@ -230,7 +234,7 @@ pub fn collect(args: &Args) -> anyhow::Result<Vec<Stats>> {
                 VariantArg::Broken => Variant::Broken,
                 VariantArg::Correct => Variant::Correct,
             };
-            let selected: Vec<_> = catalog::zoo()
+            let selected: Vec<_> = catalog::zoo_and_kernels()
                 .into_iter()
                 .filter(|z| matches(z.entry.name))
                 .enumerate()

@@ -427,6 +427,7 @@ fn model_code_goes_through_the_backend() {
         "patterns/src",
         "checks/src/scenario",
         "checks/src/zoo",
+        "checks/src/goker",
         "checks/src/support",
     ] {
         for path in files(&root().join(dir), &[".rs"]) {

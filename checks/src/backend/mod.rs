@@ -7,7 +7,7 @@
 //! the line each stuck thread is blocked at.
 
 mod harnessed;
-mod loom;
+pub(crate) mod loom;
 pub(crate) mod model;
 mod real;
 pub(crate) mod recorder;

@@ -193,10 +193,11 @@ pub(crate) struct ThreadIndex {
 }
 
 /// Implements `Backend` for `$backend` over the checker crate `$m` (loom or shuttle), whose
-/// `sync` and `thread` modules mirror std's. `$choose` picks among `n` alternatives; `$index` is
+/// `sync` and `thread` modules mirror std's. `$choose` picks among `n` alternatives and `$input`
+/// draws a value of `0..n` the program branches on (see `Backend::input`); `$index` is
 /// the backend's [`ThreadIndex`]; `$spurious` says whether a condvar wait wakes spuriously.
 macro_rules! model_backend {
-    ($backend:ident, $m:ident, $name:literal, $choose:expr, $index:expr, $spurious:expr) => {
+    ($backend:ident, $m:ident, $name:literal, $choose:expr, $input:expr, $index:expr, $spurious:expr) => {
         model_atomic!($m::sync::atomic::AtomicUsize, usize, int);
         model_atomic!($m::sync::atomic::AtomicBool, bool);
 
@@ -416,6 +417,11 @@ macro_rules! model_backend {
             fn choose(n: usize) -> usize {
                 let choose: fn(usize) -> usize = $choose;
                 choose(n)
+            }
+
+            fn input(n: usize) -> usize {
+                let input: fn(usize) -> usize = $input;
+                input(n)
             }
 
             fn catch_unwind<R>(f: impl FnOnce() -> R) -> std::thread::Result<R> {

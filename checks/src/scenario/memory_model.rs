@@ -5,7 +5,9 @@
 
 use crate::harness::Scenario;
 use crate::invariant;
-use patterns::{chan, time, Atomic, Backend, Context, ErrGroup, RwMutex, Semaphore, WaitGroup};
+use patterns::{
+    chan, time, Atomic, Backend, Context, ErrGroup, Mutex, Once, RwMutex, Semaphore, WaitGroup,
+};
 use serde::{Deserialize, Serialize};
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
@@ -223,5 +225,53 @@ edge!(
             value == PUBLISHED,
             "arming a timer must happen before its callback: the callback read {value}"
         );
+    }
+);
+
+edge!(
+    /// `sync.Mutex`: "call n of l.Unlock() is synchronized before call m of l.Lock() returns"
+    /// (n < m). The holder writes `data`, then a mark, both `Relaxed`; a later holder that finds
+    /// the mark finds the data too.
+    MutexUnlockBeforeLock,
+    "memory_model::mutex_unlock_before_lock",
+    |data| {
+        let mu = Arc::new(Mutex::<B>::new_in());
+        let mark = Arc::new(B::AtomicBool::new(false));
+        let (holder_mu, holder_data, holder_mark) =
+            (Arc::clone(&mu), Arc::clone(&data), Arc::clone(&mark));
+        let holder = B::spawn("holder", move || {
+            holder_mu.lock();
+            holder_data.store(PUBLISHED, Ordering::Relaxed);
+            holder_mark.store(true, Ordering::Relaxed);
+            holder_mu.unlock();
+        });
+        // One look, no spin: a holder after the other one sees what it wrote.
+        mu.lock();
+        if mark.load(Ordering::Relaxed) {
+            seen::<B>(&data, "a mutex unlock");
+        }
+        mu.unlock();
+        B::join(holder).expect("holder panicked");
+    }
+);
+
+edge!(
+    /// `sync.Once`: "the completion of a single call of f() from once.Do(f) is synchronized
+    /// before the return of any call of once.Do(f)". A caller whose own function did not run
+    /// sees what the one that ran wrote.
+    OnceBeforeEveryReturn,
+    "memory_model::once_before_every_return",
+    |data| {
+        let once = Arc::new(Once::<B>::new_in());
+        let (runner_once, runner_data) = (Arc::clone(&once), Arc::clone(&data));
+        let runner = B::spawn("runner", move || {
+            runner_once.call(|| runner_data.store(PUBLISHED, Ordering::Relaxed));
+        });
+        let mut mine = false;
+        once.call(|| mine = true);
+        if !mine {
+            seen::<B>(&data, "the once's function");
+        }
+        B::join(runner).expect("runner panicked");
     }
 );

@@ -5,11 +5,14 @@
 //! `large()` is what shuttle samples and real threads stress.
 
 pub mod chan;
+pub mod cond;
 pub mod context;
 pub mod errgroup;
 pub mod fan;
 pub mod limiter;
 pub mod memory_model;
+pub mod mutex;
+pub mod once;
 pub mod panic_safety;
 pub mod pipeline;
 pub mod request;

@@ -370,3 +370,51 @@ impl Scenario for ResetFiresOnceMore {
         );
     }
 }
+
+/// `time::sleep(d)` (Go's `time.Sleep`) "pauses the current goroutine for at least the duration
+/// d", and "a negative or zero duration causes Sleep to return immediately": threads sleeping
+/// for different delays each wake no earlier than their own delay, and a zero sleep takes no
+/// time at all (it arms no timer).
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct SleepLastsAtLeastItsDelay {
+    /// Threads besides main, each sleeping for a delay of its own.
+    pub sleepers: usize,
+}
+
+impl Scenario for SleepLastsAtLeastItsDelay {
+    const NAME: &'static str = "time::sleep_lasts_at_least_its_delay";
+    fn small() -> Self {
+        Self { sleepers: 1 }
+    }
+    fn large() -> Self {
+        Self { sleepers: 4 }
+    }
+    fn run<B: Backend>(&self) {
+        let delay = |i: usize| Duration::from_millis(1 + 2 * i as u64);
+        let sleep = move |i: usize| {
+            let start = B::now();
+            time::sleep::<B>(delay(i));
+            (start, B::now())
+        };
+        let sleepers: Vec<_> = (1..=self.sleepers)
+            .map(|s| B::spawn(&format!("sleeper-{s}"), move || sleep(s)))
+            .collect();
+        let mut slept = vec![sleep(0)];
+        for sleeper in sleepers {
+            slept.push(B::join(sleeper).expect("sleeper panicked"));
+        }
+        for (i, (start, end)) in slept.into_iter().enumerate() {
+            invariant!(
+                end >= start + delay(i),
+                "sleep({:?}) from {start:?} returned at {end:?}",
+                delay(i)
+            );
+        }
+        time::sleep::<B>(Duration::ZERO);
+        invariant!(
+            B::timers().pending() == 0,
+            "a zero sleep armed a timer: {} pending",
+            B::timers().pending()
+        );
+    }
+}

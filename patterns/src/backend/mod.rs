@@ -148,6 +148,22 @@ pub trait Backend: Copy + Default + Debug + Send + Sync + 'static {
     /// choices are explored; loom has no such hook and always picks 0.
     fn choose(n: usize) -> usize;
 
+    /// A value in `0..n` that the program takes from outside its own control: a random number,
+    /// whether a call to the outside world fails. Unlike [`Backend::choose`], which breaks a tie
+    /// the program does not care about, this is data the program branches on, so a model checker
+    /// should try every value: loom explores the schedules once for each combination of the
+    /// values drawn, shuttle's random and PCT schedulers sample it like `choose`, and [`Std`]
+    /// draws it at random.
+    ///
+    /// ```
+    /// use patterns::{Backend, Std};
+    /// let fails = Std::input(2) == 1;
+    /// # let _ = fails;
+    /// ```
+    fn input(n: usize) -> usize {
+        Self::choose(n)
+    }
+
     /// Runs `f`, catching a panic that unwinds out of it, like [`std::panic::catch_unwind`]. The
     /// kit catches panics only through this (a worker's job, a timer's callback), and a scenario
     /// that catches one should too: a model backend then knows the panic will be caught, so the

@@ -1,5 +1,6 @@
 //! Running a scenario under loom, and replaying a loom failure from its checkpoint.
 
+use crate::backend::loom::inputs;
 use crate::backend::recorder::{self, RawStep};
 use crate::backend::registry::Registry;
 use crate::backend::Loom;
@@ -29,8 +30,18 @@ struct Checkpoint<'a> {
     stop_at: Option<usize>,
 }
 
+/// Which values `Backend::input` returns in an exploration.
+#[derive(Clone, Copy)]
+enum Inputs<'a> {
+    /// Every combination, each in an exploration of its own (a run, its shrinking).
+    Every,
+    /// These values only (a replay of one schedule, which ran with them).
+    Only(&'a [usize]),
+}
+
 /// The result of one exploration.
 pub(crate) struct Explored {
+    /// Schedules, summed over the explorations of every input combination tried.
     pub(crate) schedules: usize,
     pub(crate) panic: Option<Box<dyn Any + Send>>,
     pub(crate) registry: Option<Arc<Registry>>,
@@ -58,23 +69,26 @@ pub fn loom_builder(preemption_bound: Option<usize>) -> loom::model::Builder {
 /// How often a long loom run says how far it got.
 const PROGRESS_EVERY: Duration = Duration::from_secs(5);
 
+/// The file beside a loom checkpoint that holds the input values its schedule ran with.
+fn inputs_file(checkpoint: &Path) -> PathBuf {
+    checkpoint.with_extension("inputs.json")
+}
+
+/// Explores `scenario`'s schedules under loom, once per combination of input values (`Inputs`),
+/// until one fails or every combination is done; budgets and the checkpoint's schedule number
+/// count the schedules of all the explorations together.
+#[allow(clippy::too_many_arguments)]
 fn explore<S: Scenario>(
     scenario: &S,
     preemption_bound: Option<usize>,
     max_schedules: Option<usize>,
     max_time: Option<Duration>,
     checkpoint: Option<Checkpoint<'_>>,
+    inputs: Inputs<'_>,
     record: bool,
     progress: bool,
 ) -> Explored {
     install_panic_hook();
-    let mut builder = loom_builder(preemption_bound);
-    if let Some(checkpoint) = &checkpoint {
-        builder.checkpoint_file = Some(checkpoint.file.to_path_buf());
-        builder.checkpoint_interval = checkpoint.interval;
-        builder.max_permutations = checkpoint.stop_at;
-    }
-
     let count = Arc::new(AtomicUsize::new(0));
     let registry = Registry::new();
     let started = Instant::now();
@@ -84,6 +98,7 @@ fn explore<S: Scenario>(
         let (scenario, count, registry) =
             (scenario.clone(), Arc::clone(&count), Arc::clone(&registry));
         move || {
+            inputs::begin_execution();
             let schedule = count.fetch_add(1, Ordering::Relaxed) + 1;
             let elapsed = started.elapsed();
             let over_count = max_schedules.is_some_and(|max| schedule > max);
@@ -109,11 +124,42 @@ fn explore<S: Scenario>(
             execute::<Loom, S>(&scenario, &registry);
         }
     };
-    if record {
-        recorder::start();
+    let mut script = match inputs {
+        Inputs::Every => Vec::new(),
+        Inputs::Only(script) => script.to_vec(),
+    };
+    let (result, steps) = loop {
+        let before = count.load(Ordering::Relaxed);
+        let mut builder = loom_builder(preemption_bound);
+        if let Some(checkpoint) = &checkpoint {
+            // Saves the path of the checkpoint's schedule if this exploration reaches it.
+            builder.checkpoint_file = Some(checkpoint.file.to_path_buf());
+            builder.checkpoint_interval = checkpoint.interval.saturating_sub(before).max(1);
+            builder.max_permutations = checkpoint.stop_at;
+        }
+        inputs::begin_exploration(&script);
+        if record {
+            recorder::start();
+        }
+        let body = body.clone();
+        let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| builder.check(body)));
+        let steps = if record { recorder::stop() } else { Vec::new() };
+        let arities = inputs::end_exploration();
+        let next = match inputs {
+            Inputs::Every if result.is_ok() => inputs::next_script(&script, &arities),
+            _ => None,
+        };
+        match next {
+            Some(next) => script = next,
+            None => break (result, steps),
+        }
+    };
+    if let (Some(checkpoint), Err(_)) = (&checkpoint, &result) {
+        let _ = std::fs::write(
+            inputs_file(checkpoint.file),
+            serde_json::to_string(&script).expect("input values serialize"),
+        );
     }
-    let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| builder.check(body)));
-    let steps = if record { recorder::stop() } else { Vec::new() };
     Registry::uninstall();
     let registry = (count.load(Ordering::Relaxed) > 0).then_some(registry);
     Explored {
@@ -131,7 +177,16 @@ pub(crate) fn explore_bounded<S: Scenario>(
     bound: Option<usize>,
     time: Duration,
 ) -> Option<(usize, Option<Failure>)> {
-    let explored = explore(scenario, bound, None, Some(time), None, false, false);
+    let explored = explore(
+        scenario,
+        bound,
+        None,
+        Some(time),
+        None,
+        Inputs::Every,
+        false,
+        false,
+    );
     let failure = match &explored.panic {
         Some(payload) if is_budget_stop(payload.as_ref()) => return None,
         Some(payload) => Some(Failure::of(
@@ -160,6 +215,7 @@ pub(crate) fn run<S: Scenario>(scenario: &S, checker: &Checker) -> Stats {
         max_schedules,
         max_time,
         None,
+        Inputs::Every,
         false,
         true,
     );
@@ -207,6 +263,7 @@ pub(crate) fn capture_checkpoint<S: Scenario>(
     let instance = serde_json::to_value(scenario).expect("scenario parameters serialize");
     let file: PathBuf = artifact_path(S::NAME, &instance, checker, "loom.json");
     let _ = std::fs::remove_file(&file);
+    let _ = std::fs::remove_file(inputs_file(&file));
     let again = explore(
         scenario,
         preemption_bound,
@@ -217,6 +274,7 @@ pub(crate) fn capture_checkpoint<S: Scenario>(
             interval: failing,
             stop_at: None,
         }),
+        Inputs::Every,
         false,
         false,
     );
@@ -240,6 +298,11 @@ pub(crate) fn replay_explored<S: Scenario>(
     else {
         unreachable!("a loom checkpoint replays under loom")
     };
+    // The input values the schedule ran with (none saved: it drew none).
+    let script: Vec<usize> = std::fs::read_to_string(inputs_file(checkpoint))
+        .ok()
+        .map(|text| serde_json::from_str(&text).expect("a loom inputs file holds a list of values"))
+        .unwrap_or_default();
     // loom rewrites its checkpoint file as it goes: replay from a copy, keep the original.
     let copy = checkpoint.with_extension("replaying.json");
     let explored = match std::fs::copy(checkpoint, &copy) {
@@ -253,12 +316,14 @@ pub(crate) fn replay_explored<S: Scenario>(
                 interval: 1,
                 stop_at: Some(2),
             }),
+            Inputs::Only(&script),
             record,
             false,
         ),
         Err(e) => panic!("cannot read loom checkpoint {}: {e}", checkpoint.display()),
     };
     let _ = std::fs::remove_file(&copy);
+    let _ = std::fs::remove_file(inputs_file(&copy));
     explored
 }
 

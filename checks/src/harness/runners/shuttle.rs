@@ -136,6 +136,74 @@ impl Scheduler for YieldingDfs {
     }
 }
 
+/// shuttle's PCT, which goes on sampling a program whose only nondeterminism is its data. PCT
+/// orders threads by priority and refuses a second schedule when the first never had two threads
+/// to choose between ("did not exercise any concurrency"): one interleaving, so one schedule says
+/// it all, unless that schedule drew random data (an input, a `select`'s coin flip, a spurious
+/// wake-up). Then each schedule is the same interleaving with other data, and the rest of the
+/// budget samples the data with shuttle's random scheduler, from the same seed.
+struct PctOrData {
+    pct: PctScheduler,
+    /// The sampler of a program with one interleaving, for the schedules after the first.
+    data: RandomScheduler,
+    /// Executions started.
+    executions: usize,
+    /// Whether the first execution ever had two runnable threads.
+    had_a_choice: bool,
+    /// Whether the first execution drew random data.
+    drew_data: bool,
+    /// Set after the first execution, if it drew data but had no choice of thread.
+    sampling_data: bool,
+}
+
+impl PctOrData {
+    fn new(iterations: usize, depth: usize, seed: u64) -> Self {
+        PctOrData {
+            pct: PctScheduler::new_from_seed(seed, depth, iterations),
+            data: RandomScheduler::new_from_seed(seed, iterations.saturating_sub(1)),
+            executions: 0,
+            had_a_choice: false,
+            drew_data: false,
+            sampling_data: false,
+        }
+    }
+}
+
+impl Scheduler for PctOrData {
+    fn new_execution(&mut self) -> Option<Schedule> {
+        self.executions += 1;
+        if self.executions == 2 && !self.had_a_choice && self.drew_data {
+            self.sampling_data = true;
+        }
+        if self.sampling_data {
+            self.data.new_execution()
+        } else {
+            self.pct.new_execution()
+        }
+    }
+
+    fn next_task(
+        &mut self,
+        runnable: &[&Task],
+        current: Option<TaskId>,
+        is_yielding: bool,
+    ) -> Option<TaskId> {
+        if self.sampling_data {
+            return self.data.next_task(runnable, current, is_yielding);
+        }
+        self.had_a_choice |= runnable.len() > 1;
+        self.pct.next_task(runnable, current, is_yielding)
+    }
+
+    fn next_u64(&mut self) -> u64 {
+        if self.sampling_data {
+            return self.data.next_u64();
+        }
+        self.drew_data = true;
+        self.pct.next_u64()
+    }
+}
+
 /// Whether condvar waits may wake spuriously under `checker` (all but DFS).
 pub(crate) fn spurious_under(checker: &Checker) -> bool {
     !matches!(checker, Checker::ShuttleDfs { .. })
@@ -155,7 +223,7 @@ pub(crate) fn run<S: Scenario>(scenario: &S, checker: &Checker, schedule: Option
                 depth,
                 seed,
             },
-        ) => Box::new(PctScheduler::new_from_seed(*seed, *depth, *iterations)),
+        ) => Box::new(PctOrData::new(*iterations, *depth, *seed)),
         // One schedule past the budget tells "ran out of schedules" (exhaustive) from "stopped by
         // the budget" (capped): the extra one stops at once. Random data is allowed and fixed per
         // schedule, so DFS, like loom, enumerates interleavings with `select`'s coin flips fixed.
@@ -180,8 +248,9 @@ pub(crate) fn run<S: Scenario>(scenario: &S, checker: &Checker, schedule: Option
             (None, Checker::ShuttleDfs { .. }) => Coverage::Exhaustive,
             _ => Coverage::Sampled,
         }),
-        // PCT refuses a second schedule when the first had no scheduling point at all: such an
-        // instance has exactly one schedule, and it passed.
+        // PCT refuses a second schedule when the first had no scheduling point at all and drew
+        // no random data (see `PctOrData`): such an instance has exactly one schedule, and it
+        // passed.
         Some(payload) if panic_message(payload.as_ref()) == PCT_NO_CONCURRENCY => {
             Verdict::Pass(Coverage::Exhaustive)
         }

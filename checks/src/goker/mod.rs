@@ -1,0 +1,103 @@
+//! GoBench's GoKer kernels: real concurrency bugs of Go projects, each ported to the kit beside
+//! its fix. GoKer (Yuan et al., "GoBench: A Benchmark Suite of Real-World Go Concurrency Bugs",
+//! CGO 2021) distils each bug of cockroach, etcd, grpc, hugo, istio, kubernetes, moby, serving
+//! and syncthing into one small Go test; the kernel `gobench/goker/<class>/<project>/<id>/` is
+//! ported here as `goker::<project>_<id>`, one file each, named as the kernel.
+//!
+//! A kernel is a zoo entry ([`Mistake`]): [`Variant::Broken`](crate::zoo::Variant::Broken) runs
+//! the bug as GoKer has it, [`Variant::Correct`](crate::zoo::Variant::Correct) the fix (as the
+//! kernel's header or the upstream fix describes it; where neither does, the file says which fix
+//! it chose). The port keeps the kernel's goroutines, channel capacities, lock order, select arms
+//! and loop counts; where loom needs a smaller loop, the small instance says so. Go's test
+//! returning while goroutines stay blocked is the harness's leak check; the whole program blocked
+//! is a deadlock.
+//!
+//! Translation is ours; no Go code is copied. Where Go uses `math/rand`, the port draws an input
+//! (`B::input`): loom explores every value, shuttle's random and PCT schedulers sample them.
+
+pub mod cockroach_13197;
+pub mod cockroach_13755;
+pub mod cockroach_584;
+pub mod cockroach_9935;
+pub mod etcd_10492;
+pub mod etcd_6708;
+pub mod grpc_1424;
+pub mod kubernetes_25331;
+pub mod kubernetes_5316;
+pub mod moby_25384;
+pub mod moby_29733;
+pub mod moby_30408;
+pub mod moby_33293;
+pub mod moby_36114;
+pub mod moby_4395;
+pub mod syncthing_4829;
+
+use crate::zoo::Mistake;
+use serde::Serialize;
+
+/// Keeps `value` (a channel end, a canceller) alive for the rest of the execution, as Go keeps
+/// whatever a goroutine can still reach. A Go channel nobody reads any more still blocks its
+/// sender forever, where the kit hands the value back once the last receiver is dropped (a
+/// deliberate difference, conformance row CH-10); and a Go context whose cancel is never called
+/// stays live, where the kit's `Canceller` cancels when dropped. A port of Go code that merely
+/// stops using a channel or a cancel function passes it here, so the Go semantics, and the bug,
+/// stay.
+pub(crate) fn never_dropped<T>(value: T) {
+    std::mem::forget(value);
+}
+
+/// Which of GoBench's two classes a kernel belongs to.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
+pub enum Class {
+    /// The bug blocks goroutines forever (GoBench's `goker/blocking`).
+    Blocking,
+    /// The bug lets the program go on with a wrong result or a crash: a data race, an order
+    /// violation, a misused channel (GoBench's `goker/nonblocking`).
+    NonBlocking,
+}
+
+impl Class {
+    /// The directory GoBench keeps the class in.
+    pub fn dir(self) -> &'static str {
+        match self {
+            Class::Blocking => "blocking",
+            Class::NonBlocking => "nonblocking",
+        }
+    }
+}
+
+/// What GoBench says of a kernel.
+#[derive(Clone, Copy, Debug, Serialize)]
+pub struct Goker {
+    /// The Go project the bug was found in.
+    pub project: &'static str,
+    /// The upstream issue or pull request number the kernel is named after.
+    pub id: u32,
+    /// Blocking or non-blocking.
+    pub class: Class,
+    /// GoBench's type (`gobench/configures/goker/*.json`): "Resource Deadlock",
+    /// "Communication Deadlock", "Mixed Deadlock", "Traditional", "Go-Specific".
+    pub kind: &'static str,
+    /// GoBench's subtype: "Double locking", "AB-BA deadlock", "Channel & Lock", "Data race", ….
+    pub subtype: &'static str,
+}
+
+impl Goker {
+    /// The kernel's Go test in GoBench's repository.
+    pub fn path(&self) -> String {
+        format!(
+            "gobench/goker/{}/{}/{}/{}{}_test.go",
+            self.class.dir(),
+            self.project,
+            self.id,
+            self.project,
+            self.id
+        )
+    }
+}
+
+/// A ported GoKer kernel: the bug as the broken variant, its fix as the correct one.
+pub trait Kernel: Mistake {
+    /// GoBench's labels of the kernel.
+    const GOKER: Goker;
+}
