@@ -181,22 +181,35 @@ macro_rules! for_each_mistake {
 macro_rules! for_each_kernel {
     ($callback:ident) => {
         $callback! {
+            cockroach_10214 => $crate::goker::cockroach_10214::Cockroach10214,
             cockroach_13197 => $crate::goker::cockroach_13197::Cockroach13197,
             cockroach_13755 => $crate::goker::cockroach_13755::Cockroach13755,
             cockroach_584 => $crate::goker::cockroach_584::Cockroach584,
             cockroach_9935 => $crate::goker::cockroach_9935::Cockroach9935,
             etcd_10492 => $crate::goker::etcd_10492::Etcd10492,
+            etcd_5509 => $crate::goker::etcd_5509::Etcd5509,
             etcd_6708 => $crate::goker::etcd_6708::Etcd6708,
+            etcd_6857 => $crate::goker::etcd_6857::Etcd6857,
+            grpc_1275 => $crate::goker::grpc_1275::Grpc1275,
             grpc_1424 => $crate::goker::grpc_1424::Grpc1424,
+            grpc_660 => $crate::goker::grpc_660::Grpc660,
+            grpc_795 => $crate::goker::grpc_795::Grpc795,
+            kubernetes_13135 => $crate::goker::kubernetes_13135::Kubernetes13135,
+            kubernetes_1321 => $crate::goker::kubernetes_1321::Kubernetes1321,
             kubernetes_25331 => $crate::goker::kubernetes_25331::Kubernetes25331,
             kubernetes_5316 => $crate::goker::kubernetes_5316::Kubernetes5316,
+            kubernetes_6632 => $crate::goker::kubernetes_6632::Kubernetes6632,
+            moby_21233 => $crate::goker::moby_21233::Moby21233,
             moby_25384 => $crate::goker::moby_25384::Moby25384,
             moby_29733 => $crate::goker::moby_29733::Moby29733,
             moby_30408 => $crate::goker::moby_30408::Moby30408,
             moby_33293 => $crate::goker::moby_33293::Moby33293,
             moby_36114 => $crate::goker::moby_36114::Moby36114,
             moby_4395 => $crate::goker::moby_4395::Moby4395,
+            moby_4951 => $crate::goker::moby_4951::Moby4951,
+            moby_7559 => $crate::goker::moby_7559::Moby7559,
             syncthing_4829 => $crate::goker::syncthing_4829::Syncthing4829,
+            syncthing_5795 => $crate::goker::syncthing_5795::Syncthing5795,
         }
     };
 }

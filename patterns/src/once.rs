@@ -18,8 +18,7 @@
 //! * "If f panics, Do considers it to have returned; future calls of Do return without calling
 //!   f" (misuse test `a_once_whose_function_panicked_is_done`).
 //! * "If f causes Do to be called, it will deadlock": as in Go, a function that calls its own
-//!   `Once` blocks forever (a rule for the user, which the ported Go bugs `syncthing_5795` and
-//!   `hugo_5379` show caught).
+//!   `Once` blocks forever (a rule for the user: no slip of the kit breaks it).
 //!
 //! ```
 //! use patterns::Once;

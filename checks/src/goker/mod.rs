@@ -15,22 +15,35 @@
 //! Translation is ours; no Go code is copied. Where Go uses `math/rand`, the port draws an input
 //! (`B::input`): loom explores every value, shuttle's random and PCT schedulers sample them.
 
+pub mod cockroach_10214;
 pub mod cockroach_13197;
 pub mod cockroach_13755;
 pub mod cockroach_584;
 pub mod cockroach_9935;
 pub mod etcd_10492;
+pub mod etcd_5509;
 pub mod etcd_6708;
+pub mod etcd_6857;
+pub mod grpc_1275;
 pub mod grpc_1424;
+pub mod grpc_660;
+pub mod grpc_795;
+pub mod kubernetes_13135;
+pub mod kubernetes_1321;
 pub mod kubernetes_25331;
 pub mod kubernetes_5316;
+pub mod kubernetes_6632;
+pub mod moby_21233;
 pub mod moby_25384;
 pub mod moby_29733;
 pub mod moby_30408;
 pub mod moby_33293;
 pub mod moby_36114;
 pub mod moby_4395;
+pub mod moby_4951;
+pub mod moby_7559;
 pub mod syncthing_4829;
+pub mod syncthing_5795;
 
 use crate::zoo::Mistake;
 use serde::Serialize;

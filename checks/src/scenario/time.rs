@@ -411,10 +411,14 @@ impl Scenario for SleepLastsAtLeastItsDelay {
             );
         }
         time::sleep::<B>(Duration::ZERO);
-        invariant!(
-            B::timers().pending() == 0,
-            "a zero sleep armed a timer: {} pending",
-            B::timers().pending()
-        );
+        // Only a model's timer service is this run's alone: on a real clock other tests' timers
+        // share it.
+        if !B::DEADLINE_WAIT {
+            let pending = B::timers().pending();
+            invariant!(
+                pending == 0,
+                "a zero sleep armed a timer: {pending} pending"
+            );
+        }
     }
 }
