@@ -69,6 +69,10 @@ pub fn loom_builder(preemption_bound: Option<usize>) -> loom::model::Builder {
 /// How often a long loom run says how far it got.
 const PROGRESS_EVERY: Duration = Duration::from_secs(5);
 
+/// The most input combinations one run explores: a program that draws inside a retry loop
+/// (`while input(2) == 1 {}`) has no end of them, and such a run stops here as capped.
+const MAX_INPUT_COMBINATIONS: usize = 4_096;
+
 /// The file beside a loom checkpoint that holds the input values its schedule ran with.
 fn inputs_file(checkpoint: &Path) -> PathBuf {
     checkpoint.with_extension("inputs.json")
@@ -128,13 +132,20 @@ fn explore<S: Scenario>(
         Inputs::Every => Vec::new(),
         Inputs::Only(script) => script.to_vec(),
     };
+    let mut combinations = 0;
     let (result, steps) = loop {
+        combinations += 1;
+        if combinations > MAX_INPUT_COMBINATIONS {
+            let stop: Box<dyn Any + Send> = Box::new(BUDGET_SPENT.to_owned());
+            break (Err(stop), Vec::new());
+        }
         let before = count.load(Ordering::Relaxed);
         let mut builder = loom_builder(preemption_bound);
-        if let Some(checkpoint) = &checkpoint {
-            // Saves the path of the checkpoint's schedule if this exploration reaches it.
+        // Saves the path of the checkpoint's schedule if this exploration reaches it (an
+        // exploration after it gets no file: loom would resume from the saved path).
+        if let Some(checkpoint) = checkpoint.as_ref().filter(|c| c.interval > before) {
             builder.checkpoint_file = Some(checkpoint.file.to_path_buf());
-            builder.checkpoint_interval = checkpoint.interval.saturating_sub(before).max(1);
+            builder.checkpoint_interval = checkpoint.interval - before;
             builder.max_permutations = checkpoint.stop_at;
         }
         inputs::begin_exploration(&script);
@@ -228,7 +239,7 @@ pub(crate) fn run<S: Scenario>(scenario: &S, checker: &Checker) -> Stats {
             by: match (max_schedules, max_time) {
                 (Some(max), _) if explored.schedules > max => format!("max {max} schedules"),
                 (_, Some(time)) => format!("max {:.1} s", time.as_secs_f64()),
-                _ => "a budget".to_owned(),
+                _ => format!("max {MAX_INPUT_COMBINATIONS} input combinations"),
             },
         }),
         Some(payload) => {

@@ -156,11 +156,19 @@ struct PctOrData {
     sampling_data: bool,
 }
 
+/// Turns PCT's seed into the data sampler's.
+const DATA_SEED_MASK: u64 = 0x9e37_79b9_7f4a_7c15;
+
 impl PctOrData {
     fn new(iterations: usize, depth: usize, seed: u64) -> Self {
         PctOrData {
             pct: PctScheduler::new_from_seed(seed, depth, iterations),
-            data: RandomScheduler::new_from_seed(seed, iterations.saturating_sub(1)),
+            // A seed of its own: shuttle's data source returns its seed as the first execution's,
+            // so the same seed would draw PCT's first schedule's data again.
+            data: RandomScheduler::new_from_seed(
+                seed ^ DATA_SEED_MASK,
+                iterations.saturating_sub(1),
+            ),
             executions: 0,
             had_a_choice: false,
             drew_data: false,
