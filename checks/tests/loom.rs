@@ -81,6 +81,22 @@ fn spinning_thread_is_a_livelock() {
     assert!(report.message.contains("'spinner'"), "{stats}");
 }
 
+/// A program that draws inputs in a retry loop has no end of input combinations: loom's run stops
+/// after `MAX_INPUT_COMBINATIONS` explorations (one schedule each here) and says it was capped.
+#[test]
+fn endless_input_combinations_are_capped() {
+    let stats = check(&checks::support::fixtures::DrawsUntilZero, &Checker::loom());
+    assert!(
+        matches!(
+            &stats.verdict,
+            checks::harness::Verdict::Pass(checks::harness::Coverage::Capped { by })
+                if by.contains("input combinations")
+        ),
+        "{stats}"
+    );
+    assert_eq!(stats.schedules, 4_096, "{stats}");
+}
+
 /// loom's deadlock panic, raised inside a `Backend::catch_unwind`, still fails the run as a
 /// deadlock: the catch re-raises the checker's own panic.
 #[test]
@@ -142,7 +158,7 @@ fn traces_of_the_mistakes_only_loom_sees() {
                     let broken = <$mistake as Scenario>::small().with_variant(Variant::Broken);
                     let stats = check(&broken, &Checker::loom());
                     println!("{stats}");
-                    traces::assert_trace_shows_the_bug::<$mistake>(&stats);
+                    traces::assert_trace_shows_the_bug::<$mistake>(&stats, traces::MAX_ROWS);
                     traced += 1;
                 }
             )*

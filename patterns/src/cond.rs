@@ -103,12 +103,7 @@ impl<B: Backend> Cond<B> {
     pub fn wait(&self) {
         // Go's runtime dies here on `Unlock`; checked first, so a caught panic leaves no ticket.
         self.locker.assert_locked();
-        let ticket = {
-            let mut tickets = B::lock(&self.tickets);
-            let ticket = tickets.next;
-            tickets.next += 1;
-            ticket
-        };
+        let ticket = self.take_ticket();
         // Three steps in a trace, as in Go: the unlock, the wait, the lock; so a trace shows the
         // waiter holding nothing while it waits.
         self.locker.unlock();
@@ -120,6 +115,15 @@ impl<B: Backend> Cond<B> {
         drop(tickets);
         drop(step);
         self.locker.lock();
+    }
+
+    /// The next waiter's ticket. Not `#[track_caller]`: its backend lock is then located in the
+    /// kit's source, and a trace counts it as the kit's own work, not a step of the caller's.
+    fn take_ticket(&self) -> u64 {
+        let mut tickets = B::lock(&self.tickets);
+        let ticket = tickets.next;
+        tickets.next += 1;
+        ticket
     }
 
     /// Wakes the thread that has waited longest, if any waits (Go's `Signal`). Holding the

@@ -93,6 +93,45 @@ fn zoo_files_are_named_as_their_entries() {
     );
 }
 
+/// Rule: every GoKer kernel is named `goker::<project>_<id>` after its GoBench labels, lives in
+/// `checks/src/goker/<project>_<id>.rs`, whose header names the GoBench test it ports, and has
+/// its row in docs/goker.md; and every file there is a kernel of the catalog.
+#[test]
+fn goker_kernels_are_named_and_filed_as_gobench_labels_them() {
+    let goker = root().join("checks/src/goker");
+    let table = read(&root().join("docs/goker.md"));
+    let mut named = BTreeSet::new();
+    for kernel in checks::catalog::kernels() {
+        let stem = format!("{}_{}", kernel.goker.project, kernel.goker.id);
+        assert_eq!(
+            kernel.zoo.entry.name,
+            format!("goker::{stem}"),
+            "a kernel is named after its GoBench project and id"
+        );
+        let header = read(&goker.join(format!("{stem}.rs")));
+        let ports = format!("Ports `{}`", kernel.goker.path());
+        assert!(
+            header.contains(&ports),
+            "{stem}.rs does not say it ports {}",
+            kernel.goker.path()
+        );
+        assert!(
+            table.contains(&format!("| `{stem}` |")),
+            "docs/goker.md has no row for {stem}"
+        );
+        named.insert(stem);
+    }
+    let files: BTreeSet<String> = files(&goker, &[".rs"])
+        .iter()
+        .filter_map(|path| path.file_stem()?.to_str().map(str::to_owned))
+        .filter(|stem| stem != "mod")
+        .collect();
+    assert_eq!(
+        files, named,
+        "checks/src/goker/ holds one file per kernel of the catalog (left: files, right: kernels)"
+    );
+}
+
 /// Rule: every scenario `pattern::property` lives in `checks/src/scenario/pattern.rs`.
 #[test]
 fn scenarios_live_in_the_module_of_their_pattern() {

@@ -56,7 +56,7 @@ impl Scenario for Cockroach584 {
 
 impl Mistake for Cockroach584 {
     const CAUGHT_AS: FailureKind = FailureKind::Leak;
-    const TRACE_SHOWS: &'static [&'static str] = &["lock mutex#1 (never returned)"];
+    const TRACE_SHOWS: &'static [&'static str] = &["lock mutex (never returned)"];
     const DETERMINISTIC: bool = true;
 }
 

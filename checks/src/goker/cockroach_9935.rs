@@ -68,7 +68,7 @@ impl Scenario for Cockroach9935 {
 
 impl Mistake for Cockroach9935 {
     const CAUGHT_AS: FailureKind = FailureKind::Leak;
-    const TRACE_SHOWS: &'static [&'static str] = &["lock mutex#1", "lock mutex#1 (never returned)"];
+    const TRACE_SHOWS: &'static [&'static str] = &["lock mutex", "lock mutex (never returned)"];
 }
 
 impl Kernel for Cockroach9935 {

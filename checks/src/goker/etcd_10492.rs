@@ -67,8 +67,7 @@ impl Scenario for Etcd10492 {
 
 impl Mistake for Etcd10492 {
     const CAUGHT_AS: FailureKind = FailureKind::Deadlock;
-    const TRACE_SHOWS: &'static [&'static str] =
-        &["lock rwmutex#1", "lock rwmutex#1 (never returned)"];
+    const TRACE_SHOWS: &'static [&'static str] = &["lock rwmutex", "lock rwmutex (never returned)"];
     const DETERMINISTIC: bool = true;
 }
 

@@ -74,7 +74,7 @@ impl Scenario for Etcd6708 {
 impl Mistake for Etcd6708 {
     const CAUGHT_AS: FailureKind = FailureKind::Deadlock;
     const TRACE_SHOWS: &'static [&'static str] =
-        &["lock rwmutex#1", "read lock rwmutex#1 (never returned)"];
+        &["lock rwmutex", "read lock rwmutex (never returned)"];
     const DETERMINISTIC: bool = true;
 }
 

@@ -51,7 +51,7 @@ impl Scenario for Moby25384 {
 
 impl Mistake for Moby25384 {
     const CAUGHT_AS: FailureKind = FailureKind::Leak;
-    const TRACE_SHOWS: &'static [&'static str] = &["wait wait group#1 (never returned)"];
+    const TRACE_SHOWS: &'static [&'static str] = &["wait WaitGroup (never returned)"];
     const DETERMINISTIC: bool = true;
 }
 

@@ -91,7 +91,7 @@ impl Scenario for Moby29733 {
 
 impl Mistake for Moby29733 {
     const CAUGHT_AS: FailureKind = FailureKind::Deadlock;
-    const TRACE_SHOWS: &'static [&'static str] = &["wait cond#1 (never returned)"];
+    const TRACE_SHOWS: &'static [&'static str] = &["wait cond (never returned)"];
     const DETERMINISTIC: bool = true;
 }
 

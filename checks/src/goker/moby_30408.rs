@@ -71,7 +71,7 @@ impl Scenario for Moby30408 {
 
 impl Mistake for Moby30408 {
     const CAUGHT_AS: FailureKind = FailureKind::Deadlock;
-    const TRACE_SHOWS: &'static [&'static str] = &["wait cond#1 (never returned)"];
+    const TRACE_SHOWS: &'static [&'static str] = &["wait cond (never returned)"];
     const DETERMINISTIC: bool = true;
 }
 

@@ -52,7 +52,7 @@ impl Scenario for Moby33293 {
 
 impl Mistake for Moby33293 {
     const CAUGHT_AS: FailureKind = FailureKind::Leak;
-    const TRACE_SHOWS: &'static [&'static str] = &["send chan#1 (never returned)"];
+    const TRACE_SHOWS: &'static [&'static str] = &["send chan (never returned)"];
 }
 
 impl Kernel for Moby33293 {

@@ -60,7 +60,7 @@ impl Scenario for Moby36114 {
 
 impl Mistake for Moby36114 {
     const CAUGHT_AS: FailureKind = FailureKind::Leak;
-    const TRACE_SHOWS: &'static [&'static str] = &["lock mutex#1", "lock mutex#1 (never returned)"];
+    const TRACE_SHOWS: &'static [&'static str] = &["lock mutex", "lock mutex (never returned)"];
     const DETERMINISTIC: bool = true;
 }
 

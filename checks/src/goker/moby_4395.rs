@@ -44,7 +44,7 @@ impl Scenario for Moby4395 {
 
 impl Mistake for Moby4395 {
     const CAUGHT_AS: FailureKind = FailureKind::Leak;
-    const TRACE_SHOWS: &'static [&'static str] = &["send chan#1 (never returned)"];
+    const TRACE_SHOWS: &'static [&'static str] = &["send chan (never returned)"];
     const DETERMINISTIC: bool = true;
 }
 

@@ -51,3 +51,22 @@ impl Scenario for DeadlocksInsideCatch {
         });
     }
 }
+
+/// A retry loop on an input: draws until it gets 0. Each draw is one more input to explore, so
+/// loom's walk over input combinations (`[1]`, `[1, 1]`, …) has no end: the run must stop at the
+/// harness's cap on combinations and say it was capped, not run forever.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct DrawsUntilZero;
+
+impl Scenario for DrawsUntilZero {
+    const NAME: &'static str = "harness::draws_until_zero";
+    fn small() -> Self {
+        Self
+    }
+    fn large() -> Self {
+        Self
+    }
+    fn run<B: Backend>(&self) {
+        while B::input(2) == 1 {}
+    }
+}

@@ -1,11 +1,12 @@
-//! What every zoo entry's minimal trace must show: its `TRACE_SHOWS` steps in order, in at most
-//! `MAX_ROWS` steps, with why it failed in words and the failing step marked. Included by the
-//! trace test binary (shuttle PCT) and the loom one (for the entries only loom sees).
+//! What every zoo entry's and GoKer kernel's minimal trace must show: its `TRACE_SHOWS` steps in
+//! order, in at most `MAX_ROWS` steps (a kernel's limit is the trace test's), with why it failed
+//! in words and the failing step marked. Included by the trace test binary (shuttle PCT) and the
+//! loom one (for the entries only loom sees).
 
 use checks::harness::{FailureKind, MinimalFailure, Stats};
 use checks::zoo::Mistake;
 
-/// The most rows a minimal trace may have: a newcomer reads it at a glance.
+/// The most rows a zoo entry's minimal trace may have: a newcomer reads it at a glance.
 pub const MAX_ROWS: usize = 15;
 
 /// Where `needles` are found in `text` one after another, or the first that is not.
@@ -21,8 +22,8 @@ pub fn in_order<'a>(text: &str, needles: &[&'a str]) -> Result<(), &'a str> {
 }
 
 /// Asserts that `stats`, a run of `M`'s broken variant, failed as `M` is caught and that its
-/// minimal trace shows the bug; returns that minimal failure.
-pub fn assert_trace_shows_the_bug<M: Mistake>(stats: &Stats) -> &MinimalFailure {
+/// minimal trace shows the bug in at most `max_steps` steps; returns that minimal failure.
+pub fn assert_trace_shows_the_bug<M: Mistake>(stats: &Stats, max_steps: usize) -> &MinimalFailure {
     assert!(
         !M::TRACE_SHOWS.is_empty(),
         "{}: TRACE_SHOWS names no step",
@@ -42,8 +43,8 @@ pub fn assert_trace_shows_the_bug<M: Mistake>(stats: &Stats) -> &MinimalFailure 
     }
     // Steps, not rows: a long trace folds into fewer rows, and must not pass for that.
     assert!(
-        minimal.trace.steps.len() <= MAX_ROWS,
-        "{}: {} steps, more than {MAX_ROWS}:\n{text}",
+        minimal.trace.steps.len() <= max_steps,
+        "{}: {} steps, more than {max_steps}:\n{text}",
         M::NAME,
         minimal.trace.steps.len()
     );
