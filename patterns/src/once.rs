@@ -57,11 +57,16 @@ impl Default for Once<Std> {
     }
 }
 
-/// Sets `done` when dropped: after the function returns, and when it panics.
+/// Sets `done` when dropped: after the function returns, and when it panics (unless a model
+/// checker is abandoning the execution, see [`Backend::in_teardown`]: the function was cut off
+/// where it blocked, and the atomic belongs to an execution that is over).
 struct MarkDone<'a, B: Backend>(&'a B::AtomicBool);
 
 impl<B: Backend> Drop for MarkDone<'_, B> {
     fn drop(&mut self) {
+        if B::in_teardown() {
+            return;
+        }
         self.0.store(true, Ordering::Release);
     }
 }

@@ -108,7 +108,8 @@ model_backend!(
     },
     // loom's condition variable never wakes spuriously and loom has no random choice to explore
     // one with: a wait without its loop is invisible to loom (shuttle sees it).
-    || false
+    || false,
+    super::race::LoomLog
 );
 
 #[cfg(test)]

@@ -9,6 +9,7 @@
 mod harnessed;
 pub(crate) mod loom;
 pub(crate) mod model;
+mod race;
 mod real;
 pub(crate) mod recorder;
 pub mod registry;

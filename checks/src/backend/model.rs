@@ -195,9 +195,10 @@ pub(crate) struct ThreadIndex {
 /// Implements `Backend` for `$backend` over the checker crate `$m` (loom or shuttle), whose
 /// `sync` and `thread` modules mirror std's. `$choose` picks among `n` alternatives and `$input`
 /// draws a value of `0..n` the program branches on (see `Backend::input`); `$index` is
-/// the backend's [`ThreadIndex`]; `$spurious` says whether a condvar wait wakes spuriously.
+/// the backend's [`ThreadIndex`]; `$spurious` says whether a condvar wait wakes spuriously;
+/// `$log` keeps a `RaceCell`'s accesses and fails the run on a data race (`race.rs`).
 macro_rules! model_backend {
-    ($backend:ident, $m:ident, $name:literal, $choose:expr, $input:expr, $index:expr, $spurious:expr) => {
+    ($backend:ident, $m:ident, $name:literal, $choose:expr, $input:expr, $index:expr, $spurious:expr, $log:ty) => {
         model_atomic!($m::sync::atomic::AtomicUsize, usize, int);
         model_atomic!($m::sync::atomic::AtomicBool, bool);
 
@@ -298,6 +299,7 @@ macro_rules! model_backend {
             type AtomicBool = $crate::backend::model::ModelAtomic<$m::sync::atomic::AtomicBool>;
             type JoinHandle<T: Send + 'static> =
                 $crate::backend::tracking::TrackedJoin<T, $m::thread::JoinHandle<()>>;
+            type AccessLog = $log;
 
             const NAME: &'static str = $name;
 
@@ -346,6 +348,13 @@ macro_rules! model_backend {
             fn notify_all(condvar: &Self::Condvar) {
                 $crate::backend::model::record_notify(condvar, "notify all");
                 condvar.notify_all()
+            }
+
+            fn access_log() -> $log {
+                <$log>::new()
+            }
+            fn access(log: &$log, access: patterns::Access) {
+                log.access(access)
             }
 
             fn spawn<F, T>(name: &str, f: F) -> Self::JoinHandle<T>

@@ -164,6 +164,7 @@ impl Backend for Real {
     type AtomicUsize = <Std as Backend>::AtomicUsize;
     type AtomicBool = <Std as Backend>::AtomicBool;
     type JoinHandle<T: Send + 'static> = RealJoin<T>;
+    type AccessLog = ();
 
     const NAME: &'static str = "real";
     const SPINS_BEFORE_PARK: u32 = Std::SPINS_BEFORE_PARK;
@@ -198,6 +199,11 @@ impl Backend for Real {
     fn notify_all(condvar: &Self::Condvar) {
         Std::notify_all(condvar)
     }
+    fn access_log() {}
+    fn access((): &(), _access: patterns::Access) {
+        // Real threads are not watched, as on `Std`.
+    }
+
     fn spawn<F, T>(name: &str, f: F) -> Self::JoinHandle<T>
     where
         F: FnOnce() -> T + Send + 'static,

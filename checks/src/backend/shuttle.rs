@@ -39,5 +39,6 @@ model_backend!(
     || {
         use shuttle::rand::RngCore;
         super::model::spurious_wakeups() && shuttle::rand::thread_rng().next_u64() & 3 == 0
-    }
+    },
+    super::race::ShuttleLog
 );

@@ -23,6 +23,13 @@ pub(crate) fn abandon() {
     ABANDONED.with(|abandoned| abandoned.set(true));
 }
 
+/// Takes the abandoned mark back after a checker's panic that the harness caught itself: loom's
+/// report of a data race, which `race.rs` raises again at once as a failure of the program, at
+/// the program's line.
+pub(crate) fn take_back_abandon() {
+    ABANDONED.with(|abandoned| abandoned.set(false));
+}
+
 /// Whether the checker is abandoning the current execution and this thread unwinds out of it.
 /// A panic that user code will catch unwinds too, but the execution goes on: destructors must
 /// then keep their promises, as on `Std`.

@@ -15,6 +15,7 @@ pub mod mutex;
 pub mod once;
 pub mod panic_safety;
 pub mod pipeline;
+pub mod race_cell;
 pub mod request;
 pub mod rw_mutex;
 pub mod semaphore;

@@ -21,6 +21,7 @@ pub mod semaphore_permit_leak;
 pub mod send_without_receiver;
 pub mod stage_forgets_close;
 pub mod unbounded_spawning;
+pub mod unsynchronized_counter;
 pub mod wait_group_add_inside_thread;
 pub mod wait_group_done_twice;
 pub mod wait_without_loop;

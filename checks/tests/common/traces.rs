@@ -55,7 +55,7 @@ pub fn assert_trace_shows_the_bug<M: Mistake>(stats: &Stats, max_steps: usize) -
         M::NAME
     );
     let marked = match M::CAUGHT_AS {
-        FailureKind::Assertion | FailureKind::Panic => text.contains('✗'),
+        FailureKind::Assertion | FailureKind::Panic | FailureKind::DataRace => text.contains('✗'),
         FailureKind::Deadlock | FailureKind::Leak => text.contains('■'),
         FailureKind::Livelock => true,
     };

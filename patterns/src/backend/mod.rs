@@ -47,6 +47,15 @@ pub trait AtomicInt<V: Copy>: Atomic<V> {
     fn fetch_sub(&self, value: V, order: Ordering) -> V;
 }
 
+/// One access of plain shared data (a [`RaceCell`](crate::RaceCell)), as its backend hears of it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Access {
+    /// The value is read.
+    Read,
+    /// The value is written (or read and written in one step).
+    Write,
+}
+
 /// A sync backend: locks, condition variables, atomics, threads and a clock.
 ///
 /// Implemented by a zero-sized marker type. Shared ownership is std's [`Arc`] on every backend
@@ -68,6 +77,10 @@ pub trait Backend: Copy + Default + Debug + Send + Sync + 'static {
     type AtomicBool: Atomic<bool>;
     /// The handle of a spawned thread.
     type JoinHandle<T: Send + 'static>: Send;
+    /// What the backend keeps of one [`RaceCell`](crate::RaceCell)'s accesses to find data races:
+    /// nothing on [`Std`], loom's own cell tracking under loom, the accesses' vector clocks under
+    /// shuttle.
+    type AccessLog: Send + Sync;
 
     /// A short name for reports: `std`, `loom`, `shuttle`, ….
     const NAME: &'static str;
@@ -103,6 +116,15 @@ pub trait Backend: Copy + Default + Debug + Send + Sync + 'static {
     /// Wakes every thread waiting on `condvar`.
     #[track_caller]
     fn notify_all(condvar: &Self::Condvar);
+
+    /// A new record of one cell's accesses.
+    fn access_log() -> Self::AccessLog;
+    /// Tells the backend of an access to the cell `log` records. A model backend fails the run
+    /// with a panic whose message starts with `data race` (loom: `Causality violation`) when
+    /// the access conflicts with another thread's access that happens-before does not order
+    /// before it. Nothing on [`Std`].
+    #[track_caller]
+    fn access(log: &Self::AccessLog, access: Access);
 
     /// Spawns a thread named `name` running `f`.
     #[track_caller]

@@ -25,6 +25,8 @@ pub(crate) fn classify(
         FailureKind::Leak
     } else if deadlock {
         FailureKind::Deadlock
+    } else if message.starts_with("data race") {
+        FailureKind::DataRace
     } else if message.starts_with(INVARIANT_PREFIX) || message.starts_with("assertion") {
         FailureKind::Assertion
     } else {

@@ -73,6 +73,9 @@ pub enum FailureKind {
     /// A schedule ran past the checker's step or branch bound: a spin loop that never yields, or
     /// a livelock.
     Livelock,
+    /// Two threads accessed one `RaceCell`, at least one writing, with no synchronization
+    /// ordering the accesses (Go's `-race` report).
+    DataRace,
 }
 
 /// How to replay a failing schedule.
@@ -214,7 +217,7 @@ impl FailureKind {
     /// How an execution that failed this way ended, for its trace.
     pub fn ending(self) -> Ending {
         match self {
-            FailureKind::Assertion | FailureKind::Panic => Ending::Failed,
+            FailureKind::Assertion | FailureKind::Panic | FailureKind::DataRace => Ending::Failed,
             FailureKind::Deadlock | FailureKind::Leak => Ending::Blocked,
             FailureKind::Livelock => Ending::Spinning,
         }
@@ -229,6 +232,7 @@ impl fmt::Display for FailureKind {
             FailureKind::Leak => "leak",
             FailureKind::Panic => "panic",
             FailureKind::Livelock => "livelock",
+            FailureKind::DataRace => "data race",
         })
     }
 }

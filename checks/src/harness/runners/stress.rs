@@ -128,8 +128,20 @@ pub(crate) fn run<S: Scenario>(scenario: &S, runs: usize) -> Stats {
                 let _ = tx.send(end);
             })
             .expect("cannot spawn the stress run's main thread");
-        let failure = match watch(&rx, &registry) {
+        let ended = watch(&rx, &registry);
+        let failure = match ended {
             Ok(RunEnd::Passed) => None,
+            // A spawned thread panicked and the others then blocked (waiting for what it would
+            // have done): the panic is the failure, as under the models, where it ends the run.
+            Ok(RunEnd::Leaked(_)) | Err(_) if registry.first_panic().is_some() => {
+                let (thread, cause) = registry.first_panic().expect("checked just above");
+                let after = match ended {
+                    Err(message) => message,
+                    _ => "the scenario returned and left threads blocked".to_owned(),
+                };
+                let message = format!("{cause}\n(in thread '{thread}'; then: {after})");
+                Some(classify(message, Some(&registry), run, ReplayHandle::None))
+            }
             Ok(RunEnd::Panicked(message)) => {
                 // A spawned thread's panic is the cause; the scenario's own is often its echo.
                 let message = match registry.first_panic() {
