@@ -20,8 +20,9 @@ use traces::MAX_ROWS;
 const SEED: u64 = 0x5eed;
 
 /// The most rows a GoKer kernel's minimal trace may have: a real program's bug comes after its
-/// own set-up (kubernetes_13135 deadlocks in the second round of a caching loop, in 20 steps).
-const MAX_KERNEL_ROWS: usize = 25;
+/// own set-up (etcd_7443 deadlocks once its balancer has started three connections, in 39 steps;
+/// grpc_3017 after rounds of removing and renewing a sub-connection, in 36).
+const MAX_KERNEL_ROWS: usize = 40;
 
 /// The broken variant of `M` under PCT on its large instance, shrinking as set on this thread.
 fn broken_run<M: Mistake>() -> Stats {

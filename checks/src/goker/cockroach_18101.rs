@@ -87,7 +87,11 @@ impl Scenario for Cockroach18101 {
 
 impl Mistake for Cockroach18101 {
     const CAUGHT_AS: FailureKind = FailureKind::Leak;
-    const TRACE_SHOWS: &'static [&'static str] = &["recv chan", "send chan (never returned)"];
+    const TRACE_SHOWS: &'static [&'static str] = &[
+        "send chan (never returned)",
+        "recv chan → a value",
+        "recv done",
+    ];
     const DETERMINISTIC: bool = true;
 }
 

@@ -121,8 +121,8 @@ impl Mistake for Cockroach6181 {
     const CAUGHT_AS: FailureKind = FailureKind::Leak;
     const TRACE_SHOWS: &'static [&'static str] = &[
         "read lock rwmutex",
-        "lock rwmutex (never returned)",
         "read lock rwmutex (never returned)",
+        "■ lock rwmutex (never returned)",
     ];
 }
 

@@ -145,7 +145,8 @@ impl Scenario for Grpc862 {
 
 impl Mistake for Grpc862 {
     const CAUGHT_AS: FailureKind = FailureKind::Leak;
-    const TRACE_SHOWS: &'static [&'static str] = &["recv done (never returned)"];
+    const TRACE_SHOWS: &'static [&'static str] =
+        &["select → timed out", "recv done", "(never returned)"];
     const DETERMINISTIC: bool = true;
 }
 

@@ -342,7 +342,7 @@ impl Mistake for Hugo5379 {
     const CAUGHT_AS: FailureKind = FailureKind::Deadlock;
     // The content goroutine's lock, then a lock of the same mutex (by it or by the renderer
     // making the plain text) that never returns.
-    const TRACE_SHOWS: &'static [&'static str] = &["lock mutex", "lock mutex (never returned)"];
+    const TRACE_SHOWS: &'static [&'static str] = &["lock mutex", "once", "(never returned)"];
 }
 
 impl Kernel for Hugo5379 {

@@ -122,7 +122,7 @@ impl Scenario for Kubernetes38669 {
 
 impl Mistake for Kubernetes38669 {
     const CAUGHT_AS: FailureKind = FailureKind::Leak;
-    const TRACE_SHOWS: &'static [&'static str] = &["send chan (never returned)"];
+    const TRACE_SHOWS: &'static [&'static str] = &["close chan", "send chan", "(never returned)"];
     const DETERMINISTIC: bool = true;
 }
 

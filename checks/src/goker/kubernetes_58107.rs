@@ -185,7 +185,7 @@ impl Mistake for Kubernetes58107 {
     const CAUGHT_AS: FailureKind = FailureKind::Leak;
     // A worker read-locks, then waits on a condition whose signals have gone by.
     const TRACE_SHOWS: &'static [&'static str] =
-        &["read lock rwmutex", "wait cond (never returned)"];
+        &["read lock rwmutex", "wait cond", "(never returned)"];
 }
 
 impl Kernel for Kubernetes58107 {

@@ -170,7 +170,7 @@ impl Scenario for Kubernetes70277 {
 
 impl Mistake for Kubernetes70277 {
     const CAUGHT_AS: FailureKind = FailureKind::Deadlock;
-    const TRACE_SHOWS: &'static [&'static str] = &["recv chan (never returned)"];
+    const TRACE_SHOWS: &'static [&'static str] = &["close chan", "recv chan", "(never returned)"];
     const DETERMINISTIC: bool = true;
 }
 

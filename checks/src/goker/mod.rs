@@ -10,7 +10,8 @@
 //! it chose). The port keeps the kernel's goroutines, channel capacities, lock order, select arms
 //! and loop counts; where loom needs a smaller loop, the small instance says so. Go's test
 //! returning while goroutines stay blocked is the harness's leak check; the whole program blocked
-//! is a deadlock.
+//! is a deadlock. A non-blocking kernel keeps the variable Go's race detector reports in a
+//! [`patterns::RaceCell`]: its unordered accesses fail as a data race under loom and shuttle.
 //!
 //! Translation is ours; no Go code is copied. Where Go uses `math/rand`, the port draws an input
 //! (`B::input`): loom explores every value, shuttle's random and PCT schedulers sample them.
