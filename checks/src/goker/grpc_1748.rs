@@ -19,7 +19,7 @@
 //! (under its Go lock, if any) and never across a kit operation, so they order nothing the
 //! checkers see. The small instance runs one round of the watcher's loop (loom's thread limit:
 //! each round can start a monitor), the large the kernel's ten. The kernel names no fix; the
-//! port's is grpc-go's own for this race (PR #1897, which has the tests modify the variable
+//! port's is grpc-go's own for this race (grpc-go PR #1897, which has the tests modify the variable
 //! atomically and the code read it atomically): atomic accesses, which Go's detector does not
 //! report.
 

@@ -19,7 +19,7 @@
 //! the wait after the kill that the buffer's race still needed): the waiting goroutine sends the
 //! exit code with the error on a channel with a buffer of one and leaves the result alone, and
 //! the function, once the kill is done, waits for that exit report before it reads the output.
-//! The upstream fix alone (PR #18412) leaves the buffer's read racing on a time-out (moby issue
+//! The upstream fix alone (moby PR #18412) leaves the buffer's read racing on a time-out (moby issue
 //! #22965 reports it).
 //!
 //! One deviation: in Go the bug also strands the waiting goroutine, whose send nobody receives

@@ -11,14 +11,14 @@
 //! the work channel and starts a goroutine waiting on the pool's WaitGroup, and then waits for
 //! the goroutine's items. Any `Go` after the close sends on a closed channel: Go panics ("send on
 //! closed channel", GoBench's report), here the send's `expect`. Schedules where every item is
-//! handed over before the close pass. Fix (the upstream resolution): PR #3068 added a guard (a
+//! handed over before the close pass. Fix (the upstream resolution): serving PR #3068 added a guard (a
 //! done channel, closed by `Wait`, that `Go` checks before it sends), but a close can still fall
-//! between the check and the send; PR #3262 removed that guard as a false safeguard and made it
+//! between the check and the send; serving PR #3262 removed that guard as a false safeguard and made it
 //! the pool's contract that every `Go` returns before `Wait` is called. The port's test follows
 //! it: it waits for its goroutine's items before calling `Wait`. The test's last check (an error
 //! if all the items ran, read without the atomic) is left out: it holds only on real time, the
 //! goroutine's 10 ms sleeps keeping it behind the close, where the models' virtual clock lets the
-//! goroutine finish first, and under the fix every item runs (PR #3262 also dropped a pool test
+//! goroutine finish first, and under the fix every item runs (serving PR #3262 also dropped a pool test
 //! that called `Go` and `Wait` concurrently). The small instance hands over two items instead of
 //! five (five threads: the test, the worker, the goroutine, the pool's waiting goroutine and the
 //! timer thread).

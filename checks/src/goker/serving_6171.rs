@@ -21,9 +21,9 @@
 //! race. Fix (the upstream fix, in the test): the subtest waits, before it returns, until every
 //! revision watcher of its manager has finished (upstream cancels the manager's context and
 //! waits until its updates channel closes, which happens once every watcher's `done` channel
-//! has). The watcher closes its `done` as its `run` returns, as upstream's has since PR #5865;
+//! has). The watcher closes its `done` as its `run` returns, as upstream's has since serving PR #5865;
 //! and for that wait to cover the log, the watcher logs on its own goroutine, after waiting for
-//! the goroutine `checkDests` starts, as upstream's has since PR #4908 (its probes run in an
+//! the goroutine `checkDests` starts, as upstream's has since serving PR #4908 (its probes run in an
 //! error group).
 
 use super::{Class, Goker, Kernel};
