@@ -101,6 +101,20 @@ macro_rules! shuttle_kernel_tests {
 
 checks::for_each_kernel!(shuttle_kernel_tests);
 
+/// A data race is reported on every schedule that makes both accesses, not only on those that
+/// happen to run them in some order: one schedule each from 32 seeds, every one a data race.
+#[test]
+fn a_race_is_reported_on_every_schedule() {
+    for seed in 0..32 {
+        let stats = check(
+            &checks::support::fixtures::WriteRacesAnEarlierRead,
+            &Checker::random(1, seed),
+        );
+        let report = stats.assert_fails_with(FailureKind::DataRace);
+        assert_eq!(report.schedule, 1, "{stats}");
+    }
+}
+
 #[test]
 fn dfs_is_exhaustive_on_a_tiny_instance() {
     let stats = check(

@@ -108,19 +108,21 @@ impl LoomLog {
             }
             std::panic::resume_unwind(payload);
         }
-        remember(&mut seen, now);
+        remember(&mut seen, now, |s| (s.thread, s.access));
     }
 }
 
-/// Keeps `now` as its thread's last access of its kind; a write is the last access of every
-/// thread that matters, once it is known to be ordered after them.
-fn remember(seen: &mut Vec<Seen>, now: Seen) {
-    if now.access == Access::Write {
-        seen.clear();
+/// Keeps `now` as its thread's last access of its kind, `key` naming an entry's thread and
+/// access: a write replaces every entry, since it is known to be ordered after them (or the run
+/// has failed); a read replaces its own thread's last read.
+fn remember<E, T: Copy + PartialEq>(history: &mut Vec<E>, now: E, key: impl Fn(&E) -> (T, Access)) {
+    let (thread, access) = key(&now);
+    if access == Access::Write {
+        history.clear();
     } else {
-        seen.retain(|s| s.thread != now.thread || s.access != Access::Read);
+        history.retain(|e| key(e) != (thread, Access::Read));
     }
-    seen.push(now);
+    history.push(now);
 }
 
 /// One access under shuttle: who, and the accessing task's own clock entry just after it.
@@ -165,15 +167,11 @@ impl ShuttleLog {
             drop(stamps);
             race(now, &unordered);
         }
-        if access == Access::Write {
-            stamps.clear();
-        } else {
-            stamps.retain(|s| s.task != task || s.seen.access != Access::Read);
-        }
-        stamps.push(Stamp {
+        let stamp = Stamp {
             seen: now,
             task,
             time,
-        });
+        };
+        remember(&mut stamps, stamp, |s| (s.task, s.seen.access));
     }
 }

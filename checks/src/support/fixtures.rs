@@ -2,7 +2,7 @@
 //! one known way, so the tests can check how the harness reports it.
 
 use crate::harness::Scenario;
-use patterns::{Atomic, Backend};
+use patterns::{Atomic, Backend, RaceCell};
 use serde::{Deserialize, Serialize};
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
@@ -68,5 +68,33 @@ impl Scenario for DrawsUntilZero {
     }
     fn run<B: Backend>(&self) {
         while B::input(2) == 1 {}
+    }
+}
+
+/// Two readers read a cell at once; the main thread joins one of them and writes: the write
+/// races with the other reader's read whichever of the two read first, so a race detector must
+/// report it on every schedule (one that kept only the last read would miss it whenever the
+/// joined reader read last).
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct WriteRacesAnEarlierRead;
+
+impl Scenario for WriteRacesAnEarlierRead {
+    const NAME: &'static str = "harness::write_races_an_earlier_read";
+    fn small() -> Self {
+        Self
+    }
+    fn large() -> Self {
+        Self
+    }
+    fn run<B: Backend>(&self) {
+        let cell = Arc::new(RaceCell::<u32, B>::new_in(0));
+        let read = |name| {
+            let cell = Arc::clone(&cell);
+            B::spawn(name, move || cell.get())
+        };
+        let (unjoined, joined) = (read("unjoined-reader"), read("joined-reader"));
+        B::join(joined).expect("a reader panicked");
+        cell.set(1);
+        B::join(unjoined).expect("a reader panicked");
     }
 }

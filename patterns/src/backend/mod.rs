@@ -120,9 +120,8 @@ pub trait Backend: Copy + Default + Debug + Send + Sync + 'static {
     /// A new record of one cell's accesses.
     fn access_log() -> Self::AccessLog;
     /// Tells the backend of an access to the cell `log` records. A model backend fails the run
-    /// with a panic whose message starts with `data race` (loom: `Causality violation`) when
-    /// the access conflicts with another thread's access that happens-before does not order
-    /// before it. Nothing on [`Std`].
+    /// with a panic whose message starts with `data race` when the access conflicts with another
+    /// thread's access that happens-before does not order before it. Nothing on [`Std`].
     #[track_caller]
     fn access(log: &Self::AccessLog, access: Access);
 

@@ -128,32 +128,27 @@ pub(crate) fn run<S: Scenario>(scenario: &S, runs: usize) -> Stats {
                 let _ = tx.send(end);
             })
             .expect("cannot spawn the stress run's main thread");
-        let ended = watch(&rx, &registry);
-        let failure = match ended {
-            Ok(RunEnd::Passed) => None,
-            // A spawned thread panicked and the others then blocked (waiting for what it would
-            // have done): the panic is the failure, as under the models, where it ends the run.
-            Ok(RunEnd::Leaked(_)) | Err(_) if registry.first_panic().is_some() => {
-                let (thread, cause) = registry.first_panic().expect("checked just above");
-                let after = match ended {
-                    Err(message) => message,
-                    _ => "the scenario returned and left threads blocked".to_owned(),
+        let failure = match (watch(&rx, &registry), registry.first_panic()) {
+            (Ok(RunEnd::Passed), _) => None,
+            // A spawned thread's panic is the cause of what followed: the scenario's own panic
+            // (often its echo), or the others blocked, waiting for what it would have done. The
+            // panic is the failure, as under the models, where it ends the run.
+            (ended, Some((thread, cause))) => {
+                let then = match ended {
+                    Ok(RunEnd::Panicked(message)) => {
+                        format!("the scenario then panicked: {message}")
+                    }
+                    Err(blocked) => format!("then: {blocked}"),
+                    Ok(_) => "then the scenario returned and left threads blocked".to_owned(),
                 };
-                let message = format!("{cause}\n(in thread '{thread}'; then: {after})");
+                let message = format!("{cause}\n(in thread '{thread}'; {then})");
                 Some(classify(message, Some(&registry), run, ReplayHandle::None))
             }
-            Ok(RunEnd::Panicked(message)) => {
-                // A spawned thread's panic is the cause; the scenario's own is often its echo.
-                let message = match registry.first_panic() {
-                    Some((thread, cause)) => format!(
-                        "{cause}\n(in thread '{thread}'; the scenario then panicked: {message})"
-                    ),
-                    None => message,
-                };
+            (Ok(RunEnd::Panicked(message)), None) => {
                 Some(classify(message, Some(&registry), run, ReplayHandle::None))
             }
             // Left running rather than blocked: spinning, a livelock.
-            Ok(RunEnd::Leaked(leaked))
+            (Ok(RunEnd::Leaked(leaked)), None)
                 if leaked.iter().all(|t| t.state == ThreadState::Running) =>
             {
                 let snapshot = registry.snapshot();
@@ -164,13 +159,13 @@ pub(crate) fn run<S: Scenario>(scenario: &S, runs: usize) -> Stats {
                     livelock_message(&snapshot, "still running after the leak grace"),
                 ))
             }
-            Ok(RunEnd::Leaked(leaked)) => Some(report(
+            (Ok(RunEnd::Leaked(leaked)), None) => Some(report(
                 &registry,
                 run,
                 FailureKind::Leak,
                 leak_message(&leaked),
             )),
-            Err(message) => Some(report(&registry, run, FailureKind::Deadlock, message)),
+            (Err(message), None) => Some(report(&registry, run, FailureKind::Deadlock, message)),
         };
         if let Some(report) = failure {
             verdict = Verdict::Fail(Box::new(report));
