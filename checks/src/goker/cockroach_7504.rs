@@ -20,19 +20,13 @@
 use super::{Class, Goker, Kernel};
 use crate::harness::{FailureKind, Scenario};
 use crate::zoo::{broken_instances, zoo_entry, Mistake, Variant};
-use patterns::{Backend, Mutex, WaitGroup};
+use patterns::{Backend, Mutex, RaceCell, WaitGroup};
 use std::collections::HashMap;
-use std::sync::{Arc, Mutex as StdMutex, MutexGuard, PoisonError};
+use std::sync::Arc;
 
 zoo_entry! {
     /// A lease is released while a table is acquired by its name.
     pub struct Cockroach7504 {}
-}
-
-/// The data a Go lock guards, held in a std mutex for Rust's interior mutability: taken only
-/// while that Go lock is held, so it is always free.
-fn guarded<T>(cell: &StdMutex<T>) -> MutexGuard<'_, T> {
-    cell.lock().unwrap_or_else(PoisonError::into_inner)
 }
 
 fn make_cache_key<B: Backend>(lease: &LeaseState<B>) -> usize {
@@ -65,14 +59,16 @@ struct TableState<B: Backend> {
     table_name_cache: Arc<TableNameCache<B>>,
     mu: Mutex<B>,
     /// Guarded by `mu`.
-    active: StdMutex<LeaseSet<B>>,
+    active: RaceCell<LeaseSet<B>, B>,
 }
 
 impl<B: Backend> TableState<B> {
     fn release(&self, lease: &LeaseState<B>) {
         self.mu.lock();
 
-        let s = guarded(&self.active).find(make_cache_key(lease));
+        let s = self
+            .active
+            .read(|active| active.find(make_cache_key(lease)));
         s.mu.lock(); // lock A
 
         self.remove_lease(&s);
@@ -82,7 +78,7 @@ impl<B: Backend> TableState<B> {
     }
 
     fn remove_lease(&self, lease: &Arc<LeaseState<B>>) {
-        guarded(&self.active).remove(lease);
+        self.active.update(|active| active.remove(lease));
         self.table_name_cache.remove(lease); // lock B, under lock A
     }
 }
@@ -91,7 +87,7 @@ struct TableNameCache<B: Backend> {
     /// Lock B.
     mu: Mutex<B>,
     /// Guarded by `mu`.
-    tables: StdMutex<HashMap<usize, Arc<LeaseState<B>>>>,
+    tables: RaceCell<HashMap<usize, Arc<LeaseState<B>>>, B>,
 }
 
 impl<B: Backend> TableNameCache<B> {
@@ -99,7 +95,7 @@ impl<B: Backend> TableNameCache<B> {
         self.mu.lock(); // lock B
 
         // Go checks for a nil lease in the map; a Rust map holds none.
-        let lease = guarded(&self.tables).get(&id).cloned();
+        let lease = self.tables.read(|tables| tables.get(&id).cloned());
         if fixed {
             // The fix: the name cache's lock covers the lookup only.
             self.mu.unlock();
@@ -116,15 +112,14 @@ impl<B: Backend> TableNameCache<B> {
     fn remove(&self, lease: &Arc<LeaseState<B>>) {
         self.mu.lock(); // lock B: blocks here
         let key = make_cache_key(lease);
-        {
-            let mut tables = guarded(&self.tables);
+        self.tables.update(|tables| {
             if tables
                 .get(&key)
                 .is_some_and(|existing| Arc::ptr_eq(existing, lease))
             {
                 tables.remove(&key);
             }
-        }
+        });
         self.mu.unlock(); // the deferred unlock
     }
 }
@@ -188,13 +183,13 @@ impl Scenario for Cockroach7504 {
 
         let nc = Arc::new(TableNameCache {
             mu: Mutex::new_in(),
-            tables: StdMutex::new((0..lease_num).map(|i| (i, lset.find(i))).collect()),
+            tables: RaceCell::new_in((0..lease_num).map(|i| (i, lset.find(i))).collect()),
         });
 
         let ts = Arc::new(TableState {
             table_name_cache: Arc::clone(&nc),
             mu: Mutex::new_in(),
-            active: StdMutex::new(lset),
+            active: RaceCell::new_in(lset),
         });
 
         let mgr = Arc::new(new_lease_manager(nc, Arc::clone(&ts)));
@@ -211,7 +206,7 @@ impl Scenario for Cockroach7504 {
         let released = wg.clone();
         drop(B::spawn("release", move || {
             // Lock A, then B. The test's lease set is the table state's active set.
-            let lease = guarded(&ts.active).find(0);
+            let lease = ts.active.read(|active| active.find(0));
             mgr.release(&lease);
             released.done();
         }));

@@ -28,7 +28,7 @@ use crate::harness::{FailureKind, Scenario};
 use crate::zoo::{broken_instances, zoo_entry, Mistake, Variant};
 use patterns::{Atomic, Backend, Mutex, RaceCell, WaitGroup};
 use std::sync::atomic::Ordering;
-use std::sync::{Arc, Mutex as StdMutex, MutexGuard, PoisonError, Weak};
+use std::sync::{Arc, Weak};
 use std::time::Duration;
 
 zoo_entry! {
@@ -37,12 +37,6 @@ zoo_entry! {
         /// Rounds of the balancer wrapper's watcher loop (the kernel has ten).
         pub rounds: usize,
     }
-}
-
-/// A field Go accesses under its own lock or on one goroutine only, in a std mutex for Rust's
-/// interior mutability: always free when taken.
-fn guarded<T>(cell: &StdMutex<T>) -> MutexGuard<'_, T> {
-    cell.lock().unwrap_or_else(PoisonError::into_inner)
 }
 
 /// The package variable `minConnectTimeout`: plain in the bug, atomic in the fix.
@@ -102,7 +96,7 @@ impl<B: Backend> ClientConn<B> {
     fn new_addr_conn(self: &Arc<Self>) -> Arc<AddrConn<B>> {
         Arc::new(AddrConn {
             cc: Arc::clone(self),
-            acbw: StdMutex::new(None),
+            acbw: RaceCell::new_in(None),
             mu: Mutex::new_in(),
         })
     }
@@ -118,7 +112,7 @@ impl PickfirstBuilder {
     fn build<B: Backend>(&self, cc: &Arc<CcBalancerWrapper<B>>) -> Arc<PickfirstBalancer<B>> {
         Arc::new(PickfirstBalancer {
             cc: Arc::downgrade(cc),
-            sc: StdMutex::new(None),
+            sc: RaceCell::new_in(None),
         })
     }
 }
@@ -127,14 +121,14 @@ struct PickfirstBalancer<B: Backend> {
     /// `b.cc`, the wrapper that owns this balancer (weak: the wrapper holds the balancer).
     cc: Weak<CcBalancerWrapper<B>>,
     /// `b.sc`, touched by the watcher only.
-    sc: StdMutex<Option<Arc<AcBalancerWrapper<B>>>>,
+    sc: RaceCell<Option<Arc<AcBalancerWrapper<B>>>, B>,
 }
 
 impl<B: Backend> PickfirstBalancer<B> {
     fn handle_resolved_addrs(&self) {
         let cc = self.cc.upgrade().expect("the watcher holds its wrapper");
         let sc = cc.new_sub_conn();
-        *guarded(&self.sc) = Some(Arc::clone(&sc));
+        self.sc.set(Some(Arc::clone(&sc)));
         sc.connect();
     }
 }
@@ -155,7 +149,7 @@ impl<B: Backend> AcBalancerWrapper<B> {
 struct AddrConn<B: Backend> {
     cc: Arc<ClientConn<B>>,
     /// `ac.acbw`, set under `mu` (weak: the sub-connection wrapper holds this connection).
-    acbw: StdMutex<Option<Weak<AcBalancerWrapper<B>>>>,
+    acbw: RaceCell<Option<Weak<AcBalancerWrapper<B>>>, B>,
     mu: Mutex<B>,
 }
 
@@ -179,7 +173,7 @@ impl<B: Backend> AddrConn<B> {
 struct CcBalancerWrapper<B: Backend> {
     cc: Arc<ClientConn<B>>,
     /// `ccb.balancer`, guarded by `balanceMutex`.
-    balancer: StdMutex<Option<Arc<PickfirstBalancer<B>>>>,
+    balancer: RaceCell<Option<Arc<PickfirstBalancer<B>>>, B>,
 }
 
 impl<B: Backend> CcBalancerWrapper<B> {
@@ -187,7 +181,7 @@ impl<B: Backend> CcBalancerWrapper<B> {
         let balance_mutex = &self.cc.globals.balance_mutex;
         for _ in 0..rounds {
             balance_mutex.lock();
-            let balancer = guarded(&self.balancer).clone();
+            let balancer = self.balancer.get();
             if let Some(balancer) = balancer {
                 balance_mutex.unlock();
                 balancer.handle_resolved_addrs();
@@ -204,7 +198,7 @@ impl<B: Backend> CcBalancerWrapper<B> {
             ac: Arc::clone(&ac),
         });
         acbw.ac.mu.lock();
-        *guarded(&ac.acbw) = Some(Arc::downgrade(&acbw));
+        ac.acbw.set(Some(Arc::downgrade(&acbw)));
         acbw.ac.mu.unlock();
         acbw
     }
@@ -217,14 +211,14 @@ fn new_cc_balancer_wrapper<B: Backend>(
 ) {
     let ccb = Arc::new(CcBalancerWrapper {
         cc: Arc::clone(cc),
-        balancer: StdMutex::new(None),
+        balancer: RaceCell::new_in(None),
     });
     let watching = Arc::clone(&ccb);
     drop(B::spawn("watcher", move || watching.watcher(rounds)));
     let balance_mutex = &cc.globals.balance_mutex;
     balance_mutex.lock();
     let balancer = b.build(&ccb);
-    *guarded(&ccb.balancer) = Some(balancer);
+    ccb.balancer.set(Some(balancer));
     balance_mutex.unlock(); // the deferred unlock
 }
 

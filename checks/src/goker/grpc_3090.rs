@@ -22,7 +22,7 @@ use super::{Class, Goker, Kernel};
 use crate::harness::{FailureKind, Scenario};
 use crate::zoo::{broken_instances, zoo_entry, Mistake, Variant};
 use patterns::{time, Backend, Mutex, RaceCell, WaitGroup};
-use std::sync::{Arc, OnceLock, Weak};
+use std::sync::{Arc, Weak};
 use std::time::Duration;
 
 zoo_entry! {
@@ -33,15 +33,15 @@ zoo_entry! {
 /// The kernel's `resolver_Resolver`: the resolver builder and the resolver it builds, in one.
 struct ResolverResolver<B: Backend> {
     /// `r.CC`, set by `Build`.
-    cc: OnceLock<Weak<CcResolverWrapper<B>>>,
+    cc: RaceCell<Option<Weak<CcResolverWrapper<B>>>, B>,
 }
 
 impl<B: Backend> ResolverResolver<B> {
     fn build(self: &Arc<Self>, cc: &Arc<CcResolverWrapper<B>>) -> Arc<Self> {
-        assert!(
-            self.cc.set(Arc::downgrade(cc)).is_ok(),
-            "the test builds its resolver once"
-        );
+        let first = self
+            .cc
+            .update(|set| set.replace(Arc::downgrade(cc)).is_none());
+        assert!(first, "the test builds its resolver once");
         self.update_state();
         Arc::clone(self)
     }
@@ -49,7 +49,7 @@ impl<B: Backend> ResolverResolver<B> {
     fn resolve_now(&self) {}
 
     fn update_state(&self) {
-        let cc = self.cc.get().and_then(Weak::upgrade);
+        let cc = self.cc.read(|set| set.as_ref().and_then(Weak::upgrade));
         cc.expect("the dialling goroutine holds the wrapper")
             .update_state();
     }
@@ -130,7 +130,7 @@ fn dial_context<B: Backend>(fixed: bool) {
     };
     if cc.dopts.resolver_builder.is_none() {
         cc.dopts.resolver_builder = Some(Arc::new(ResolverResolver {
-            cc: OnceLock::new(),
+            cc: RaceCell::new_in(None),
         }));
     }
     new_cc_resolver_wrapper(&cc, fixed);

@@ -25,18 +25,12 @@ use crate::harness::{FailureKind, Scenario};
 use crate::zoo::{broken_instances, zoo_entry, Mistake, Variant};
 use patterns::{chan, time, Backend, Cond, Mutex, RaceCell, Receiver, WaitGroup};
 use std::collections::{BTreeMap, VecDeque};
-use std::sync::{Arc, Mutex as StdMutex, MutexGuard, PoisonError};
+use std::sync::Arc;
 use std::time::Duration;
 
 zoo_entry! {
     /// A prober's two workers take work items off its queue while `IsReady` queues one more.
     pub struct Serving6472 {}
-}
-
-/// The data a Go lock guards, held in a std mutex for Rust's interior mutability: taken only
-/// while that Go lock is held, so it is always free.
-fn guarded<T>(cell: &StdMutex<T>) -> MutexGuard<'_, T> {
-    cell.lock().unwrap_or_else(PoisonError::into_inner)
 }
 
 struct IngressState<B: Backend> {
@@ -61,14 +55,14 @@ struct WorkItem<B: Backend> {
 /// lock.
 struct Queue<B: Backend> {
     /// Guarded by `cond`'s lock.
-    queue: StdMutex<VecDeque<Arc<WorkItem<B>>>>,
+    queue: RaceCell<VecDeque<Arc<WorkItem<B>>>, B>,
     cond: Cond<B>,
 }
 
 impl<B: Backend> Queue<B> {
     fn new() -> Self {
         Self {
-            queue: StdMutex::new(VecDeque::new()),
+            queue: RaceCell::new_in(VecDeque::new()),
             cond: Cond::new(Arc::new(Mutex::new_in())),
         }
     }
@@ -76,14 +70,14 @@ impl<B: Backend> Queue<B> {
     /// The oldest item, or `None` (Go's nil) if the queue is empty.
     fn get(&self) -> Option<Arc<WorkItem<B>>> {
         self.cond.locker().lock();
-        let item = guarded(&self.queue).pop_front();
+        let item = self.queue.update(VecDeque::pop_front);
         self.cond.locker().unlock(); // the deferred unlock
         item
     }
 
     fn add(&self, item: Arc<WorkItem<B>>) {
         self.cond.locker().lock();
-        guarded(&self.queue).push_back(item);
+        self.queue.update(|queue| queue.push_back(item));
         self.cond.locker().unlock(); // the deferred unlock
     }
 }
