@@ -2,6 +2,7 @@
 //! the zoo entries real threads can see. Real-thread runs assert invariants, never timings.
 
 use checks::harness::{check, Checker, FailureKind, Scenario};
+use checks::support::fixtures::PanicsBeforeDone;
 use checks::zoo::{self, Mistake, Variant, WithVariant};
 
 const RUNS: usize = 20;
@@ -122,6 +123,23 @@ fn real_threads_report_a_deadlock_with_where_each_thread_waits() {
             .to_string()
             .contains("invariant: every result is received"),
         "{stats}"
+    );
+}
+
+/// A thread that panicked has ended: the main thread left waiting for it is seen blocked within
+/// the deadlock grace, not at the watchdog, and the panic is the failure.
+#[test]
+fn a_panicked_thread_counts_as_ended_for_the_deadlock_watch() {
+    let stats = check(&PanicsBeforeDone, &Checker::stress(1));
+    println!("{stats}");
+    let report = stats.assert_fails_with(FailureKind::Panic);
+    assert!(
+        report.message.contains("the worker panics before its done"),
+        "{report}"
+    );
+    assert!(
+        report.message.contains("none moved") && !report.message.contains("no end after"),
+        "the rest blocked is seen through the blocked states: {report}"
     );
 }
 

@@ -388,11 +388,16 @@ impl Registry {
         (any_live && blocked).then_some(changes)
     }
 
-    /// Records the panic of thread `index`, unless an earlier one was recorded.
+    /// Records the panic of thread `index`, unless an earlier one was recorded, and marks the
+    /// thread finished: it has ended, so the others all blocked is a deadlock the watch sees
+    /// within its grace, not at its watchdog.
     pub(crate) fn record_panic(&self, index: usize, message: String) {
-        let mut inner = self.lock();
-        let name = inner.threads[index].name.to_string();
-        inner.first_panic.get_or_insert((name, message));
+        {
+            let mut inner = self.lock();
+            let name = inner.threads[index].name.to_string();
+            inner.first_panic.get_or_insert((name, message));
+        }
+        self.set_state(ThreadKey::Index(index), ThreadState::Finished);
     }
 
     /// The first panic of a spawned thread, as (thread name, message).

@@ -2,7 +2,7 @@
 //! one known way, so the tests can check how the harness reports it.
 
 use crate::harness::Scenario;
-use patterns::{Atomic, Backend, RaceCell};
+use patterns::{Atomic, Backend, RaceCell, WaitGroup};
 use serde::{Deserialize, Serialize};
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
@@ -96,5 +96,34 @@ impl Scenario for WriteRacesAnEarlierRead {
         B::join(joined).expect("a reader panicked");
         cell.set(1);
         B::join(unjoined).expect("a reader panicked");
+    }
+}
+
+/// A spawned thread panics before its `done`, and main waits for it on the WaitGroup forever: the
+/// panic is the failure, and a panicked thread has ended, so the main thread left blocked alone is
+/// what a real-thread run must see (not a thread still running, to be waited out).
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct PanicsBeforeDone;
+
+impl Scenario for PanicsBeforeDone {
+    const NAME: &'static str = "harness::panics_before_done";
+    fn small() -> Self {
+        Self
+    }
+    fn large() -> Self {
+        Self
+    }
+    fn run<B: Backend>(&self) {
+        let group = Arc::new(WaitGroup::<B>::new_in());
+        group.add(1);
+        let worker = Arc::clone(&group);
+        let _unjoined = B::spawn("worker", move || {
+            // Its own `add` is still counted, so this panics, before the `done`.
+            if worker.count() > 0 {
+                panic!("the worker panics before its done");
+            }
+            worker.done();
+        });
+        group.wait();
     }
 }
