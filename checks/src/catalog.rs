@@ -385,3 +385,30 @@ pub fn replay_file(path: &Path, trace: bool) -> Result<Stats, String> {
         .ok_or_else(|| format!("unknown scenario {:?} in {}", file.scenario, path.display()))?;
     (entry.replay)(&file, trace)
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::goker::{Class, NOT_PORTED};
+
+    #[test]
+    fn ported_and_not_ported_kernels_make_up_each_class() {
+        let kernels = super::kernels();
+        for class in Class::ALL {
+            let ported = kernels.iter().filter(|k| k.goker.class == class).count();
+            let not_ported = NOT_PORTED.iter().filter(|k| k.goker.class == class).count();
+            assert_eq!(
+                ported + not_ported,
+                class.in_goker(),
+                "{} kernels: {ported} ported and {not_ported} listed as not ported",
+                class.name()
+            );
+        }
+        for left_out in NOT_PORTED {
+            let name = format!("goker::{}_{}", left_out.goker.project, left_out.goker.id);
+            assert!(
+                kernels.iter().all(|k| k.zoo.entry.name != name),
+                "{name} is both ported and listed as not ported"
+            );
+        }
+    }
+}

@@ -56,7 +56,7 @@ fn checker(stats: &Value) -> String {
 }
 
 #[test]
-#[ignore = "runs every checker over every scenario and zoo entry twice (a few minutes); .ci/run runs it"]
+#[ignore = "runs every checker over every scenario, zoo entry and GoKer kernel twice (minutes); .ci/run runs it"]
 fn three_shards_merge_into_the_single_machine_report() {
     let root = workspace().join("target/explore-test");
     let _ = std::fs::remove_dir_all(&root);
@@ -103,36 +103,43 @@ fn three_shards_merge_into_the_single_machine_report() {
         assert_eq!(verdict(run), verdict(other), "{name:?}: the same verdict");
     }
 
-    let cells = |report: &Value| report["zoo"].as_array().expect("zoo").clone();
-    let (single_cells, merged_cells) = (cells(&single), cells(&merged));
-    assert_eq!(single_cells.len(), merged_cells.len(), "the same zoo cells");
-    for cell in &single_cells {
-        let name = (cell["entry"].as_str(), cell["checker"].as_str());
-        let other = merged_cells
-            .iter()
-            .find(|m| (m["entry"].as_str(), m["checker"].as_str()) == name)
-            .unwrap_or_else(|| panic!("{name:?} missing from the merged report"));
+    for family in ["zoo", "goker"] {
+        let cells = |report: &Value| report[family].as_array().expect(family).clone();
+        let (single_cells, merged_cells) = (cells(&single), cells(&merged));
+        assert!(!single_cells.is_empty(), "the report has {family} cells");
         assert_eq!(
-            cell["correct"]["schedules"], other["correct"]["schedules"],
-            "{name:?}: the correct variant's schedules add up"
+            single_cells.len(),
+            merged_cells.len(),
+            "the same {family} cells"
         );
-        assert_eq!(
-            verdict(&cell["correct"]),
-            verdict(&other["correct"]),
-            "{name:?}: the correct variant passes in both"
-        );
-        // A sampling checker hits a racy mistake by chance, and the shards sample other schedules
-        // than the single run (seed + I − 1): either may miss what the other caught. Enumerating
-        // checkers split whole entries, so they must agree; so must every checker on a mistake
-        // that fails on every schedule.
-        let sampled = matches!(name.1, Some("shuttle-random" | "shuttle-pct" | "stress"));
-        let by_chance = sampled && cell["deterministic"] == false;
-        if !by_chance {
+        for cell in &single_cells {
+            let name = (cell["entry"].as_str(), cell["checker"].as_str());
+            let other = merged_cells
+                .iter()
+                .find(|m| (m["entry"].as_str(), m["checker"].as_str()) == name)
+                .unwrap_or_else(|| panic!("{name:?} missing from the merged report"));
             assert_eq!(
-                verdict(&cell["broken"]),
-                verdict(&other["broken"]),
-                "{name:?}: the broken variant is caught the same way"
+                cell["correct"]["schedules"], other["correct"]["schedules"],
+                "{name:?}: the correct variant's schedules add up"
             );
+            assert_eq!(
+                verdict(&cell["correct"]),
+                verdict(&other["correct"]),
+                "{name:?}: the correct variant passes in both"
+            );
+            // A sampling checker hits a racy mistake by chance, and the shards sample other
+            // schedules than the single run (seed + I − 1): either may miss what the other
+            // caught. Enumerating checkers split whole entries, so they must agree; so must every
+            // checker on a mistake that fails on every schedule.
+            let sampled = matches!(name.1, Some("shuttle-random" | "shuttle-pct" | "stress"));
+            let by_chance = sampled && cell["deterministic"] == false;
+            if !by_chance {
+                assert_eq!(
+                    verdict(&cell["broken"]),
+                    verdict(&other["broken"]),
+                    "{name:?}: the broken variant is caught the same way"
+                );
+            }
         }
     }
     assert!(root.join("merged/index.html").is_file());

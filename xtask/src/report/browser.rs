@@ -11,11 +11,12 @@ use std::process::Command;
 pub const WINDOW: (u32, u32) = (1280, 800);
 
 /// The sections the page must have, by id, in reading order.
-pub const SECTIONS: [&str; 8] = [
+pub const SECTIONS: [&str; 9] = [
     "verdict",
     "scenarios",
     "cost",
     "zoo",
+    "goker",
     "benches",
     "traces",
     "runs",

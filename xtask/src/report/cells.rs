@@ -65,6 +65,12 @@ pub(super) fn zoo_cell(cell: &ZooCell) -> Cell {
             format!("✓ caught at #{}", thousands(f.schedule)),
             format!("{:.2} s", cell.broken.elapsed.as_secs_f64()),
         ),
+        // The mistake itself is out of the checker's sight; what it saw is a consequence.
+        Some(f) if cell.missed_by_nature => (
+            "by-nature",
+            format!("cannot see it; failed as {}", f.kind),
+            format!("#{}", f.schedule),
+        ),
         Some(f) => (
             "fail",
             format!("✗ wrong kind: {}", f.kind),

@@ -9,7 +9,8 @@ use checks::harness::Stats;
 pub struct Changes {
     /// Which report this one is compared with.
     pub since: String,
-    /// One line per change: a verdict, a zoo cell, a bench ratio that moved beyond the noise.
+    /// One line per change: a verdict, a zoo or kernel cell, a bench ratio that moved beyond the
+    /// noise.
     pub lines: Vec<String>,
 }
 
@@ -51,26 +52,35 @@ impl Changes {
                 ));
             }
         }
-        for cell in &now.zoo {
-            let before = previous
-                .zoo
-                .iter()
-                .find(|p| p.entry == cell.entry && p.checker == cell.checker);
-            let now_text = zoo_cell(cell).text;
-            match before {
-                None => lines.push(format!(
-                    "new: zoo `{}` under {}: {now_text}",
-                    cell.entry, cell.checker
-                )),
-                Some(before) if zoo_cell(before).class != zoo_cell(cell).class => {
-                    lines.push(format!(
-                        "zoo `{}` under {}: {} → {now_text}",
-                        cell.entry,
-                        cell.checker,
-                        zoo_cell(before).text
-                    ));
+        for (label, cells, before_cells) in [
+            ("zoo", &now.zoo, &previous.zoo),
+            ("GoKer", &now.goker, &previous.goker),
+        ] {
+            // A whole family new since the last report is one line, not one per cell.
+            if before_cells.is_empty() && !cells.is_empty() {
+                lines.push(format!("new: the {label} cells ({})", cells.len()));
+                continue;
+            }
+            for cell in cells {
+                let before = before_cells
+                    .iter()
+                    .find(|p| p.entry == cell.entry && p.checker == cell.checker);
+                let now_text = zoo_cell(cell).text;
+                match before {
+                    None => lines.push(format!(
+                        "new: {label} `{}` under {}: {now_text}",
+                        cell.entry, cell.checker
+                    )),
+                    Some(before) if zoo_cell(before).class != zoo_cell(cell).class => {
+                        lines.push(format!(
+                            "{label} `{}` under {}: {} → {now_text}",
+                            cell.entry,
+                            cell.checker,
+                            zoo_cell(before).text
+                        ));
+                    }
+                    Some(_) => {}
                 }
-                Some(_) => {}
             }
         }
         let before_groups = charts::groups(&previous.benches);

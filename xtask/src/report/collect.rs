@@ -139,14 +139,31 @@ pub fn operation_costs(logs: &Path) -> anyhow::Result<Vec<OperationCost>> {
     serde_json::from_str(&text).with_context(|| format!("{} is not valid JSON", json.display()))
 }
 
-/// Runs every checker over the scenarios and the zoo, each in a child process, saying before
-/// each step what it starts and how long the run has taken so far.
+/// What the checkers found: the scenarios' runs, the zoo's cells and the GoKer kernels' cells.
+#[derive(Debug)]
+pub struct Checked {
+    /// Every scenario under every checker.
+    pub scenarios: Vec<Stats>,
+    /// Every zoo entry under every checker.
+    pub zoo: Vec<ZooCell>,
+    /// Every ported GoKer kernel under every checker but shuttle DFS.
+    pub goker: Vec<ZooCell>,
+}
+
+/// The pattern `xtask check` selects the zoo's own entries by, and the one for the kernels.
+const ZOO: &str = "zoo::";
+const GOKER: &str = "goker::";
+
+/// Runs every checker over the scenarios, the zoo and the GoKer kernels, each in a child
+/// process, saying before each step what it starts and how long the run has taken so far. The
+/// kernels run at the zoo's budget, under every checker but shuttle DFS, which enumerates
+/// without reduction and is meant for the zoo's tiny instances.
 pub fn run_checkers(
     budget: &Budget,
     logs: &Path,
     started: Instant,
     shard: Option<Shard>,
-) -> anyhow::Result<(Vec<Stats>, Vec<ZooCell>)> {
+) -> anyhow::Result<Checked> {
     let sharded = |mut jobs: Vec<(&'static str, Vec<String>)>| {
         if let Some(shard) = shard {
             for (_, args) in &mut jobs {
@@ -157,7 +174,12 @@ pub fn run_checkers(
     };
     let scenario_jobs = sharded(checkers(budget, false));
     let zoo_jobs = sharded(checkers(budget, true));
-    let total = scenario_jobs.len() + 2 * zoo_jobs.len();
+    let goker_jobs: Vec<_> = zoo_jobs
+        .iter()
+        .filter(|(name, _)| *name != CheckerKind::ShuttleDfs.name())
+        .cloned()
+        .collect();
+    let total = scenario_jobs.len() + 2 * zoo_jobs.len() + 2 * goker_jobs.len();
     let mut step = 0;
     // One line per step (what a log keeps), and under it a bar that a terminal redraws.
     let mut progress = |what: &str| {
@@ -183,34 +205,41 @@ pub fn run_checkers(
         scenarios.extend(run_child(checker_args, &json, &log, &bar)?);
         bar.finish_and_clear();
     }
-    let mut zoo = Vec::new();
-    for (name, checker_args) in &zoo_jobs {
-        let mut variants = Vec::new();
-        for variant in ["broken", "correct"] {
-            let bar = progress(&format!("bug zoo ({variant}) under {name}"));
-            let mut child_args = checker_args.clone();
-            // The zoo's own entries: `--zoo` also runs the GoKer kernels, which are not in the
-            // report yet.
-            child_args.extend(["--zoo".to_owned(), variant.to_owned(), "zoo::".to_owned()]);
-            let json = logs.join(format!("zoo-{variant}-{name}.json"));
-            let log = logs.join(format!("zoo-{variant}-{name}.log"));
-            variants.push(run_child(&child_args, &json, &log, &bar)?);
-            bar.finish_and_clear();
+    let mut both_variants = |pattern: &str, what: &str, jobs: &[(&str, Vec<String>)]| {
+        let mut cells = Vec::new();
+        for (name, checker_args) in jobs {
+            let mut variants = Vec::new();
+            for variant in ["broken", "correct"] {
+                let bar = progress(&format!("{what} ({variant}) under {name}"));
+                let mut child_args = checker_args.clone();
+                child_args.extend(["--zoo".to_owned(), variant.to_owned(), pattern.to_owned()]);
+                let file = format!("{}-{variant}-{name}", pattern.trim_end_matches(':'));
+                let json = logs.join(format!("{file}.json"));
+                let log = logs.join(format!("{file}.log"));
+                variants.push(run_child(&child_args, &json, &log, &bar)?);
+                bar.finish_and_clear();
+            }
+            let correct = variants.pop().expect("two variants");
+            let broken = variants.pop().expect("two variants");
+            for (broken, correct) in broken.into_iter().zip(correct) {
+                cells.push(ZooCell::new(broken, correct, name)?);
+            }
         }
-        let correct = variants.pop().expect("two variants");
-        let broken = variants.pop().expect("two variants");
-        for (broken, correct) in broken.into_iter().zip(correct) {
-            zoo.push(ZooCell::new(broken, correct, name)?);
-        }
-    }
-
-    Ok((scenarios, zoo))
+        anyhow::Ok(cells)
+    };
+    let zoo = both_variants(ZOO, "bug zoo", &zoo_jobs)?;
+    let goker = both_variants(GOKER, "GoKer kernels", &goker_jobs)?;
+    Ok(Checked {
+        scenarios,
+        zoo,
+        goker,
+    })
 }
 
 /// Reads shard results (`xtask check --json` files) from `dirs` and combines them: stats of the
 /// same scenario under the same checker add up their schedules and time, and fail if any shard
-/// failed; zoo stats pair their broken and correct variants.
-pub fn merge(dirs: &[PathBuf]) -> anyhow::Result<(Vec<Stats>, Vec<ZooCell>)> {
+/// failed; zoo and kernel stats pair their broken and correct variants.
+pub fn merge(dirs: &[PathBuf]) -> anyhow::Result<Checked> {
     let mut all: Vec<Stats> = Vec::new();
     let mut seen: Vec<(PathBuf, String)> = Vec::new();
     for dir in dirs {
@@ -269,7 +298,7 @@ pub fn merge(dirs: &[PathBuf]) -> anyhow::Result<(Vec<Stats>, Vec<ZooCell>)> {
     let (zoo_stats, scenarios): (Vec<Stats>, Vec<Stats>) = merged
         .into_iter()
         .partition(|s| s.instance.get("variant").is_some());
-    let mut zoo = Vec::new();
+    let (mut zoo, mut goker) = (Vec::new(), Vec::new());
     for broken in zoo_stats
         .iter()
         .filter(|s| s.instance["variant"] == "Broken")
@@ -281,10 +310,19 @@ pub fn merge(dirs: &[PathBuf]) -> anyhow::Result<(Vec<Stats>, Vec<ZooCell>)> {
         });
         if let Some(correct) = correct {
             let checker = broken.checker.kind().name();
-            zoo.push(ZooCell::new(broken.clone(), correct.clone(), checker)?);
+            let cell = ZooCell::new(broken.clone(), correct.clone(), checker)?;
+            if cell.entry.starts_with(GOKER) {
+                goker.push(cell);
+            } else {
+                zoo.push(cell);
+            }
         }
     }
-    Ok((scenarios, zoo))
+    Ok(Checked {
+        scenarios,
+        zoo,
+        goker,
+    })
 }
 
 /// Adds one shard's stats of a scenario to another's. Two exhaustive passes explored the same

@@ -94,7 +94,11 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
                 .with_context(|| format!("{} is not a report", file.display()))?
         }
         None => {
-            let (scenarios, zoo) = if args.merge.is_empty() {
+            let collect::Checked {
+                scenarios,
+                zoo,
+                goker,
+            } = if args.merge.is_empty() {
                 collect::run_checkers(&budget, &logs, started, args.shard)?
             } else {
                 collect::merge(&args.merge)?
@@ -125,7 +129,11 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
                 } else {
                     scenarios
                         .iter()
-                        .chain(zoo.iter().flat_map(|z| [&z.broken, &z.correct]))
+                        .chain(
+                            zoo.iter()
+                                .chain(&goker)
+                                .flat_map(|z| [&z.broken, &z.correct]),
+                        )
                         .map(|s| s.elapsed)
                         .sum()
                 },
@@ -136,6 +144,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
                 machine: collect::machine(),
                 scenarios,
                 zoo,
+                goker,
                 benches,
                 bench_notes,
                 operation_costs,
@@ -164,6 +173,10 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     write(
         "detection_matrix.json",
         &serde_json::to_string_pretty(&report.detection_matrix())?,
+    )?;
+    write(
+        "goker_matrix.json",
+        &serde_json::to_string_pretty(&report.goker_matrix())?,
     )?;
 
     let browser_ok = browser_check(&args, &html)?;
@@ -239,7 +252,7 @@ mod tests {
     use super::schema::ZooCell;
     use super::*;
     use crate::bench::BenchResult;
-    use checks::goker::moby_7559::Moby7559;
+    use checks::goker::{grpc_1748::Grpc1748, moby_7559::Moby7559};
     use checks::harness::{check, Checker, Coverage, Scenario, Verdict};
     use checks::zoo::{lost_update::LostUpdate, relaxed_publication::RelaxedPublication};
     use checks::zoo::{Variant, WithVariant};
@@ -255,8 +268,19 @@ mod tests {
         }
     }
 
-    /// A small report: one scenario, one zoo entry caught under PCT and one it cannot see, three
-    /// bench results.
+    /// Both variants of `M`'s small instance under `checker`, as a report cell.
+    fn cell<M: Scenario + WithVariant + Clone>(instance: &M, checker: &Checker) -> ZooCell {
+        ZooCell::new(
+            check(&instance.clone().with_variant(Variant::Broken), checker),
+            check(&instance.clone().with_variant(Variant::Correct), checker),
+            checker.kind().name(),
+        )
+        .expect("a zoo entry or kernel")
+    }
+
+    /// A small report: one scenario, one zoo entry caught under PCT and one it cannot see, a
+    /// blocking kernel caught on real threads only and a racy one caught under PCT (which real
+    /// threads cannot see), three bench results.
     fn small_report() -> Report {
         let checker = Checker::pct(50, 3, 1);
         let instance = LostUpdate::small();
@@ -290,6 +314,11 @@ mod tests {
             machine: collect::machine(),
             scenarios,
             zoo,
+            goker: vec![
+                cell(&Moby7559::small(), &Checker::stress(2)),
+                cell(&Grpc1748::small(), &checker),
+                cell(&Grpc1748::small(), &Checker::stress(2)),
+            ],
             benches: vec![
                 result("kit", "64", 2_000.0),
                 result("crossbeam", "64", 1_000.0),
@@ -395,9 +424,12 @@ mod tests {
         assert_eq!(html.matches("<svg").count(), 1, "one chart per bench group");
         assert_eq!(
             html.matches("<table class=\"trace\">").count(),
-            1,
-            "the caught entry's trace"
+            2,
+            "the caught entry's trace and the caught kernel's"
         );
+        assert!(at("id=\"zoo\"") < at("id=\"goker\""));
+        assert!(at("id=\"goker\"") < at("id=\"benches\""));
+        assert!(html.contains("GoKer kernels × checker"), "the glance's map");
         assert!(
             html.contains("class=\"step failing\""),
             "the failing step is marked"
@@ -409,6 +441,90 @@ mod tests {
         assert!(
             !html.contains("<script") && !html.contains("<link") && !html.contains("src="),
             "no external resources"
+        );
+    }
+
+    #[test]
+    fn goker_section_sets_the_totals_beside_the_published_figures() {
+        let report = small_report();
+        let md = markdown::render(&View::new(&report, None).expect("lays out")).expect("renders");
+        let section = md
+            .split("## Real-world bugs (GoKer)")
+            .nth(1)
+            .and_then(|rest| rest.split("## Benchmarks").next())
+            .unwrap_or_else(|| panic!("no GoKer section:\n{md}"));
+        // Columns: stress, shuttle-pct. The blocking kernel failed on real threads only, which
+        // leave no schedule to replay: shown, not counted.
+        assert!(
+            section.contains(
+                "| **blocking** | **all** | **1 of 68** | **1** | **0** | **0 of 68 (0.0 %)** | \
+                 goleak 43 of 68 (63.2 %), go-deadlock 28 of 68 (41.2 %), dingo-hunter 1 of 68 |"
+            ),
+            "{section}"
+        );
+        assert!(
+            section.contains(
+                "| **non-blocking** | **all** | **1 of 35** | **0** | **1** | **1 of 35 (2.9 %)** | \
+                 Go's race detector 32 of 35 (91.4 %) |"
+            ),
+            "{section}"
+        );
+        assert!(
+            section.contains("| blocking | Resource Deadlock / Double locking | 1 of 1 | 1 | 0 |"),
+            "a row per GoBench subtype: {section}"
+        );
+        assert!(
+            section.contains("* not ported: goker::cockroach_1055 (blocking"),
+            "{section}"
+        );
+        let racy = section
+            .lines()
+            .find(|l| l.starts_with("| `goker::grpc_1748` | data race · Traditional / Data race |"))
+            .unwrap_or_else(|| panic!("no kernel row:\n{section}"));
+        assert!(
+            racy.contains("missed, as expected") && racy.contains("✓ caught at #"),
+            "real threads cannot see a data race; PCT caught it: {racy}"
+        );
+        assert!(
+            md.contains(
+                "* GoKer (GoBench's real Go bugs): 0 of 68 blocking and 1 of 35 non-blocking kernels \
+                 caught by a model checker"
+            ),
+            "{md}"
+        );
+        assert!(
+            md.contains("### `goker::grpc_1748` (data race)"),
+            "the kernel's trace: {md}"
+        );
+        // Real threads cannot see the race, but may see what it led to: not a wrong kind.
+        let mut consequence = report.goker[2].clone();
+        consequence.broken = report.goker[1].broken.clone();
+        if let Verdict::Fail(failure) = &mut consequence.broken.verdict {
+            failure.kind = checks::harness::FailureKind::Leak;
+        }
+        let cell = cells::zoo_cell(&consequence);
+        assert_eq!(
+            (cell.class, cell.text.as_str()),
+            ("by-nature", "cannot see it; failed as leak")
+        );
+        let matrix = report.goker_matrix();
+        assert_eq!(matrix[1]["entry"], "goker::grpc_1748");
+        assert_eq!(matrix[1]["class"], "non-blocking");
+        assert_eq!(matrix[1]["gobench_subtype"], "Data race");
+        assert_eq!(matrix[1]["caught"], true);
+    }
+
+    #[test]
+    fn a_kernel_fix_that_fails_fails_the_report() {
+        let mut report = small_report();
+        assert!(report.all_pass());
+        report.goker[1].correct = report.goker[1].broken.clone();
+        assert!(!report.all_pass(), "a fix failing is a false alarm");
+        let view = View::new(&report, None).expect("lays out");
+        assert!(
+            view.glance.headline.contains("a correct variant failed"),
+            "{}",
+            view.glance.headline
         );
     }
 
@@ -561,9 +677,17 @@ mod tests {
             serde_json::to_string(&stats).expect("serializes"),
         )
         .expect("written");
-        let (_, zoo) = collect::merge(std::slice::from_ref(&dir)).expect("one shard merges");
-        assert_eq!(zoo.len(), 1);
-        assert_eq!(zoo[0].correct.schedules, cell.correct.schedules);
+        let kernel = small_report().goker.remove(1);
+        std::fs::write(
+            dir.join("goker-shuttle-pct.json"),
+            serde_json::to_string(&[&kernel.broken, &kernel.correct]).expect("serializes"),
+        )
+        .expect("written");
+        let merged = collect::merge(std::slice::from_ref(&dir)).expect("one shard merges");
+        assert_eq!(merged.zoo.len(), 1);
+        assert_eq!(merged.zoo[0].correct.schedules, cell.correct.schedules);
+        assert_eq!(merged.goker.len(), 1, "the kernel is not a zoo entry");
+        assert_eq!(merged.goker[0].entry, "goker::grpc_1748");
         let error = collect::merge(&[dir.clone(), dir.clone()]).expect_err("the same shard twice");
         assert!(error.to_string().contains("twice"), "{error}");
         let _ = std::fs::remove_dir_all(&dir);

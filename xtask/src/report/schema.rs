@@ -3,8 +3,9 @@
 
 use crate::bench::BenchResult;
 use anyhow::Context;
+use checks::goker::{Class, Goker};
 use checks::harness::cost::OperationCost;
-use checks::harness::{FailureKind, Stats};
+use checks::harness::{CheckerKind, FailureKind, Stats};
 use serde::{Deserialize, Serialize};
 use std::time::Duration;
 
@@ -73,7 +74,7 @@ impl BudgetName {
     }
 }
 
-/// One zoo entry under one checker: the broken and the correct variant.
+/// One zoo entry or GoKer kernel under one checker: the broken and the correct variant.
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct ZooCell {
     /// The entry's name (`zoo::lost_update`).
@@ -82,7 +83,8 @@ pub struct ZooCell {
     pub checker: String,
     /// The failure kind that must catch the broken variant.
     pub expected: FailureKind,
-    /// Whether the checker cannot see this mistake by its nature (`Mistake::MISSED_BY`).
+    /// Whether the checker cannot see this mistake by its nature (`Mistake::MISSED_BY`, or a
+    /// data race on real threads, which check no access).
     pub missed_by_nature: bool,
     /// Whether the mistake fails on every schedule (`Mistake::DETERMINISTIC`); a racy one may go
     /// unseen by real threads, honestly.
@@ -94,19 +96,23 @@ pub struct ZooCell {
 }
 
 impl ZooCell {
-    /// Pairs the two variants' runs of a zoo entry under `checker`, with what the catalog says
-    /// about the entry.
+    /// Pairs the two variants' runs of a zoo entry or kernel under `checker`, with what the
+    /// catalog says about it.
     pub fn new(broken: Stats, correct: Stats, checker: &str) -> anyhow::Result<Self> {
-        let zoo = checks::catalog::zoo();
+        let zoo = checks::catalog::zoo_and_kernels();
         let entry = zoo
             .iter()
             .find(|z| z.entry.name == broken.scenario)
-            .with_context(|| format!("unknown zoo entry {}", broken.scenario))?;
+            .with_context(|| format!("unknown zoo entry or kernel {}", broken.scenario))?;
+        // The real-thread backend reports no access (Go without `-race`).
+        let race_on_real_threads =
+            entry.caught_as == FailureKind::DataRace && checker == CheckerKind::Stress.name();
         Ok(Self {
             entry: broken.scenario.clone(),
             checker: checker.to_owned(),
             expected: entry.caught_as,
-            missed_by_nature: entry.missed_by.iter().any(|kind| kind.name() == checker),
+            missed_by_nature: race_on_real_threads
+                || entry.missed_by.iter().any(|kind| kind.name() == checker),
             deterministic: entry.deterministic,
             broken,
             correct,
@@ -162,6 +168,10 @@ pub struct Report {
     pub scenarios: Vec<Stats>,
     /// Every zoo entry under every checker.
     pub zoo: Vec<ZooCell>,
+    /// Every ported GoKer kernel under every checker but shuttle DFS; empty in reports written
+    /// before the kernels were.
+    #[serde(default)]
+    pub goker: Vec<ZooCell>,
     /// Bench results, ours and the baselines'.
     pub benches: Vec<BenchResult>,
     /// Where the bench results came from, or why there are none, and files skipped.
@@ -195,18 +205,30 @@ impl Report {
         first_seen(self.zoo.iter().map(|z| z.entry.as_str()))
     }
 
-    /// Every run's schedules, scenarios and both zoo variants.
-    pub(super) fn schedules(&self) -> usize {
-        self.scenarios
-            .iter()
-            .chain(self.zoo.iter().flat_map(|z| [&z.broken, &z.correct]))
-            .map(|s| s.schedules)
-            .sum()
+    /// Every run: the scenarios, and both variants of each zoo entry and kernel.
+    pub(super) fn runs(&self) -> impl Iterator<Item = &Stats> {
+        self.scenarios.iter().chain(
+            self.zoo
+                .iter()
+                .chain(&self.goker)
+                .flat_map(|z| [&z.broken, &z.correct]),
+        )
     }
 
-    /// Whether every scenario passed and every zoo entry's correct variant passed.
+    /// Every run's schedules.
+    pub(super) fn schedules(&self) -> usize {
+        self.runs().map(|s| s.schedules).sum()
+    }
+
+    /// Whether every scenario passed and every zoo entry's and kernel's correct variant passed
+    /// (a fix failing is a false alarm).
     pub fn all_pass(&self) -> bool {
-        self.scenarios.iter().all(Stats::passed) && self.zoo.iter().all(|z| z.correct.passed())
+        self.scenarios.iter().all(Stats::passed)
+            && self
+                .zoo
+                .iter()
+                .chain(&self.goker)
+                .all(|z| z.correct.passed())
     }
 
     /// Scenarios passing under every checker, of how many.
@@ -234,48 +256,106 @@ impl Report {
         (caught, entries.len())
     }
 
+    /// Per class, the kernels caught by at least one model checker (real threads leave no
+    /// schedule to replay) of GoKer's: `67 of 68 blocking and 34 of 35 non-blocking`; `None` in a
+    /// report without kernels.
+    pub(super) fn goker_caught(&self) -> Option<String> {
+        if self.goker.is_empty() {
+            return None;
+        }
+        let kernels = first_seen(self.goker.iter().map(|z| z.entry.as_str()));
+        let classes: Vec<String> = Class::ALL
+            .into_iter()
+            .map(|class| {
+                let caught = kernels
+                    .iter()
+                    .filter(|entry| goker_labels(entry).is_some_and(|g| g.class == class))
+                    .filter(|entry| {
+                        self.goker.iter().any(|z| {
+                            z.entry == **entry
+                                && z.checker != CheckerKind::Stress.name()
+                                && z.caught()
+                        })
+                    })
+                    .count();
+                format!("{caught} of {} {}", class.in_goker(), class.name())
+            })
+            .collect();
+        Some(classes.join(" and "))
+    }
+
     /// The one-line summary the terminal prints.
     pub fn summary(&self) -> String {
         let (verified, scenarios) = self.verified();
         let (caught, entries) = self.caught();
+        let goker = self
+            .goker_caught()
+            .map(|caught| format!("; GoKer: {caught} kernels caught by a model checker"))
+            .unwrap_or_default();
         format!(
             "{verified} of {scenarios} scenarios pass under every checker; {} schedules explored; \
-             bug zoo: {caught} of {entries} mistakes caught; {:.0} s",
+             bug zoo: {caught} of {entries} mistakes caught{goker}; {:.0} s",
             self.schedules(),
             self.elapsed.as_secs_f64()
         )
     }
 
-    /// The detection matrix as data: entry × checker, caught or not, schedules to first failure,
-    /// time.
+    /// The bug zoo's detection matrix as data: entry × checker, caught or not, schedules to
+    /// first failure, time.
     pub fn detection_matrix(&self) -> serde_json::Value {
-        let cells: Vec<serde_json::Value> = self
-            .zoo
+        serde_json::Value::Array(self.zoo.iter().map(cell_json).collect())
+    }
+
+    /// The GoKer kernels' detection matrix as data: the detection matrix's fields, with GoBench's
+    /// labels of each kernel.
+    pub fn goker_matrix(&self) -> serde_json::Value {
+        let cells = self
+            .goker
             .iter()
             .map(|cell| {
-                let failure = cell.broken.failure();
-                serde_json::json!({
-                    "entry": cell.entry,
-                    "invariant": cell.broken.invariant,
-                    "checker": cell.checker,
-                    "expected": cell.expected,
-                    "caught": cell.caught(),
-                    "missed_by_nature": cell.missed_by_nature,
-                    "failed_as": failure.map(|f| f.kind),
-                    "schedules_to_failure": failure.map(|f| f.schedule),
-                    "schedules_explored": cell.broken.schedules,
-                    "seconds": cell.broken.elapsed.as_secs_f64(),
-                    "correct_variant_passed": cell.correct.passed(),
-                    "replay": failure.and_then(|f| f.replay_command()),
-                    "shrunk": failure.and_then(|f| f.minimal.as_ref()).map(|m| &m.shrunk),
-                    "trace_rows": failure
-                        .and_then(|f| f.minimal.as_ref())
-                        .map(|m| m.trace.row_count()),
-                })
+                let mut json = cell_json(cell);
+                if let Some(goker) = goker_labels(&cell.entry) {
+                    json["class"] = goker.class.name().into();
+                    json["gobench_type"] = goker.kind.into();
+                    json["gobench_subtype"] = goker.subtype.into();
+                    json["gobench_path"] = goker.path().into();
+                }
+                json
             })
             .collect();
         serde_json::Value::Array(cells)
     }
+}
+
+/// GoBench's labels of the ported kernel `entry` (`goker::grpc_1353`), if it is one.
+pub(super) fn goker_labels(entry: &str) -> Option<Goker> {
+    checks::catalog::kernels()
+        .into_iter()
+        .find(|kernel| kernel.zoo.entry.name == entry)
+        .map(|kernel| kernel.goker)
+}
+
+/// One cell of a detection matrix as data.
+fn cell_json(cell: &ZooCell) -> serde_json::Value {
+    let failure = cell.broken.failure();
+    serde_json::json!({
+        "entry": cell.entry,
+        "invariant": cell.broken.invariant,
+        "checker": cell.checker,
+        "expected": cell.expected,
+        "caught": cell.caught(),
+        "missed_by_nature": cell.missed_by_nature,
+        "failed_as": failure.map(|f| f.kind),
+        "schedules_to_failure": failure.map(|f| f.schedule),
+        "schedules_explored": cell.broken.schedules,
+        "seconds": cell.broken.elapsed.as_secs_f64(),
+        "correct_variant_passed": cell.correct.passed(),
+        "replay": failure.and_then(|f| f.replay_command()),
+        "shrunk": failure.and_then(|f| f.minimal.as_ref()).map(|m| &m.shrunk),
+        "trace_rows": failure
+            .and_then(|f| f.minimal.as_ref())
+            .map(|m| m.trace.row_count()),
+    })
 }
 
 /// `items` without repeats, in the order each first appears.

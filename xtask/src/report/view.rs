@@ -4,7 +4,8 @@
 use super::cells::{thousands, verdict_class, verdict_text, zoo_cell, Cell};
 use super::changes::Changes;
 use super::charts;
-use super::schema::{first_seen, Report, ZooCell};
+use super::schema::{first_seen, goker_labels, Report, ZooCell};
+use checks::goker::{Class, Goker, NOT_PORTED};
 use checks::harness::{CheckerKind, Coverage, MinimalFailure, Stats, Verdict};
 
 /// What the templates lay out: everything computed, nothing left to decide.
@@ -19,6 +20,8 @@ pub struct View {
     pub scenarios: Matrix,
     /// The zoo entry × checker matrix.
     pub zoo: Matrix,
+    /// GoBench's real bugs: kernel × checker, and the totals.
+    pub goker: GokerView,
     /// Each caught mistake's minimal trace.
     pub traces: Vec<TraceView>,
     /// The benches: ratio charts and the raw table.
@@ -47,6 +50,8 @@ pub struct Glance {
     pub caught: usize,
     /// Zoo entries.
     pub entries: usize,
+    /// The GoKer kernels caught, one line (empty without kernels).
+    pub goker: String,
     /// Schedules explored, with thousands separators.
     pub schedules: String,
     /// How long the report took.
@@ -151,6 +156,178 @@ pub struct MatrixRow {
     pub note: String,
     /// One cell per checker, in the matrix's column order.
     pub cells: Vec<Cell>,
+}
+
+/// The GoKer section: GoBench's real bugs, each kernel under each checker, and the totals per
+/// class beside GoBench's published figures.
+pub struct GokerView {
+    /// Kernel × checker.
+    pub matrix: Matrix,
+    /// The totals' checker columns, as the matrix's.
+    pub checkers: Vec<String>,
+    /// One row per GoBench type and subtype, then one per class.
+    pub totals: Vec<GokerTotal>,
+    /// Each kernel not ported, with why.
+    pub not_ported: Vec<String>,
+    /// Each caught kernel's minimal trace.
+    pub traces: Vec<TraceView>,
+}
+
+/// One row of the GoKer totals.
+pub struct GokerTotal {
+    /// Blocking or non-blocking.
+    pub class: &'static str,
+    /// GoBench's type and subtype, or `all` for the class's row.
+    pub group: String,
+    /// Kernels ported, of GoKer's.
+    pub ported: String,
+    /// Kernels each checker caught, in the columns' order.
+    pub caught: Vec<usize>,
+    /// Kernels at least one model checker caught, of GoKer's, with the share.
+    pub any: String,
+    /// GoBench's published figures, on a class's row.
+    pub published: &'static str,
+    /// Whether this is a class's row.
+    pub total: bool,
+}
+
+impl GokerView {
+    fn new(report: &Report) -> Self {
+        let checkers: Vec<String> = first_seen(report.goker.iter().map(|z| z.checker.as_str()))
+            .into_iter()
+            .map(str::to_owned)
+            .collect();
+        let matrix = Matrix::build(
+            first_seen(report.goker.iter().map(|z| z.entry.as_str())),
+            checkers.clone(),
+            &report.goker,
+            |z| (z.entry.as_str(), z.checker.as_str()),
+            |z| match goker_labels(&z.entry) {
+                Some(g) => format!("{} · {} / {}", z.expected, g.kind, g.subtype),
+                None => z.expected.to_string(),
+            },
+            zoo_cell,
+        );
+        let mut totals = Vec::new();
+        for class in Class::ALL {
+            let labelled: Vec<(Goker, &str)> =
+                first_seen(report.goker.iter().map(|z| z.entry.as_str()))
+                    .into_iter()
+                    .filter_map(|entry| goker_labels(entry).map(|g| (g, entry)))
+                    .filter(|(g, _)| g.class == class)
+                    .collect();
+            if labelled.is_empty() {
+                continue;
+            }
+            let groups = first_seen(labelled.iter().map(|(g, _)| g.kind))
+                .into_iter()
+                .flat_map(|kind| {
+                    first_seen(
+                        labelled
+                            .iter()
+                            .filter(|(g, _)| g.kind == kind)
+                            .map(|(g, _)| g.subtype),
+                    )
+                    .into_iter()
+                    .map(move |subtype| (kind, subtype))
+                })
+                .collect::<Vec<_>>();
+            for (kind, subtype) in groups {
+                let entries: Vec<&str> = labelled
+                    .iter()
+                    .filter(|(g, _)| g.kind == kind && g.subtype == subtype)
+                    .map(|(_, entry)| *entry)
+                    .collect();
+                let left_out = NOT_PORTED
+                    .iter()
+                    .filter(|n| {
+                        n.goker.class == class && n.goker.kind == kind && n.goker.subtype == subtype
+                    })
+                    .count();
+                totals.push(GokerTotal::new(
+                    report,
+                    &checkers,
+                    &entries,
+                    entries.len() + left_out,
+                    class,
+                    format!("{kind} / {subtype}"),
+                ));
+            }
+            let entries: Vec<&str> = labelled.iter().map(|(_, entry)| *entry).collect();
+            totals.push(GokerTotal::new(
+                report,
+                &checkers,
+                &entries,
+                class.in_goker(),
+                class,
+                "all".to_owned(),
+            ));
+        }
+        Self {
+            matrix,
+            checkers,
+            totals,
+            not_ported: NOT_PORTED
+                .iter()
+                .map(|n| {
+                    format!(
+                        "goker::{}_{} ({}, {} / {}): {}",
+                        n.goker.project,
+                        n.goker.id,
+                        n.goker.class.name(),
+                        n.goker.kind,
+                        n.goker.subtype,
+                        n.reason
+                    )
+                })
+                .collect(),
+            traces: trace_views(&report.goker),
+        }
+    }
+}
+
+impl GokerTotal {
+    /// The row of `entries`, `in_goker` kernels of GoKer's.
+    fn new(
+        report: &Report,
+        checkers: &[String],
+        entries: &[&str],
+        in_goker: usize,
+        class: Class,
+        group: String,
+    ) -> Self {
+        let caught_by = |entry: &str, checker: &str| {
+            report
+                .goker
+                .iter()
+                .any(|z| z.entry == entry && z.checker == checker && z.caught())
+        };
+        let any = entries
+            .iter()
+            .filter(|entry| {
+                checkers
+                    .iter()
+                    .filter(|c| *c != CheckerKind::Stress.name())
+                    .any(|c| caught_by(entry, c))
+            })
+            .count();
+        let total = group == "all";
+        Self {
+            class: class.name(),
+            ported: format!("{} of {in_goker}", entries.len()),
+            caught: checkers
+                .iter()
+                .map(|c| entries.iter().filter(|entry| caught_by(entry, c)).count())
+                .collect(),
+            any: format!(
+                "{any} of {in_goker} ({:.1} %)",
+                100.0 * any as f64 / in_goker as f64
+            ),
+            published: if total { class.published() } else { "" },
+            group,
+            total,
+        }
+    }
 }
 
 /// One caught mistake's minimal failure.
@@ -350,10 +527,10 @@ fn empty_cell() -> Cell {
     }
 }
 
-/// For each zoo entry, the first checker's minimal failure that caught it.
-fn caught_traces(report: &Report) -> Vec<(&ZooCell, &MinimalFailure)> {
+/// For each entry of `cells`, the first checker's minimal failure that caught it.
+fn caught_traces(cells: &[ZooCell]) -> Vec<(&ZooCell, &MinimalFailure)> {
     let mut shown: Vec<(&ZooCell, &MinimalFailure)> = Vec::new();
-    for cell in &report.zoo {
+    for cell in cells {
         if shown.iter().any(|(c, _)| c.entry == cell.entry) || !cell.caught() {
             continue;
         }
@@ -405,28 +582,35 @@ impl View {
             })
             .collect();
         let ok = report.all_pass() && caught == entries;
-        let headline = if ok {
-            format!(
+        let headline =
+            if ok {
+                format!(
                 "Every scenario passes under every checker ({total}), and every mistake of the \
                  zoo is caught ({entries})."
             )
-        } else {
-            format!(
+            } else {
+                format!(
                 "{verified} of {total} scenarios pass under every checker; {caught} of {entries} \
                  mistakes caught{}.",
-                if report.zoo.iter().all(|z| z.correct.passed()) {
+                if report.zoo.iter().chain(&report.goker).all(|z| z.correct.passed()) {
                     ""
                 } else {
                     "; a correct variant failed"
                 }
             )
-        };
+            };
         let glance = Glance {
             ok,
             headline,
             checkers: tallies,
             caught,
             entries,
+            goker: report
+                .goker_caught()
+                .map(|caught| {
+                    format!("GoKer (GoBench's real Go bugs): {caught} kernels caught by a model checker")
+                })
+                .unwrap_or_default(),
             schedules: thousands(report.schedules()),
             elapsed: if report.merged_from > 0 {
                 format!(
@@ -474,21 +658,6 @@ impl View {
             |z| z.expected.to_string(),
             zoo_cell,
         );
-        let traces = caught_traces(report)
-            .into_iter()
-            .map(|(cell, minimal)| TraceView {
-                entry: cell.entry.clone(),
-                kind: cell.expected.to_string(),
-                found: format!("{} on {}", minimal.checker, minimal.instance),
-                shrunk: if minimal.shrunk.is_empty() {
-                    "nothing to shrink: found on its smallest instance and schedule".to_owned()
-                } else {
-                    minimal.shrunk.join("; ")
-                },
-                markdown: minimal.trace.to_markdown(),
-                html: minimal.trace.to_html(),
-            })
-            .collect();
         let runs = report.scenarios.iter().map(run_row).collect();
         let m = &report.machine;
         Ok(Self {
@@ -497,7 +666,8 @@ impl View {
             changes: previous.map(|previous| Changes::between(previous, report)),
             scenarios,
             zoo,
-            traces,
+            goker: GokerView::new(report),
+            traces: trace_views(&report.zoo),
             benches: bench_view(report)?,
             cost: CostView::new(report),
             runs,
@@ -517,6 +687,25 @@ impl View {
             ),
         })
     }
+}
+
+/// Each caught entry's minimal failure among `cells`, laid out.
+fn trace_views(cells: &[ZooCell]) -> Vec<TraceView> {
+    caught_traces(cells)
+        .into_iter()
+        .map(|(cell, minimal)| TraceView {
+            entry: cell.entry.clone(),
+            kind: cell.expected.to_string(),
+            found: format!("{} on {}", minimal.checker, minimal.instance),
+            shrunk: if minimal.shrunk.is_empty() {
+                "nothing to shrink: found on its smallest instance and schedule".to_owned()
+            } else {
+                minimal.shrunk.join("; ")
+            },
+            markdown: minimal.trace.to_markdown(),
+            html: minimal.trace.to_html(),
+        })
+        .collect()
 }
 
 /// The benches: each group's ratio chart, and every result in a row.
