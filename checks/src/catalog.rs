@@ -402,6 +402,13 @@ mod tests {
                 "{} kernels: {ported} ported and {not_ported} listed as not ported",
                 class.name()
             );
+            let of_class = format!("of {}", class.in_goker());
+            assert!(
+                class.published().contains(&of_class),
+                "the published figures count {} kernels: {}",
+                class.in_goker(),
+                class.published()
+            );
         }
         for left_out in NOT_PORTED {
             let name = format!("goker::{}_{}", left_out.goker.project, left_out.goker.id);

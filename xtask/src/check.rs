@@ -43,8 +43,9 @@ pub struct Args {
     #[arg(long)]
     pub json: Option<PathBuf>,
     /// Run the I-th of N shares (1-based), for spreading one run over N machines: shuttle random
-    /// and PCT and real threads split the iterations, with seed + I - 1 so no two shards sample
-    /// the same schedules; loom and shuttle DFS, which enumerate, split the scenarios.
+    /// and PCT split the iterations, with seed + I - 1 so no two shards sample the same
+    /// schedules; loom and shuttle DFS, which enumerate, and real threads, which have no seed,
+    /// split the scenarios.
     /// `cargo xtask report --merge DIR…` combines the shards' JSON files.
     #[arg(long, value_parser = parse_shard)]
     pub shard: Option<Shard>,
@@ -128,17 +129,16 @@ pub enum VariantArg {
 }
 
 impl Args {
-    /// Whether the checker enumerates schedules (shards split scenarios) rather than sampling
-    /// them (shards split iterations).
-    fn enumerates(&self) -> bool {
-        self.checker.enumerates()
+    /// Whether shards split the scenarios (rather than the iterations) under this checker.
+    fn shards_by_scenario(&self) -> bool {
+        self.checker.shards_by_scenario()
     }
 
     /// Iterations for this run: `default` unless given, this shard's share if sharded.
     fn iterations_or(&self, default: usize) -> usize {
         let total = self.iterations.unwrap_or(default);
         match self.shard {
-            Some(shard) if !self.enumerates() => shard.iterations(total),
+            Some(shard) if !self.shards_by_scenario() => shard.iterations(total),
             _ => total,
         }
     }
@@ -190,7 +190,7 @@ pub fn collect(args: &Args) -> anyhow::Result<Vec<Stats>> {
     let size = args.size();
     let matches = |name: &str| args.pattern.as_deref().is_none_or(|p| name.starts_with(p));
     let mine = |position: usize| match args.shard {
-        Some(shard) if args.enumerates() => shard.owns(position),
+        Some(shard) if args.shards_by_scenario() => shard.owns(position),
         _ => true,
     };
     let known: Vec<&str> = match args.zoo {

@@ -20,7 +20,7 @@ pub enum ThreadState {
     Running,
     /// Inside a blocking call (lock, wait, join) made at this line.
     Blocked(&'static Location<'static>),
-    /// Returned from its closure.
+    /// Returned from its closure, or (on real threads) panicked out of it.
     Finished,
 }
 
@@ -390,7 +390,8 @@ impl Registry {
 
     /// Records the panic of thread `index`, unless an earlier one was recorded, and marks the
     /// thread finished: it has ended, so the others all blocked is a deadlock the watch sees
-    /// within its grace, not at its watchdog.
+    /// within its grace, not at its watchdog. The panic is recorded first, so a watch that sees
+    /// the others all blocked finds the panic that caused it.
     pub(crate) fn record_panic(&self, index: usize, message: String) {
         {
             let mut inner = self.lock();

@@ -172,7 +172,7 @@ impl Class {
     }
 
     /// The detection figures GoBench's paper publishes for the class (up to 100,000 runs per
-    /// kernel), quoted, not measured here.
+    /// kernel; the paper is cited in `docs/goker.md`), quoted, not measured here.
     pub fn published(self) -> &'static str {
         match self {
             Class::Blocking => {

@@ -65,8 +65,9 @@ pub(super) fn zoo_cell(cell: &ZooCell) -> Cell {
             format!("✓ caught at #{}", thousands(f.schedule)),
             format!("{:.2} s", cell.broken.elapsed.as_secs_f64()),
         ),
-        // The mistake itself is out of the checker's sight; what it saw is a consequence.
-        Some(f) if cell.missed_by_nature => (
+        // Real threads cannot see a race at all; what they saw is a consequence of it. (A model
+        // checker's other kind stays a wrong kind, `MISSED_BY` or not.)
+        Some(f) if cell.race_on_real_threads() => (
             "by-nature",
             format!("cannot see it; failed as {}", f.kind),
             format!("#{}", f.schedule),

@@ -1,7 +1,7 @@
 //! Gathering the report's data: every checker over the scenarios and the zoo (each in a child
 //! process), shards merged from other machines, bench results, and the machine itself.
 
-use super::schema::{Budget, Machine, ZooCell};
+use super::schema::{goker_labels, Budget, Machine, ZooCell};
 use crate::bench::{self, BenchResult};
 use crate::check::{Shard, PROGRESS_ENV, PROGRESS_PREFIX};
 use anyhow::{bail, Context};
@@ -150,8 +150,9 @@ pub struct Checked {
     pub goker: Vec<ZooCell>,
 }
 
-/// The pattern `xtask check` selects the zoo's own entries by, and the one for the kernels.
+/// The pattern `xtask check` selects the zoo's own entries by.
 const ZOO: &str = "zoo::";
+/// The pattern `xtask check` selects the GoKer kernels by.
 const GOKER: &str = "goker::";
 
 /// Runs every checker over the scenarios, the zoo and the GoKer kernels, each in a child
@@ -311,7 +312,7 @@ pub fn merge(dirs: &[PathBuf]) -> anyhow::Result<Checked> {
         if let Some(correct) = correct {
             let checker = broken.checker.kind().name();
             let cell = ZooCell::new(broken.clone(), correct.clone(), checker)?;
-            if cell.entry.starts_with(GOKER) {
+            if goker_labels(&cell.entry).is_some() {
                 goker.push(cell);
             } else {
                 zoo.push(cell);

@@ -256,6 +256,7 @@ mod tests {
     use checks::harness::{check, Checker, Coverage, Scenario, Verdict};
     use checks::zoo::{lost_update::LostUpdate, relaxed_publication::RelaxedPublication};
     use checks::zoo::{Variant, WithVariant};
+    use std::sync::LazyLock;
     use std::time::Duration;
 
     fn result(function: &str, value: &str, median_ns: f64) -> BenchResult {
@@ -278,6 +279,17 @@ mod tests {
         .expect("a zoo entry or kernel")
     }
 
+    /// The small report's kernel cells, run once for every test that builds the report (real
+    /// threads wait out a leak's grace): a blocking kernel caught on real threads only and a racy
+    /// one caught under PCT, which real threads cannot see.
+    static KERNEL_CELLS: LazyLock<Vec<ZooCell>> = LazyLock::new(|| {
+        vec![
+            cell(&Moby7559::small(), &Checker::stress(2)),
+            cell(&Grpc1748::small(), &Checker::pct(50, 3, 1)),
+            cell(&Grpc1748::small(), &Checker::stress(2)),
+        ]
+    });
+
     /// A small report: one scenario, one zoo entry caught under PCT and one it cannot see, a
     /// blocking kernel caught on real threads only and a racy one caught under PCT (which real
     /// threads cannot see), three bench results.
@@ -288,20 +300,9 @@ mod tests {
             &instance.clone().with_variant(Variant::Correct),
             &checker,
         )];
-        let relaxed = RelaxedPublication::small();
         let zoo = vec![
-            ZooCell::new(
-                check(&instance.clone().with_variant(Variant::Broken), &checker),
-                check(&instance.with_variant(Variant::Correct), &checker),
-                checker.kind().name(),
-            )
-            .expect("a zoo entry"),
-            ZooCell::new(
-                check(&relaxed.clone().with_variant(Variant::Broken), &checker),
-                check(&relaxed.with_variant(Variant::Correct), &checker),
-                checker.kind().name(),
-            )
-            .expect("a zoo entry"),
+            cell(&instance, &checker),
+            cell(&RelaxedPublication::small(), &checker),
         ];
         Report {
             schema: SCHEMA,
@@ -314,11 +315,7 @@ mod tests {
             machine: collect::machine(),
             scenarios,
             zoo,
-            goker: vec![
-                cell(&Moby7559::small(), &Checker::stress(2)),
-                cell(&Grpc1748::small(), &checker),
-                cell(&Grpc1748::small(), &Checker::stress(2)),
-            ],
+            goker: KERNEL_CELLS.clone(),
             benches: vec![
                 result("kit", "64", 2_000.0),
                 result("crossbeam", "64", 1_000.0),
@@ -457,21 +454,29 @@ mod tests {
         // leave no schedule to replay: shown, not counted.
         assert!(
             section.contains(
-                "| **blocking** | **all** | **1 of 68** | **1** | **0** | **0 of 68 (0.0 %)** | \
+                "| **blocking** | **all** | **67 of 68** | **1** | **0** | **0 of 68 (0.0 %)** | \
                  goleak 43 of 68 (63.2 %), go-deadlock 28 of 68 (41.2 %), dingo-hunter 1 of 68 |"
             ),
             "{section}"
         );
         assert!(
             section.contains(
-                "| **non-blocking** | **all** | **1 of 35** | **0** | **1** | **1 of 35 (2.9 %)** | \
+                "| **non-blocking** | **all** | **35 of 35** | **0** | **1** | **1 of 35 (2.9 %)** | \
                  Go's race detector 32 of 35 (91.4 %) |"
             ),
             "{section}"
         );
         assert!(
-            section.contains("| blocking | Resource Deadlock / Double locking | 1 of 1 | 1 | 0 |"),
-            "a row per GoBench subtype: {section}"
+            section.contains(
+                "| blocking | Resource Deadlock / Double locking | 12 of 12 | 1 | 0 | 0 of 12 (0.0 %) |"
+            ),
+            "a row per GoBench subtype, counted over GoKer's kernels: {section}"
+        );
+        assert!(
+            section.contains(
+                "| blocking | Mixed Deadlock / Channel & WaitGroup | 1 of 2 | 0 | 0 | 0 of 2 (0.0 %) |"
+            ),
+            "a subtype none of whose kernels ran, with the one not ported: {section}"
         );
         assert!(
             section.contains("* not ported: goker::cockroach_1055 (blocking"),
@@ -496,16 +501,27 @@ mod tests {
             md.contains("### `goker::grpc_1748` (data race)"),
             "the kernel's trace: {md}"
         );
+        // `cell`'s broken variant replaced by `failing` failed as a leak, as the matrix shows it.
+        let leaking = |cell: &ZooCell, failing: &ZooCell| {
+            let mut cell = cell.clone();
+            cell.broken = failing.broken.clone();
+            if let Verdict::Fail(failure) = &mut cell.broken.verdict {
+                failure.kind = checks::harness::FailureKind::Leak;
+            }
+            let shown = cells::zoo_cell(&cell);
+            (shown.class, shown.text)
+        };
         // Real threads cannot see the race, but may see what it led to: not a wrong kind.
-        let mut consequence = report.goker[2].clone();
-        consequence.broken = report.goker[1].broken.clone();
-        if let Verdict::Fail(failure) = &mut consequence.broken.verdict {
-            failure.kind = checks::harness::FailureKind::Leak;
-        }
-        let cell = cells::zoo_cell(&consequence);
         assert_eq!(
-            (cell.class, cell.text.as_str()),
-            ("by-nature", "cannot see it; failed as leak")
+            leaking(&report.goker[2], &report.goker[1]),
+            ("by-nature", "cannot see it; failed as leak".to_owned())
+        );
+        // A model checker's other kind is a wrong kind, even where the entry lists the checker
+        // as missing the mistake (relaxed_publication under PCT).
+        assert!(report.zoo[1].missed_by_nature);
+        assert_eq!(
+            leaking(&report.zoo[1], &report.zoo[0]),
+            ("fail", "✗ wrong kind: leak".to_owned())
         );
         let matrix = report.goker_matrix();
         assert_eq!(matrix[1]["entry"], "goker::grpc_1748");

@@ -104,14 +104,11 @@ impl ZooCell {
             .iter()
             .find(|z| z.entry.name == broken.scenario)
             .with_context(|| format!("unknown zoo entry or kernel {}", broken.scenario))?;
-        // The real-thread backend reports no access (Go without `-race`).
-        let race_on_real_threads =
-            entry.caught_as == FailureKind::DataRace && checker == CheckerKind::Stress.name();
         Ok(Self {
             entry: broken.scenario.clone(),
             checker: checker.to_owned(),
             expected: entry.caught_as,
-            missed_by_nature: race_on_real_threads
+            missed_by_nature: race_on_real_threads(entry.caught_as, checker)
                 || entry.missed_by.iter().any(|kind| kind.name() == checker),
             deterministic: entry.deterministic,
             broken,
@@ -125,6 +122,22 @@ impl ZooCell {
             .failure()
             .is_some_and(|f| f.kind == self.expected)
     }
+
+    /// Whether a model checker caught it: caught, with a schedule to replay (real threads leave
+    /// none).
+    pub fn caught_by_a_model_checker(&self) -> bool {
+        self.checker != CheckerKind::Stress.name() && self.caught()
+    }
+
+    /// Whether this is a data race on real threads, which report no access (Go without
+    /// `-race`): the checker cannot see the mistake at all, only what it may lead to.
+    pub fn race_on_real_threads(&self) -> bool {
+        race_on_real_threads(self.expected, &self.checker)
+    }
+}
+
+fn race_on_real_threads(expected: FailureKind, checker: &str) -> bool {
+    expected == FailureKind::DataRace && checker == CheckerKind::Stress.name()
 }
 
 /// What the report knows about the machine and the versions.
@@ -206,7 +219,7 @@ impl Report {
     }
 
     /// Every run: the scenarios, and both variants of each zoo entry and kernel.
-    pub(super) fn runs(&self) -> impl Iterator<Item = &Stats> {
+    fn runs(&self) -> impl Iterator<Item = &Stats> {
         self.scenarios.iter().chain(
             self.zoo
                 .iter()
@@ -270,18 +283,19 @@ impl Report {
                 let caught = kernels
                     .iter()
                     .filter(|entry| goker_labels(entry).is_some_and(|g| g.class == class))
-                    .filter(|entry| {
-                        self.goker.iter().any(|z| {
-                            z.entry == **entry
-                                && z.checker != CheckerKind::Stress.name()
-                                && z.caught()
-                        })
-                    })
+                    .filter(|entry| self.kernel_caught_by_a_model_checker(entry))
                     .count();
                 format!("{caught} of {} {}", class.in_goker(), class.name())
             })
             .collect();
         Some(classes.join(" and "))
+    }
+
+    /// Whether some model checker caught the kernel `entry`.
+    pub(super) fn kernel_caught_by_a_model_checker(&self, entry: &str) -> bool {
+        self.goker
+            .iter()
+            .any(|z| z.entry == entry && z.caught_by_a_model_checker())
     }
 
     /// The one-line summary the terminal prints.

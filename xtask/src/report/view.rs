@@ -161,10 +161,8 @@ pub struct MatrixRow {
 /// The GoKer section: GoBench's real bugs, each kernel under each checker, and the totals per
 /// class beside GoBench's published figures.
 pub struct GokerView {
-    /// Kernel × checker.
+    /// Kernel × checker; its checkers are the totals' columns too.
     pub matrix: Matrix,
-    /// The totals' checker columns, as the matrix's.
-    pub checkers: Vec<String>,
     /// One row per GoBench type and subtype, then one per class.
     pub totals: Vec<GokerTotal>,
     /// Each kernel not ported, with why.
@@ -181,7 +179,7 @@ pub struct GokerTotal {
     pub group: String,
     /// Kernels ported, of GoKer's.
     pub ported: String,
-    /// Kernels each checker caught, in the columns' order.
+    /// Kernels each checker caught in this report, in the matrix's column order.
     pub caught: Vec<usize>,
     /// Kernels at least one model checker caught, of GoKer's, with the share.
     pub any: String,
@@ -199,7 +197,7 @@ impl GokerView {
             .collect();
         let matrix = Matrix::build(
             first_seen(report.goker.iter().map(|z| z.entry.as_str())),
-            checkers.clone(),
+            checkers,
             &report.goker,
             |z| (z.entry.as_str(), z.checker.as_str()),
             |z| match goker_labels(&z.entry) {
@@ -208,64 +206,61 @@ impl GokerView {
             },
             zoo_cell,
         );
+        // GoKer's kernels as the catalog knows them, ported or not: the rows and their counts
+        // are GoKer's, whatever this report ran; only what was caught comes from the report.
+        let ported: Vec<(String, Goker)> = checks::catalog::kernels()
+            .into_iter()
+            .map(|kernel| (kernel.zoo.entry.name.to_owned(), kernel.goker))
+            .collect();
+        let all: Vec<(Option<&str>, Goker)> = ported
+            .iter()
+            .map(|(name, goker)| (Some(name.as_str()), *goker))
+            .chain(NOT_PORTED.iter().map(|left_out| (None, left_out.goker)))
+            .collect();
         let mut totals = Vec::new();
-        for class in Class::ALL {
-            let labelled: Vec<(Goker, &str)> =
-                first_seen(report.goker.iter().map(|z| z.entry.as_str()))
+        if !report.goker.is_empty() {
+            for class in Class::ALL {
+                let of_class: Vec<&(Option<&str>, Goker)> =
+                    all.iter().filter(|(_, g)| g.class == class).collect();
+                let groups = first_seen(of_class.iter().map(|(_, g)| g.kind))
                     .into_iter()
-                    .filter_map(|entry| goker_labels(entry).map(|g| (g, entry)))
-                    .filter(|(g, _)| g.class == class)
-                    .collect();
-            if labelled.is_empty() {
-                continue;
-            }
-            let groups = first_seen(labelled.iter().map(|(g, _)| g.kind))
-                .into_iter()
-                .flat_map(|kind| {
-                    first_seen(
-                        labelled
-                            .iter()
-                            .filter(|(g, _)| g.kind == kind)
-                            .map(|(g, _)| g.subtype),
-                    )
-                    .into_iter()
-                    .map(move |subtype| (kind, subtype))
-                })
-                .collect::<Vec<_>>();
-            for (kind, subtype) in groups {
-                let entries: Vec<&str> = labelled
-                    .iter()
-                    .filter(|(g, _)| g.kind == kind && g.subtype == subtype)
-                    .map(|(_, entry)| *entry)
-                    .collect();
-                let left_out = NOT_PORTED
-                    .iter()
-                    .filter(|n| {
-                        n.goker.class == class && n.goker.kind == kind && n.goker.subtype == subtype
+                    .flat_map(|kind| {
+                        first_seen(
+                            of_class
+                                .iter()
+                                .filter(|(_, g)| g.kind == kind)
+                                .map(|(_, g)| g.subtype),
+                        )
+                        .into_iter()
+                        .map(move |subtype| (kind, subtype))
                     })
-                    .count();
+                    .collect::<Vec<_>>();
+                for (kind, subtype) in groups {
+                    let kernels: Vec<Option<&str>> = of_class
+                        .iter()
+                        .filter(|(_, g)| g.kind == kind && g.subtype == subtype)
+                        .map(|(name, _)| *name)
+                        .collect();
+                    totals.push(GokerTotal::new(
+                        report,
+                        &matrix.checkers,
+                        &kernels,
+                        class,
+                        format!("{kind} / {subtype}"),
+                    ));
+                }
+                let kernels: Vec<Option<&str>> = of_class.iter().map(|(name, _)| *name).collect();
                 totals.push(GokerTotal::new(
                     report,
-                    &checkers,
-                    &entries,
-                    entries.len() + left_out,
+                    &matrix.checkers,
+                    &kernels,
                     class,
-                    format!("{kind} / {subtype}"),
+                    "all".to_owned(),
                 ));
             }
-            let entries: Vec<&str> = labelled.iter().map(|(_, entry)| *entry).collect();
-            totals.push(GokerTotal::new(
-                report,
-                &checkers,
-                &entries,
-                class.in_goker(),
-                class,
-                "all".to_owned(),
-            ));
         }
         Self {
             matrix,
-            checkers,
             totals,
             not_ported: NOT_PORTED
                 .iter()
@@ -287,42 +282,39 @@ impl GokerView {
 }
 
 impl GokerTotal {
-    /// The row of `entries`, `in_goker` kernels of GoKer's.
+    /// The row of GoKer's `kernels` of a group: each by its catalog name, `None` if not ported.
     fn new(
         report: &Report,
         checkers: &[String],
-        entries: &[&str],
-        in_goker: usize,
+        kernels: &[Option<&str>],
         class: Class,
         group: String,
     ) -> Self {
-        let caught_by = |entry: &str, checker: &str| {
-            report
-                .goker
-                .iter()
-                .any(|z| z.entry == entry && z.checker == checker && z.caught())
-        };
-        let any = entries
+        let ported: Vec<&str> = kernels.iter().flatten().copied().collect();
+        let of = kernels.len();
+        let any = ported
             .iter()
-            .filter(|entry| {
-                checkers
-                    .iter()
-                    .filter(|c| *c != CheckerKind::Stress.name())
-                    .any(|c| caught_by(entry, c))
-            })
+            .filter(|entry| report.kernel_caught_by_a_model_checker(entry))
             .count();
         let total = group == "all";
         Self {
             class: class.name(),
-            ported: format!("{} of {in_goker}", entries.len()),
+            ported: format!("{} of {of}", ported.len()),
             caught: checkers
                 .iter()
-                .map(|c| entries.iter().filter(|entry| caught_by(entry, c)).count())
+                .map(|checker| {
+                    ported
+                        .iter()
+                        .filter(|entry| {
+                            report
+                                .goker
+                                .iter()
+                                .any(|z| z.entry == **entry && z.checker == *checker && z.caught())
+                        })
+                        .count()
+                })
                 .collect(),
-            any: format!(
-                "{any} of {in_goker} ({:.1} %)",
-                100.0 * any as f64 / in_goker as f64
-            ),
+            any: format!("{any} of {of} ({:.1} %)", 100.0 * any as f64 / of as f64),
             published: if total { class.published() } else { "" },
             group,
             total,
@@ -582,23 +574,27 @@ impl View {
             })
             .collect();
         let ok = report.all_pass() && caught == entries;
-        let headline =
-            if ok {
-                format!(
+        let fixes_pass = report
+            .zoo
+            .iter()
+            .chain(&report.goker)
+            .all(|z| z.correct.passed());
+        let headline = if ok {
+            format!(
                 "Every scenario passes under every checker ({total}), and every mistake of the \
                  zoo is caught ({entries})."
             )
-            } else {
-                format!(
+        } else {
+            format!(
                 "{verified} of {total} scenarios pass under every checker; {caught} of {entries} \
                  mistakes caught{}.",
-                if report.zoo.iter().chain(&report.goker).all(|z| z.correct.passed()) {
+                if fixes_pass {
                     ""
                 } else {
                     "; a correct variant failed"
                 }
             )
-            };
+        };
         let glance = Glance {
             ok,
             headline,
@@ -608,7 +604,10 @@ impl View {
             goker: report
                 .goker_caught()
                 .map(|caught| {
-                    format!("GoKer (GoBench's real Go bugs): {caught} kernels caught by a model checker")
+                    format!(
+                        "GoKer (GoBench's real Go bugs): {caught} kernels caught by a model \
+                         checker"
+                    )
                 })
                 .unwrap_or_default(),
             schedules: thousands(report.schedules()),

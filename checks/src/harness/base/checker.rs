@@ -202,13 +202,20 @@ impl CheckerKind {
     }
 
     /// Whether it enumerates schedules (loom, DFS) rather than sampling them: enumerating
-    /// checkers run the small instance by default, and a sharded run splits their scenarios
-    /// rather than their iterations.
+    /// checkers run the small instance by default.
     pub fn enumerates(self) -> bool {
         match self {
             CheckerKind::Loom | CheckerKind::ShuttleDfs => true,
             CheckerKind::ShuttleRandom | CheckerKind::ShuttlePct | CheckerKind::Stress => false,
         }
+    }
+
+    /// Whether a sharded run splits its scenarios rather than its iterations: the enumerating
+    /// checkers, whose shards cannot share one enumeration, and real threads, which have no
+    /// seed to sample other schedules with, and whose failing run waits out a grace (a leak's,
+    /// a deadlock's) that every shard would wait again.
+    pub fn shards_by_scenario(self) -> bool {
+        self.enumerates() || self == CheckerKind::Stress
     }
 }
 
