@@ -118,25 +118,12 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
             } else {
                 Vec::new()
             };
-            Report {
+            let mut report = Report {
                 schema: SCHEMA,
                 budget_name,
                 budget,
                 shard: args.shard.map(|shard| shard.to_string()),
-                // A merged report's time is its checkers', summed over the shards.
-                elapsed: if args.merge.is_empty() {
-                    started.elapsed()
-                } else {
-                    scenarios
-                        .iter()
-                        .chain(
-                            zoo.iter()
-                                .chain(&goker)
-                                .flat_map(|z| [&z.broken, &z.correct]),
-                        )
-                        .map(|s| s.elapsed)
-                        .sum()
-                },
+                elapsed: started.elapsed(),
                 merged_from: args.merge.len(),
                 written: SystemTime::now()
                     .duration_since(UNIX_EPOCH)
@@ -148,7 +135,12 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
                 benches,
                 bench_notes,
                 operation_costs,
+            };
+            // A merged report's time is its checkers', summed over the shards.
+            if !args.merge.is_empty() {
+                report.elapsed = report.runs().map(|s| s.elapsed).sum();
             }
+            report
         }
     };
     let previous = match previous {
@@ -639,6 +631,22 @@ mod tests {
                 "new: zoo `zoo::relaxed_publication` under shuttle-pct: missed, as expected",
                 "bench channel/1x1 64, ours ÷ crossbeam: 1.00 → 2.00 (+100 %)",
             ],
+        );
+        let mut before_kernels = now.clone();
+        before_kernels.goker.clear();
+        assert_eq!(
+            changes::Changes::between(&before_kernels, &now).lines,
+            ["new: the GoKer cells (3)"],
+            "a family new since the last report is one line"
+        );
+        // Missed before: its broken run passed as the fix's does.
+        let mut missed_before = now.clone();
+        missed_before.goker[0].broken = now.goker[0].correct.clone();
+        let moved = changes::Changes::between(&missed_before, &now).lines;
+        assert_eq!(moved.len(), 1, "{moved:?}");
+        assert!(
+            moved[0].starts_with("GoKer `goker::moby_7559` under stress: missed → ✓ caught at #"),
+            "{moved:?}"
         );
         let same = changes::Changes::between(&now, &now);
         assert!(same.lines.is_empty(), "{:?}", same.lines);

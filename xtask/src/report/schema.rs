@@ -219,7 +219,7 @@ impl Report {
     }
 
     /// Every run: the scenarios, and both variants of each zoo entry and kernel.
-    fn runs(&self) -> impl Iterator<Item = &Stats> {
+    pub(super) fn runs(&self) -> impl Iterator<Item = &Stats> {
         self.scenarios.iter().chain(
             self.zoo
                 .iter()
