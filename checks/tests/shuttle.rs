@@ -1,13 +1,14 @@
-//! Every kit scenario under shuttle's random and PCT schedulers on its large instance, and every
-//! zoo entry caught by PCT with a replayable schedule. Its own test binary: shuttle's panic hook
-//! is process-wide (ARCHITECTURE.md, "Facts about
-//! loom and shuttle").
+//! Every kit scenario under shuttle's random, PCT, URW and POS schedulers on its large instance,
+//! every zoo entry and GoKer kernel caught by each with a replayable schedule (or listed as missed),
+//! and POS and URW measured against random on the shapes they are built for. Its own test binary:
+//! shuttle's panic hook is process-wide (ARCHITECTURE.md, "Facts about loom and shuttle").
 //!
-//! Budgets: 300 random and 300 PCT schedules per scenario (depth 3: a lost update needs ≥ 2),
+//! Budgets: 300 schedules per scenario and scheduler (PCT at depth 3: a lost update needs ≥ 2),
 //! fixed seeds so every run explores the same schedules.
 
-use checks::harness::{check, Checker, FailureKind, Scenario};
+use checks::harness::{check, first_failure, Checker, FailureKind, Scenario, Verdict};
 use checks::scenario::{chan, semaphore};
+use checks::support::fixtures::{EarlyWriteLateRead, ShortThreadLast};
 use checks::zoo::{self, Mistake};
 use patterns::Backend;
 use serde::{Deserialize, Serialize};
@@ -19,6 +20,8 @@ fn random_and_pct<S: Scenario>() {
     for checker in [
         Checker::random(SCHEDULES, SEED),
         Checker::pct(SCHEDULES, 3, SEED),
+        Checker::urw(SCHEDULES, SEED),
+        Checker::pos(SCHEDULES, SEED),
     ] {
         let stats = check(&S::large(), &checker);
         println!("{stats}");
@@ -39,13 +42,16 @@ macro_rules! shuttle_tests {
 
 checks::for_each_scenario!(shuttle_tests);
 
-/// Each shuttle scheduler catches the broken variant with the right kind, its replay reproduces
-/// it, and the correct variant passes the same budget: PCT and random on the large instance,
+/// Each shuttle scheduler catches the broken variant with the right kind (or misses it, where the
+/// entry lists the scheduler in `MISSED_BY`), its replay reproduces it, and the correct variant
+/// passes the same budget: PCT, random, URW and POS on the large instance,
 /// DFS on the small one (a large instance's schedule tree is too deep for a budget).
 fn shuttle_catches<M: Mistake>() {
     for (instance, checker) in [
         (M::large(), Checker::pct(1000, 3, SEED)),
         (M::large(), Checker::random(1000, SEED)),
+        (M::large(), Checker::urw(1000, SEED)),
+        (M::large(), Checker::pos(1000, SEED)),
         (M::small(), Checker::dfs(20_000)),
     ] {
         let detection = zoo::detect(instance, &checker);
@@ -72,13 +78,15 @@ checks::for_each_mistake!(shuttle_zoo_tests);
 /// Schedules per GoKer kernel and shuttle scheduler: the fixed variant runs them all, under each.
 const KERNEL_SCHEDULES: usize = 300;
 
-/// PCT and random, each on its own, catch a GoKer kernel's bug with the right kind (or miss it,
+/// PCT, random, URW and POS, each on its own, catch a GoKer kernel's bug with the right kind (or miss it,
 /// where the kernel lists the scheduler in `MISSED_BY`), its replay reproduces it, and the fix
 /// passes the same budget.
 fn shuttle_catches_kernel<M: Mistake>() {
     for checker in [
         Checker::pct(KERNEL_SCHEDULES, 3, SEED),
         Checker::random(KERNEL_SCHEDULES, SEED),
+        Checker::urw(KERNEL_SCHEDULES, SEED),
+        Checker::pos(KERNEL_SCHEDULES, SEED),
     ] {
         let detection = zoo::detect(M::large(), &checker);
         println!("{}{}", detection.broken, detection.correct);
@@ -292,4 +300,65 @@ mod blocked;
 #[test]
 fn blocked_threads_are_reported_at_the_callers_line() {
     blocked::reported_at_the_callers_line(&Checker::random(20, SEED));
+}
+
+/// Seeds per checker in the strategy comparisons below, and each seed's budget.
+const COMPARED_SEEDS: u64 = 20;
+const COMPARED_BUDGET: usize = 50;
+
+/// For each of [`COMPARED_SEEDS`] seeds, the schedule at which `checker` (given the seed) first
+/// fails `scenario` with an assertion, or `None` if it passed its budget.
+fn schedules_to_failure<S: Scenario>(
+    scenario: &S,
+    checker: fn(u64) -> Checker,
+) -> Vec<Option<usize>> {
+    (0..COMPARED_SEEDS)
+        .map(|seed| {
+            let stats = first_failure(scenario, &checker(seed));
+            match &stats.verdict {
+                Verdict::Fail(report) => {
+                    assert_eq!(report.kind, FailureKind::Assertion, "{stats}");
+                    Some(report.schedule)
+                }
+                Verdict::Pass(_) => None,
+            }
+        })
+        .collect()
+}
+
+/// How many seeds found the failure.
+fn found(runs: &[Option<usize>]) -> usize {
+    runs.iter().flatten().count()
+}
+
+/// Two racing events with eight independent ones between them: POS orders them the failing way
+/// about once in ten schedules, a random walk about once in 500.
+#[test]
+fn pos_reorders_racing_events_far_apart_far_sooner_than_random() {
+    let scenario = EarlyWriteLateRead::large();
+    let pos = schedules_to_failure(&scenario, |seed| Checker::pos(COMPARED_BUDGET, seed));
+    let random = schedules_to_failure(&scenario, |seed| Checker::random(COMPARED_BUDGET, seed));
+    println!("POS: {pos:?}\nrandom: {random:?}");
+    assert!(
+        found(&pos) >= 18 && found(&random) <= 6,
+        "found in: POS {} of {COMPARED_SEEDS}, random {}",
+        found(&pos),
+        found(&random)
+    );
+}
+
+/// A short thread's one event after a long thread's eleven: URW puts it there about once in
+/// twelve schedules, a random walk about once in 2,000.
+#[test]
+fn urw_places_a_short_thread_last_far_sooner_than_random() {
+    let scenario = ShortThreadLast::large();
+    let urw = schedules_to_failure(&scenario, |seed| Checker::urw(COMPARED_BUDGET, seed));
+    let random = schedules_to_failure(&scenario, |seed| Checker::random(COMPARED_BUDGET, seed));
+    println!("URW: {urw:?}\nrandom: {random:?}");
+    assert!(
+        found(&urw) >= 18 && found(&random) <= 3,
+        "found in: URW {} of {COMPARED_SEEDS}, random {}",
+        found(&urw),
+        found(&random)
+    );
 }

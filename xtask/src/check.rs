@@ -13,13 +13,15 @@ use std::process::ExitCode;
 pub struct Args {
     /// Run only scenarios whose name starts with this (e.g. `chan` or `chan::fifo_per_sender`).
     pub pattern: Option<String>,
-    /// The checker: loom, shuttle-random, shuttle-pct, shuttle-dfs or stress.
+    /// The checker: loom, shuttle-random, shuttle-pct, shuttle-urw, shuttle-pos, shuttle-dfs or
+    /// stress.
     #[arg(long, value_parser = parse_checker, default_value = "shuttle-pct")]
     pub checker: CheckerKind,
-    /// Schedules (shuttle random/PCT), runs (stress), or a cap on schedules (loom, shuttle-dfs).
+    /// Schedules (shuttle random, PCT, URW, POS), runs (stress), or a cap on schedules (loom,
+    /// shuttle-dfs).
     #[arg(long)]
     pub iterations: Option<usize>,
-    /// Seed of shuttle's random and PCT schedulers.
+    /// Seed of the sampling schedulers (shuttle random, PCT, URW, POS).
     #[arg(long, default_value_t = 0x5eed)]
     pub seed: u64,
     /// loom's preemption bound (default: each scenario's own; see its LOOM_PREEMPTION_BOUND).
@@ -42,8 +44,8 @@ pub struct Args {
     /// `target/shards/CHECKER-I-of-N.json`).
     #[arg(long)]
     pub json: Option<PathBuf>,
-    /// Run the I-th of N shares (1-based), for spreading one run over N machines: shuttle random
-    /// and PCT split the iterations, with seed + I - 1 so no two shards sample the same
+    /// Run the I-th of N shares (1-based), for spreading one run over N machines: the sampling
+    /// checkers split the iterations, with seed + I - 1 so no two shards sample the same
     /// schedules; loom and shuttle DFS, which enumerate, and real threads, which have no seed,
     /// split the scenarios.
     /// `cargo xtask report --merge DIR…` combines the shards' JSON files.
@@ -164,6 +166,8 @@ impl Args {
             CheckerKind::ShuttlePct => {
                 Checker::pct(self.iterations_or(1000), self.depth, self.seed())
             }
+            CheckerKind::ShuttleUrw => Checker::urw(self.iterations_or(1000), self.seed()),
+            CheckerKind::ShuttlePos => Checker::pos(self.iterations_or(1000), self.seed()),
             CheckerKind::ShuttleDfs => Checker::ShuttleDfs {
                 max_iterations: Some(self.iterations.unwrap_or(100_000)),
             },

@@ -132,7 +132,10 @@ fn three_shards_merge_into_the_single_machine_report() {
             // caught; so may real threads, which run whole entries in one shard but on the
             // machine's timing. Enumerating checkers split whole entries, so they must agree; so
             // must every checker on a mistake that fails on every schedule.
-            let sampled = matches!(name.1, Some("shuttle-random" | "shuttle-pct" | "stress"));
+            let sampled = matches!(
+                name.1,
+                Some("shuttle-random" | "shuttle-pct" | "shuttle-urw" | "shuttle-pos" | "stress")
+            );
             let by_chance = sampled && cell["deterministic"] == false;
             if !by_chance {
                 assert_eq!(

@@ -567,7 +567,18 @@ fn checkers_named(code: &str) -> (bool, bool) {
             || last == "Shuttle"
             || matches!(
                 checker,
-                Some("random" | "pct" | "dfs" | "ShuttleRandom" | "ShuttlePct" | "ShuttleDfs")
+                Some(
+                    "random"
+                        | "pct"
+                        | "urw"
+                        | "pos"
+                        | "dfs"
+                        | "ShuttleRandom"
+                        | "ShuttlePct"
+                        | "ShuttleUrw"
+                        | "ShuttlePos"
+                        | "ShuttleDfs"
+                )
             );
     }
     (loom, shuttle)

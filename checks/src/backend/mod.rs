@@ -9,6 +9,7 @@
 mod harnessed;
 pub(crate) mod loom;
 pub(crate) mod model;
+pub(crate) mod next_op;
 mod race;
 mod real;
 pub(crate) mod recorder;

@@ -32,9 +32,11 @@ pub(crate) fn thread_object(index: usize) -> Object {
     }
 }
 
-/// Records a notify of `condvar` (nothing while exploring).
+/// Records a notify of `condvar` (nothing while exploring), and publishes it as the running
+/// task's next operation.
 #[track_caller]
 pub(crate) fn record_notify<C>(condvar: &C, op: &'static str) {
+    super::next_op::publish(|| super::next_op::NextOp::on(condvar, true));
     if super::recorder::recording() {
         let object = Object::at("condvar", condvar, None);
         super::recorder::step(Location::caller(), || op.into(), Some(object), || None);
@@ -59,6 +61,12 @@ impl<A> ModelAtomic<A> {
             super::recorder::step(Location::caller(), op, Some(object), outcome);
         }
     }
+
+    /// Publishes this atomic as the running task's next operation (`next_op.rs`), a read or not.
+    #[inline]
+    pub(crate) fn next(&self, write: bool) {
+        super::next_op::publish(|| super::next_op::NextOp::on(self, write));
+    }
 }
 
 /// Implements the kit's atomic traits for a checker's atomic type wrapped in [`ModelAtomic`].
@@ -70,12 +78,14 @@ macro_rules! model_atomic {
             }
             #[track_caller]
             fn load(&self, order: std::sync::atomic::Ordering) -> $value {
+                self.next(false);
                 let value = self.0.load(order);
                 self.record(|| "load".into(), || Some(format!("{value:?}")));
                 value
             }
             #[track_caller]
             fn store(&self, value: $value, order: std::sync::atomic::Ordering) {
+                self.next(true);
                 self.0.store(value, order);
                 self.record(|| "store".into(), || Some(format!("← {value:?}")));
             }
@@ -87,6 +97,7 @@ macro_rules! model_atomic {
                 success: std::sync::atomic::Ordering,
                 failure: std::sync::atomic::Ordering,
             ) -> Result<$value, $value> {
+                self.next(true);
                 let result = self.0.compare_exchange(current, new, success, failure);
                 self.record(
                     || format!("compare-exchange {current:?} → {new:?}").into(),
@@ -106,6 +117,7 @@ macro_rules! model_atomic {
         impl patterns::AtomicInt<$value> for $crate::backend::model::ModelAtomic<$atomic> {
             #[track_caller]
             fn fetch_add(&self, value: $value, order: std::sync::atomic::Ordering) -> $value {
+                self.next(true);
                 let previous = self.0.fetch_add(value, order);
                 self.record(
                     || format!("add {value:?}").into(),
@@ -115,6 +127,7 @@ macro_rules! model_atomic {
             }
             #[track_caller]
             fn fetch_sub(&self, value: $value, order: std::sync::atomic::Ordering) -> $value {
+                self.next(true);
                 let previous = self.0.fetch_sub(value, order);
                 self.record(
                     || format!("subtract {value:?}").into(),
@@ -148,6 +161,8 @@ impl<M> Drop for UnlockStep<'_, M> {
     #[inline]
     fn drop(&mut self) {
         if self.armed {
+            // The guard's unlock, the next operation: it may switch to another task.
+            super::next_op::publish(|| super::next_op::NextOp::on(self.mutex, true));
             super::recorder::release(self.locked_at, Object::at("mutex", self.mutex, None));
         }
     }
@@ -247,6 +262,7 @@ macro_rules! model_backend {
                 F: FnOnce() -> T + Send + 'static,
                 T: Send + 'static,
             {
+                $crate::backend::next_op::publish_none();
                 let registry = $crate::backend::registry::Registry::expect_current($name);
                 let index = registry.add(name, service);
                 let thread_registry = registry.clone();
@@ -268,6 +284,7 @@ macro_rules! model_backend {
                         (THREAD_INDEX.enter)(index);
                         let value = $crate::backend::unwind::run_thread(f);
                         $crate::backend::tracking::finish_tracked(&thread_registry, index, &shared, value);
+                        $crate::backend::next_op::publish_none();
                     })
                 });
                 $crate::backend::tracking::TrackedJoin {
@@ -310,6 +327,7 @@ macro_rules! model_backend {
                 let location = std::panic::Location::caller();
                 let object = patterns::trace::Object::at("mutex", mutex, None);
                 $crate::backend::recorder::enter(location, "lock", Some(object));
+                $crate::backend::next_op::publish(|| $crate::backend::next_op::NextOp::on(mutex, true));
                 let guard = $crate::backend::tracking::blocking(Self::me(), location, || {
                     mutex.lock().unwrap_or_else(|p| p.into_inner())
                 });
@@ -327,6 +345,9 @@ macro_rules! model_backend {
                 let (mutex, guard, locked_at) = guard.into_parts();
                 let object = patterns::trace::Object::at("condvar", condvar, None);
                 $crate::backend::recorder::enter(location, "wait", Some(object));
+                $crate::backend::next_op::publish(|| {
+                    $crate::backend::next_op::NextOp::on_both(condvar, mutex)
+                });
                 let spurious: fn() -> bool = $spurious;
                 let guard = $crate::backend::tracking::blocking(Self::me(), location, || {
                     if spurious() {
@@ -368,6 +389,7 @@ macro_rules! model_backend {
                 let location = std::panic::Location::caller();
                 let object = $crate::backend::model::thread_object(handle.index);
                 $crate::backend::recorder::enter(location, "join", Some(object));
+                $crate::backend::next_op::publish_none();
                 let joined = $crate::backend::tracking::join_tracked(
                     handle,
                     Self::me(),
@@ -384,6 +406,7 @@ macro_rules! model_backend {
                 Self::spawn_tracked(name, true, f)
             }
             fn yield_now() {
+                $crate::backend::next_op::publish_none();
                 $m::thread::yield_now()
             }
 

@@ -440,6 +440,7 @@ impl Registry {
     pub(crate) fn join_leftovers(&self) {
         self.lock().leak_check = true;
         while let Some((_, joiner)) = self.next_unjoined() {
+            super::next_op::publish_none();
             if let Err(panic) = joiner.join() {
                 std::panic::resume_unwind(panic);
             }

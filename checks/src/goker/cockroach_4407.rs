@@ -178,6 +178,8 @@ impl Mistake for Cockroach4407 {
         CheckerKind::Loom,
         CheckerKind::ShuttlePct,
         CheckerKind::ShuttleRandom,
+        CheckerKind::ShuttleUrw,
+        CheckerKind::ShuttlePos,
     ];
 }
 

@@ -25,7 +25,7 @@
 //! schedule where `Until` first polls the channel after the close does the flush not run at all.
 
 use super::{Class, Goker, Kernel};
-use crate::harness::{FailureKind, Scenario};
+use crate::harness::{CheckerKind, FailureKind, Scenario};
 use crate::zoo::{broken_instances, zoo_entry, Mistake, Variant};
 use patterns::chan::{self, RecvArm, Select, Selected};
 use patterns::{Backend, RaceCell, Receiver, RwMutex, Sender, WaitGroup};
@@ -194,6 +194,10 @@ impl Scenario for Kubernetes79631 {
 impl Mistake for Kubernetes79631 {
     const CAUGHT_AS: FailureKind = FailureKind::DataRace;
     const TRACE_SHOWS: &'static [&'static str] = &["write cell", "data race"];
+    // URW weighs each thread by the events its first schedule counted; the flush's pop must come
+    // before the test's short lookup-and-close, which a uniform interleaving rarely gives: at 300
+    // schedules URW missed it under seed 24301 and seeds 1-2, random caught it under all.
+    const MISSED_BY: &'static [CheckerKind] = &[CheckerKind::ShuttleUrw];
 }
 
 impl Kernel for Kubernetes79631 {

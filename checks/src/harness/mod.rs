@@ -57,6 +57,17 @@ pub use explain::replay::{self, ReplayFile};
 pub use runners::loom::loom_builder;
 pub use trace::{Mark, Trace, TraceStep};
 
+/// Runs `scenario` under `checker` until its first failure, and explains nothing: no shrinking,
+/// no trace, no replay file. For measuring how soon a checker finds a bug (the failure's
+/// `schedule` says at which schedule), where [`check`]'s explanation would cost more than the
+/// search.
+///
+/// # Panics
+/// If the checker's budget is zero (see [`Checker::budget_error`]).
+pub fn first_failure<S: Scenario>(scenario: &S, checker: &Checker) -> Stats {
+    runners::run(scenario, checker)
+}
+
 /// Runs `scenario` under `checker`.
 ///
 /// # Panics

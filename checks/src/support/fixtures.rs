@@ -2,7 +2,7 @@
 //! one known way, so the tests can check how the harness reports it.
 
 use crate::harness::Scenario;
-use patterns::{Atomic, Backend, RaceCell, WaitGroup};
+use patterns::{Atomic, AtomicInt, Backend, RaceCell, WaitGroup};
 use serde::{Deserialize, Serialize};
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
@@ -123,5 +123,85 @@ impl Scenario for PanicsBeforeDone {
             panic!("the worker panics before its done");
         });
         group.wait();
+    }
+}
+
+/// Thread `writer` sets a flag first and then makes `private_ops` accesses of its own; thread
+/// `reader` makes `private_ops` accesses of its own and then asserts the flag is set. It fails only
+/// when the reader's every event runs before the writer's first: two racing events with many
+/// independent ones between them. A random walk orders them so about once in 2^(private_ops+1)
+/// schedules; Partial Order Sampling about once in private_ops + 2.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct EarlyWriteLateRead {
+    /// Each thread's accesses of its own atomic, besides the racing pair.
+    pub private_ops: usize,
+}
+
+impl Scenario for EarlyWriteLateRead {
+    const NAME: &'static str = "harness::early_write_late_read";
+    fn small() -> Self {
+        Self { private_ops: 2 }
+    }
+    fn large() -> Self {
+        Self { private_ops: 8 }
+    }
+    fn run<B: Backend>(&self) {
+        let flag = Arc::new(B::AtomicBool::new(false));
+        let private_ops = self.private_ops;
+        let writer = {
+            let flag = Arc::clone(&flag);
+            B::spawn("writer", move || {
+                flag.store(true, Ordering::SeqCst);
+                private_work::<B>(private_ops);
+            })
+        };
+        let reader = B::spawn("reader", move || {
+            private_work::<B>(private_ops);
+            assert!(flag.load(Ordering::SeqCst));
+        });
+        B::join(writer).expect("the writer panicked");
+        B::join(reader).expect("the reader panicked");
+    }
+}
+
+/// Thread `long` makes `private_ops` accesses of its own and then sets a flag; thread `short`
+/// asserts once that the flag is not set yet. It fails only when the short thread's one event
+/// runs after all of the long thread's: a random walk sees that about once in 2^(private_ops+1)
+/// schedules, a uniform random walk (URW) about once in private_ops + 2.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct ShortThreadLast {
+    /// The long thread's accesses of its own atomic before it sets the flag.
+    pub private_ops: usize,
+}
+
+impl Scenario for ShortThreadLast {
+    const NAME: &'static str = "harness::short_thread_last";
+    fn small() -> Self {
+        Self { private_ops: 2 }
+    }
+    fn large() -> Self {
+        Self { private_ops: 10 }
+    }
+    fn run<B: Backend>(&self) {
+        let flag = Arc::new(B::AtomicBool::new(false));
+        let private_ops = self.private_ops;
+        let short = {
+            let flag = Arc::clone(&flag);
+            B::spawn("short", move || assert!(!flag.load(Ordering::SeqCst)))
+        };
+        let long = B::spawn("long", move || {
+            private_work::<B>(private_ops);
+            flag.store(true, Ordering::SeqCst);
+        });
+        B::join(short).expect("the short thread panicked");
+        B::join(long).expect("the long thread panicked");
+    }
+}
+
+/// `ops` increments of an atomic no other thread sees: scheduling points that race with nothing.
+fn private_work<B: Backend>(ops: usize) {
+    let own = B::AtomicUsize::new(0);
+    for _ in 0..ops {
+        own.fetch_add(1, Ordering::SeqCst);
     }
 }

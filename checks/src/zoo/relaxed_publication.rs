@@ -74,6 +74,8 @@ impl Mistake for RelaxedPublication {
     const MISSED_BY: &'static [CheckerKind] = &[
         CheckerKind::ShuttleRandom,
         CheckerKind::ShuttlePct,
+        CheckerKind::ShuttleUrw,
+        CheckerKind::ShuttlePos,
         CheckerKind::ShuttleDfs,
     ];
 }

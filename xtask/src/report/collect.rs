@@ -43,7 +43,9 @@ pub fn checkers(budget: &Budget, zoo: bool) -> Vec<(&'static str, Vec<String>)> 
         .filter_map(|kind| {
             let budget_args: Vec<String> = match kind {
                 CheckerKind::Loom => vec![],
-                CheckerKind::ShuttleRandom => vec!["--iterations".into(), shuttle.to_string()],
+                CheckerKind::ShuttleRandom | CheckerKind::ShuttleUrw | CheckerKind::ShuttlePos => {
+                    vec!["--iterations".into(), shuttle.to_string()]
+                }
                 CheckerKind::ShuttlePct => vec![
                     "--iterations".into(),
                     shuttle.to_string(),

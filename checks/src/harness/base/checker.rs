@@ -34,6 +34,27 @@ pub enum Checker {
         /// The seed.
         seed: u64,
     },
+    /// shuttle's uniform random walk (URW, the uniform part of SURW, ASPLOS 2025): each step picks
+    /// a thread with probability in proportion to the events it has left, estimated by one
+    /// plain random-walk schedule first, so that every interleaving is about equally likely. It
+    /// finds a short thread's event placed after a long thread's far sooner than random does.
+    ShuttleUrw {
+        /// Schedules to sample (the first one estimates the threads' event counts).
+        iterations: usize,
+        /// The seed.
+        seed: u64,
+    },
+    /// Partial Order Sampling (POS, CAV 2018): each thread's next operation gets a random
+    /// priority, the highest-priority runnable thread runs, and the operations that race with the
+    /// one that ran (same object, one of them a write) draw new priorities. It orders two racing
+    /// operations either way with a fair chance however many independent operations lie between
+    /// them.
+    ShuttlePos {
+        /// Schedules to sample.
+        iterations: usize,
+        /// The seed.
+        seed: u64,
+    },
     /// shuttle's depth-first enumeration: exhaustive for tiny instances (no partial-order
     /// reduction, so it grows much faster than loom).
     ShuttleDfs {
@@ -99,6 +120,16 @@ impl Checker {
         }
     }
 
+    /// shuttle's uniform random walk, `iterations` schedules from `seed`.
+    pub fn urw(iterations: usize, seed: u64) -> Self {
+        Checker::ShuttleUrw { iterations, seed }
+    }
+
+    /// Partial Order Sampling on shuttle, `iterations` schedules from `seed`.
+    pub fn pos(iterations: usize, seed: u64) -> Self {
+        Checker::ShuttlePos { iterations, seed }
+    }
+
     /// shuttle DFS, at most `max_iterations` schedules.
     pub fn dfs(max_iterations: usize) -> Self {
         Checker::ShuttleDfs {
@@ -116,7 +147,9 @@ impl Checker {
     pub fn budget_error(&self) -> Option<String> {
         let empty = match self {
             Checker::Loom { max_schedules, .. } => *max_schedules == Some(0),
-            Checker::ShuttleRandom { iterations, .. } => *iterations == 0,
+            Checker::ShuttleRandom { iterations, .. }
+            | Checker::ShuttleUrw { iterations, .. }
+            | Checker::ShuttlePos { iterations, .. } => *iterations == 0,
             Checker::ShuttlePct {
                 iterations, depth, ..
             } => {
@@ -139,6 +172,8 @@ impl Checker {
             Checker::Loom { .. } => CheckerKind::Loom,
             Checker::ShuttleRandom { .. } => CheckerKind::ShuttleRandom,
             Checker::ShuttlePct { .. } => CheckerKind::ShuttlePct,
+            Checker::ShuttleUrw { .. } => CheckerKind::ShuttleUrw,
+            Checker::ShuttlePos { .. } => CheckerKind::ShuttlePos,
             Checker::ShuttleDfs { .. } => CheckerKind::ShuttleDfs,
             Checker::Stress { .. } => CheckerKind::Stress,
         }
@@ -157,6 +192,10 @@ pub enum CheckerKind {
     ShuttleRandom,
     /// [`Checker::ShuttlePct`].
     ShuttlePct,
+    /// [`Checker::ShuttleUrw`].
+    ShuttleUrw,
+    /// [`Checker::ShuttlePos`].
+    ShuttlePos,
     /// [`Checker::ShuttleDfs`].
     ShuttleDfs,
     /// [`Checker::Stress`].
@@ -165,21 +204,25 @@ pub enum CheckerKind {
 
 impl CheckerKind {
     /// Every checker, in the order reports list them.
-    pub const ALL: [CheckerKind; 5] = [
+    pub const ALL: [CheckerKind; 7] = [
         CheckerKind::Loom,
         CheckerKind::ShuttleRandom,
         CheckerKind::ShuttlePct,
+        CheckerKind::ShuttleUrw,
+        CheckerKind::ShuttlePos,
         CheckerKind::ShuttleDfs,
         CheckerKind::Stress,
     ];
 
     /// The name on the command line and in reports: `loom`, `shuttle-random`, `shuttle-pct`,
-    /// `shuttle-dfs`, `stress`.
+    /// `shuttle-urw`, `shuttle-pos`, `shuttle-dfs`, `stress`.
     pub fn name(self) -> &'static str {
         match self {
             CheckerKind::Loom => "loom",
             CheckerKind::ShuttleRandom => "shuttle-random",
             CheckerKind::ShuttlePct => "shuttle-pct",
+            CheckerKind::ShuttleUrw => "shuttle-urw",
+            CheckerKind::ShuttlePos => "shuttle-pos",
             CheckerKind::ShuttleDfs => "shuttle-dfs",
             CheckerKind::Stress => "stress",
         }
@@ -191,6 +234,12 @@ impl CheckerKind {
             CheckerKind::Loom => "every interleaving (DPOR), or those within a preemption bound",
             CheckerKind::ShuttleRandom => "shuttle's random scheduler: sampled schedules",
             CheckerKind::ShuttlePct => "shuttle's PCT scheduler: sampled, with depth guarantees",
+            CheckerKind::ShuttleUrw => {
+                "uniform random walk: every interleaving about equally likely"
+            }
+            CheckerKind::ShuttlePos => {
+                "partial order sampling: racing operations reordered with a fair chance"
+            }
             CheckerKind::ShuttleDfs => "shuttle's depth-first enumeration: tiny instances only",
             CheckerKind::Stress => "real threads on real cores, many runs",
         }
@@ -206,7 +255,11 @@ impl CheckerKind {
     pub fn enumerates(self) -> bool {
         match self {
             CheckerKind::Loom | CheckerKind::ShuttleDfs => true,
-            CheckerKind::ShuttleRandom | CheckerKind::ShuttlePct | CheckerKind::Stress => false,
+            CheckerKind::ShuttleRandom
+            | CheckerKind::ShuttlePct
+            | CheckerKind::ShuttleUrw
+            | CheckerKind::ShuttlePos
+            | CheckerKind::Stress => false,
         }
     }
 
@@ -238,6 +291,8 @@ impl fmt::Display for Checker {
             Checker::ShuttlePct { depth, seed, .. } => {
                 write!(f, "shuttle-pct (depth {depth}, seed {seed})")
             }
+            Checker::ShuttleUrw { seed, .. } => write!(f, "shuttle-urw (seed {seed})"),
+            Checker::ShuttlePos { seed, .. } => write!(f, "shuttle-pos (seed {seed})"),
             Checker::ShuttleDfs { .. } => f.write_str("shuttle-dfs"),
             Checker::Stress { .. } => f.write_str("stress (real threads)"),
         }

@@ -1,7 +1,9 @@
-//! One runner per checker: loom's exhaustive exploration, shuttle's random, PCT and DFS
-//! schedulers, and real threads; [`run`] picks the one a [`Checker`] names.
+//! One runner per checker: loom's exhaustive exploration, shuttle's random, PCT, URW and DFS
+//! schedulers and the harness's own POS scheduler on shuttle, and real threads; [`run`] picks
+//! the one a [`Checker`] names.
 
 pub(crate) mod loom;
+mod pos;
 pub(crate) mod shuttle;
 pub(crate) mod stress;
 
@@ -19,9 +21,11 @@ pub(crate) fn run<S: Scenario>(scenario: &S, checker: &Checker) -> Stats {
     }
     match checker {
         Checker::Loom { .. } => self::loom::run(scenario, checker),
-        Checker::ShuttleRandom { .. } | Checker::ShuttlePct { .. } | Checker::ShuttleDfs { .. } => {
-            self::shuttle::run(scenario, checker, None)
-        }
+        Checker::ShuttleRandom { .. }
+        | Checker::ShuttlePct { .. }
+        | Checker::ShuttleUrw { .. }
+        | Checker::ShuttlePos { .. }
+        | Checker::ShuttleDfs { .. } => self::shuttle::run(scenario, checker, None),
         Checker::Stress { runs } => stress::run(scenario, *runs),
     }
 }

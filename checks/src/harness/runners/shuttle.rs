@@ -1,5 +1,8 @@
-//! Running a scenario under shuttle's schedulers, and replaying a shuttle schedule.
+//! Running a scenario under shuttle's schedulers (random, PCT, URW, POS, DFS), and replaying a
+//! shuttle schedule.
 
+use super::pos::Pos;
+use crate::backend::next_op::Publishing;
 use crate::backend::recorder::{self, RawStep};
 use crate::backend::registry::Registry;
 use crate::backend::Shuttle;
@@ -12,7 +15,8 @@ use crate::harness::base::scenario::Scenario;
 use crate::harness::base::verdict::{Coverage, ReplayHandle, Stats, Verdict};
 use patterns::panic_message;
 use shuttle::scheduler::{
-    DfsScheduler, PctScheduler, RandomScheduler, ReplayScheduler, Schedule, Scheduler, Task, TaskId,
+    DfsScheduler, PctScheduler, RandomScheduler, ReplayScheduler, Schedule, Scheduler, Task,
+    TaskId, UrwRandomScheduler,
 };
 use shuttle::{Config, FailurePersistence, MaxSteps, Runner};
 use shuttle_engine::runtime::execution::CurrentSchedule;
@@ -232,6 +236,12 @@ pub(crate) fn run<S: Scenario>(scenario: &S, checker: &Checker, schedule: Option
                 seed,
             },
         ) => Box::new(PctOrData::new(*iterations, *depth, *seed)),
+        // URW keeps shuttle's replay rule (its data source is seeded per execution and used for
+        // data only), so its schedules replay with `ReplayScheduler` as random's do.
+        (None, Checker::ShuttleUrw { iterations, seed }) => {
+            Box::new(UrwRandomScheduler::new_from_seed(*seed, *iterations))
+        }
+        (None, Checker::ShuttlePos { iterations, seed }) => Box::new(Pos::new(*iterations, *seed)),
         // One schedule past the budget tells "ran out of schedules" (exhaustive) from "stopped by
         // the budget" (capped): the extra one stops at once. Random data is allowed and fixed per
         // schedule, so DFS, like loom, enumerates interleavings with `select`'s coin flips fixed.
@@ -246,7 +256,11 @@ pub(crate) fn run<S: Scenario>(scenario: &S, checker: &Checker, schedule: Option
         _ => None,
     };
     let started = Instant::now();
+    // POS reads each task's next operation, which the backend publishes only while this lives.
+    let publishing =
+        matches!((schedule, checker), (None, Checker::ShuttlePos { .. })).then(Publishing::on);
     let explored = explore(scenario, scheduler, budget, spurious_under(checker), false);
+    drop(publishing);
     let schedules = explored.schedules;
     let verdict = match explored.panic {
         None => Verdict::Pass(match (schedule, checker) {
