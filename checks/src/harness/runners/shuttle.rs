@@ -294,3 +294,141 @@ pub(crate) fn run<S: Scenario>(scenario: &S, checker: &Checker, schedule: Option
         verdict,
     )
 }
+
+#[cfg(test)]
+mod tests {
+    use super::explore;
+    use crate::backend::next_op::{self, NextOp, Publishing};
+    use crate::harness::base::scenario::Scenario;
+    use crate::harness::runners::pos::Pos;
+    use patterns::{Atomic, AtomicInt, Backend};
+    use serde::{Deserialize, Serialize};
+    use shuttle::scheduler::{Schedule, Scheduler, Task, TaskId};
+    use std::sync::atomic::{AtomicBool, Ordering};
+    use std::sync::Arc;
+
+    /// What the two threads of [`TwoThreads`] share.
+    #[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+    enum Shares {
+        Nothing,
+        Mutex,
+        Atomic,
+    }
+
+    /// Two threads that each lock a mutex and add to an atomic twice, sharing one of them or
+    /// neither.
+    #[derive(Clone, Debug, Serialize, Deserialize)]
+    struct TwoThreads {
+        shares: Shares,
+    }
+
+    impl Scenario for TwoThreads {
+        const NAME: &'static str = "harness::two_threads";
+        fn small() -> Self {
+            TwoThreads {
+                shares: Shares::Mutex,
+            }
+        }
+        fn large() -> Self {
+            TwoThreads {
+                shares: Shares::Mutex,
+            }
+        }
+        fn run<B: Backend>(&self) {
+            let mutex = Arc::new(B::mutex(0_usize));
+            let atomic = Arc::new(B::AtomicUsize::new(0));
+            let threads: Vec<_> = (0..2)
+                .map(|i| {
+                    let mutex = match self.shares {
+                        Shares::Mutex => Arc::clone(&mutex),
+                        _ => Arc::new(B::mutex(0)),
+                    };
+                    let atomic = match self.shares {
+                        Shares::Atomic => Arc::clone(&atomic),
+                        _ => Arc::new(B::AtomicUsize::new(0)),
+                    };
+                    B::spawn(&format!("thread-{i}"), move || {
+                        for _ in 0..2 {
+                            *B::lock(&mutex) += 1;
+                            atomic.fetch_add(1, Ordering::SeqCst);
+                        }
+                    })
+                })
+                .collect();
+            for thread in threads {
+                B::join(thread).expect("a thread panicked");
+            }
+        }
+    }
+
+    /// POS, watched: whether two runnable tasks' published operations ever raced.
+    struct Watching {
+        pos: Pos,
+        raced: Arc<AtomicBool>,
+    }
+
+    impl Scheduler for Watching {
+        fn new_execution(&mut self) -> Option<Schedule> {
+            self.pos.new_execution()
+        }
+
+        fn next_task(
+            &mut self,
+            runnable: &[&Task],
+            current: Option<TaskId>,
+            is_yielding: bool,
+        ) -> Option<TaskId> {
+            let ops: Vec<NextOp> = runnable
+                .iter()
+                .map(|task| next_op::of(usize::from(task.id())))
+                .collect();
+            let raced = ops
+                .iter()
+                .enumerate()
+                .any(|(i, a)| ops[i + 1..].iter().any(|b| a.races(*b)));
+            if raced {
+                self.raced.store(true, Ordering::SeqCst);
+            }
+            self.pos.next_task(runnable, current, is_yielding)
+        }
+
+        fn next_u64(&mut self) -> u64 {
+            self.pos.next_u64()
+        }
+    }
+
+    fn races_seen(shares: Shares) -> bool {
+        let raced = Arc::new(AtomicBool::new(false));
+        let scheduler = Watching {
+            pos: Pos::new(50, 1),
+            raced: Arc::clone(&raced),
+        };
+        let publishing = Publishing::on();
+        let explored = explore(
+            &TwoThreads { shares },
+            Box::new(scheduler),
+            None,
+            true,
+            false,
+        );
+        drop(publishing);
+        assert!(explored.panic.is_none(), "the scenario cannot fail");
+        raced.load(Ordering::SeqCst)
+    }
+
+    /// The backend publishes each lock's and each atomic access's object before its scheduling
+    /// point: two threads sharing a mutex, or an atomic, are seen about to race on it; two
+    /// threads on their own objects never are.
+    #[test]
+    fn the_backend_publishes_the_object_of_each_pending_operation() {
+        assert!(races_seen(Shares::Mutex), "no race seen on a shared mutex");
+        assert!(
+            races_seen(Shares::Atomic),
+            "no race seen on a shared atomic"
+        );
+        assert!(
+            !races_seen(Shares::Nothing),
+            "threads on their own objects were seen racing"
+        );
+    }
+}
