@@ -311,6 +311,9 @@ pub struct ZooEntry {
     pub missed_by: &'static [crate::harness::CheckerKind],
     /// Runs an instance with the given variant under a checker.
     pub run_variant: fn(Size, Variant, &Checker) -> Stats,
+    /// Runs an instance of the broken variant until its first failure, no more
+    /// ([`crate::harness::first_failure`]: not shrunk, traced or saved).
+    pub first_failure: fn(Size, &Checker) -> Stats,
 }
 
 fn zoo_entry<M: Mistake>() -> ZooEntry {
@@ -320,12 +323,20 @@ fn zoo_entry<M: Mistake>() -> ZooEntry {
         deterministic: M::DETERMINISTIC,
         missed_by: M::MISSED_BY,
         run_variant: |size, variant, checker| {
-            let instance = match size {
-                Size::Small => M::small(),
-                Size::Large => M::large(),
-            };
-            check(&instance.with_variant(variant), checker)
+            check(&instance::<M>(size).with_variant(variant), checker)
         },
+        first_failure: |size, checker| {
+            let broken = instance::<M>(size).with_variant(Variant::Broken);
+            crate::harness::first_failure(&broken, checker)
+        },
+    }
+}
+
+/// A zoo entry's instance of `size`.
+fn instance<M: Mistake>(size: Size) -> M {
+    match size {
+        Size::Small => M::small(),
+        Size::Large => M::large(),
     }
 }
 

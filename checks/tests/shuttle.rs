@@ -1,12 +1,13 @@
-//! Every kit scenario under shuttle's random, PCT, URW and POS schedulers on its large instance,
-//! every zoo entry and GoKer kernel caught by each with a replayable schedule (or listed as missed),
-//! and POS and URW measured against random on the shapes they are built for. Its own test binary:
-//! shuttle's panic hook is process-wide (ARCHITECTURE.md, "Facts about loom and shuttle").
+//! Every kit scenario under shuttle's random, PCT, URW and POS schedulers and their portfolio on
+//! its large instance, every zoo entry and GoKer kernel caught by each with a replayable schedule
+//! (or listed as missed), and POS and URW measured against random on the shapes they are built
+//! for. Its own test binary: shuttle's panic hook is process-wide (ARCHITECTURE.md, "Facts about
+//! loom and shuttle").
 //!
 //! Budgets: 300 schedules per scenario and scheduler (PCT at depth 3: a lost update needs ≥ 2),
 //! fixed seeds so every run explores the same schedules.
 
-use checks::harness::{check, first_failure, Checker, FailureKind, Scenario, Verdict};
+use checks::harness::{check, first_failure, Checker, CheckerKind, FailureKind, Scenario, Verdict};
 use checks::scenario::{chan, semaphore};
 use checks::support::fixtures::{EarlyWriteLateRead, ShortThreadLast};
 use checks::zoo::{self, Mistake};
@@ -22,6 +23,7 @@ fn random_and_pct<S: Scenario>() {
         Checker::pct(SCHEDULES, 3, SEED),
         Checker::urw(SCHEDULES, SEED),
         Checker::pos(SCHEDULES, SEED),
+        Checker::portfolio(SCHEDULES, SEED),
     ] {
         let stats = check(&S::large(), &checker);
         println!("{stats}");
@@ -44,7 +46,7 @@ checks::for_each_scenario!(shuttle_tests);
 
 /// Each shuttle scheduler catches the broken variant with the right kind (or misses it, where the
 /// entry lists the scheduler in `MISSED_BY`), its replay reproduces it, and the correct variant
-/// passes the same budget: PCT, random, URW and POS on the large instance,
+/// passes the same budget: PCT, random, URW, POS and their portfolio on the large instance,
 /// DFS on the small one (a large instance's schedule tree is too deep for a budget).
 fn shuttle_catches<M: Mistake>() {
     for (instance, checker) in [
@@ -52,6 +54,7 @@ fn shuttle_catches<M: Mistake>() {
         (M::large(), Checker::random(1000, SEED)),
         (M::large(), Checker::urw(1000, SEED)),
         (M::large(), Checker::pos(1000, SEED)),
+        (M::large(), Checker::portfolio(1000, SEED)),
         (M::small(), Checker::dfs(20_000)),
     ] {
         let detection = zoo::detect(instance, &checker);
@@ -78,7 +81,7 @@ checks::for_each_mistake!(shuttle_zoo_tests);
 /// Schedules per GoKer kernel and shuttle scheduler: the fixed variant runs them all, under each.
 const KERNEL_SCHEDULES: usize = 300;
 
-/// PCT, random, URW and POS, each on its own, catch a GoKer kernel's bug with the right kind (or miss it,
+/// PCT, random, URW, POS and their portfolio, each on its own, catch a GoKer kernel's bug with the right kind (or miss it,
 /// where the kernel lists the scheduler in `MISSED_BY`), its replay reproduces it, and the fix
 /// passes the same budget.
 fn shuttle_catches_kernel<M: Mistake>() {
@@ -87,6 +90,7 @@ fn shuttle_catches_kernel<M: Mistake>() {
         Checker::random(KERNEL_SCHEDULES, SEED),
         Checker::urw(KERNEL_SCHEDULES, SEED),
         Checker::pos(KERNEL_SCHEDULES, SEED),
+        Checker::portfolio(KERNEL_SCHEDULES, SEED),
     ] {
         let detection = zoo::detect(M::large(), &checker);
         println!("{}{}", detection.broken, detection.correct);
@@ -361,4 +365,24 @@ fn urw_places_a_short_thread_last_far_sooner_than_random() {
         found(&urw),
         found(&random)
     );
+}
+
+/// A portfolio's failure names the member whose turn found it, and the members take turns: on
+/// the short thread that must come last, which random never finds in 50 schedules, the finder is
+/// never random.
+#[test]
+fn a_portfolio_failure_names_the_member_that_found_it() {
+    for seed in 0..COMPARED_SEEDS {
+        let checker = Checker::portfolio(COMPARED_BUDGET, seed);
+        let stats = first_failure(&ShortThreadLast::large(), &checker);
+        let report = stats.assert_fails_with(FailureKind::Assertion);
+        let member = checker
+            .found_by(report.schedule)
+            .expect("a portfolio names its finder");
+        assert_ne!(member.kind(), CheckerKind::ShuttleRandom, "{stats}");
+        assert!(
+            stats.to_string().contains(&format!("found by {member}")),
+            "{stats}"
+        );
+    }
 }

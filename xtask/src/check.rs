@@ -5,7 +5,7 @@ use checks::catalog::{self, Size};
 use checks::harness::{Checker, CheckerKind, Stats};
 use checks::zoo::Variant;
 use clap::{Parser, ValueEnum};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 /// Arguments of `check`.
@@ -13,15 +13,16 @@ use std::process::ExitCode;
 pub struct Args {
     /// Run only scenarios whose name starts with this (e.g. `chan` or `chan::fifo_per_sender`).
     pub pattern: Option<String>,
-    /// The checker: loom, shuttle-random, shuttle-pct, shuttle-urw, shuttle-pos, shuttle-dfs or
-    /// stress.
-    #[arg(long, value_parser = parse_checker, default_value = "shuttle-pct")]
-    pub checker: CheckerKind,
-    /// Schedules (shuttle random, PCT, URW, POS), runs (stress), or a cap on schedules (loom,
-    /// shuttle-dfs).
+    /// The checker: loom, shuttle-random, shuttle-pct, shuttle-urw, shuttle-pos,
+    /// shuttle-portfolio, shuttle-dfs or stress [default: shuttle-portfolio; with `--seeds`,
+    /// loom and every sampling checker].
+    #[arg(long, value_parser = parse_checker)]
+    pub checker: Option<CheckerKind>,
+    /// Schedules (shuttle random, PCT, URW, POS, portfolio), runs (stress), or a cap on schedules
+    /// (loom, shuttle-dfs).
     #[arg(long)]
     pub iterations: Option<usize>,
-    /// Seed of the sampling schedulers (shuttle random, PCT, URW, POS).
+    /// Seed of the sampling schedulers (shuttle random, PCT, URW, POS, portfolio).
     #[arg(long, default_value_t = 0x5eed)]
     pub seed: u64,
     /// loom's preemption bound (default: each scenario's own; see its LOOM_PREEMPTION_BOUND).
@@ -55,6 +56,12 @@ pub struct Args {
     /// the harness's reports.
     #[arg(long)]
     pub verbose: bool,
+    /// Measure instead of check: run each broken zoo entry and GoKer kernel under N seeds (seed,
+    /// seed + 1, …; loom once) per checker, each seed until its first failure or `--iterations`
+    /// schedules, and print per entry and checker: found under k of N, the median and 90th
+    /// percentile schedule of the first failure. Implies `--zoo broken`; `--json` writes the runs.
+    #[arg(long, conflicts_with_all = ["shard", "zoo"])]
+    pub seeds: Option<u64>,
 }
 
 /// One share of a sharded run: the `index`-th (1-based) of `count`.
@@ -101,6 +108,12 @@ impl Shard {
     }
 }
 
+/// Schedules per run of a sampling checker when `--iterations` is not given.
+pub const DEFAULT_SCHEDULES: usize = 1000;
+
+/// The checker `check` runs when none is named.
+const DEFAULT_CHECKER: CheckerKind = CheckerKind::ShuttlePortfolio;
+
 /// Parses a checker's name, as [`CheckerKind::name`] spells it.
 fn parse_checker(text: &str) -> anyhow::Result<CheckerKind> {
     CheckerKind::from_name(text).with_context(|| {
@@ -133,7 +146,12 @@ pub enum VariantArg {
 impl Args {
     /// Whether shards split the scenarios (rather than the iterations) under this checker.
     fn shards_by_scenario(&self) -> bool {
-        self.checker.shards_by_scenario()
+        self.kind().shards_by_scenario()
+    }
+
+    /// The checker named, or the default.
+    pub fn kind(&self) -> CheckerKind {
+        self.checker.unwrap_or(DEFAULT_CHECKER)
     }
 
     /// Iterations for this run: `default` unless given, this shard's share if sharded.
@@ -151,8 +169,8 @@ impl Args {
         self.seed.wrapping_add(offset)
     }
 
-    fn checker(&self, loom_bound: Option<usize>) -> Checker {
-        match self.checker {
+    pub fn checker(&self, loom_bound: Option<usize>) -> Checker {
+        match self.kind() {
             CheckerKind::Loom => Checker::Loom {
                 preemption_bound: if self.exhaustive {
                     None
@@ -162,12 +180,23 @@ impl Args {
                 max_schedules: self.iterations,
                 max_time: None,
             },
-            CheckerKind::ShuttleRandom => Checker::random(self.iterations_or(1000), self.seed()),
-            CheckerKind::ShuttlePct => {
-                Checker::pct(self.iterations_or(1000), self.depth, self.seed())
+            CheckerKind::ShuttleRandom => {
+                Checker::random(self.iterations_or(DEFAULT_SCHEDULES), self.seed())
             }
-            CheckerKind::ShuttleUrw => Checker::urw(self.iterations_or(1000), self.seed()),
-            CheckerKind::ShuttlePos => Checker::pos(self.iterations_or(1000), self.seed()),
+            CheckerKind::ShuttlePct => Checker::pct(
+                self.iterations_or(DEFAULT_SCHEDULES),
+                self.depth,
+                self.seed(),
+            ),
+            CheckerKind::ShuttleUrw => {
+                Checker::urw(self.iterations_or(DEFAULT_SCHEDULES), self.seed())
+            }
+            CheckerKind::ShuttlePos => {
+                Checker::pos(self.iterations_or(DEFAULT_SCHEDULES), self.seed())
+            }
+            CheckerKind::ShuttlePortfolio => {
+                Checker::portfolio(self.iterations_or(DEFAULT_SCHEDULES), self.seed())
+            }
             CheckerKind::ShuttleDfs => Checker::ShuttleDfs {
                 max_iterations: Some(self.iterations.unwrap_or(100_000)),
             },
@@ -179,7 +208,7 @@ impl Args {
         match self.size {
             Some(SizeArg::Small) => Size::Small,
             Some(SizeArg::Large) => Size::Large,
-            None if self.checker.enumerates() => Size::Small,
+            None if self.kind().enumerates() => Size::Small,
             None => Size::Large,
         }
     }
@@ -263,15 +292,21 @@ pub fn collect(args: &Args) -> anyhow::Result<Vec<Stats>> {
         })
     });
     if let Some(path) = json {
-        if let Some(folder) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
-            std::fs::create_dir_all(folder)
-                .with_context(|| format!("cannot create {}", folder.display()))?;
-        }
-        let text = serde_json::to_string_pretty(&stats)?;
-        std::fs::write(&path, text).with_context(|| format!("cannot write {}", path.display()))?;
-        println!("stats: {}", path.display());
+        write_json(&path, &stats)?;
     }
     Ok(stats)
+}
+
+/// Writes `value` as JSON to `path`, creating its folder.
+fn write_json<T: serde::Serialize>(path: &Path, value: &T) -> anyhow::Result<()> {
+    if let Some(folder) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
+        std::fs::create_dir_all(folder)
+            .with_context(|| format!("cannot create {}", folder.display()))?;
+    }
+    let text = serde_json::to_string_pretty(value)?;
+    std::fs::write(path, text).with_context(|| format!("cannot write {}", path.display()))?;
+    println!("stats: {}", path.display());
+    Ok(())
 }
 
 /// Set by the report for its child processes: they then say on stderr which scenario starts.
@@ -297,8 +332,26 @@ fn show(one: &Stats, before: &[Stats]) {
     }
 }
 
-/// Runs `check`: exit 0 if everything passed, 1 if anything failed.
+/// Runs `check`: exit 0 if everything passed, 1 if anything failed. With `--seeds`, measures
+/// runs to the first failure instead (exit 0 once measured).
 pub fn run(args: Args) -> anyhow::Result<ExitCode> {
+    if let Some(seeds) = args.seeds {
+        let rows = crate::runs::collect(&args, seeds)?;
+        print!("{}", crate::runs::table(&rows));
+        println!(
+            "cells: found under k of N seeds, median (90th percentile) schedule of the first \
+             failure, nearest rank; – where the rank falls on a miss; seeds {}..{}",
+            args.seed,
+            args.seed.wrapping_add(seeds - 1)
+        );
+        for line in crate::runs::targets(&rows) {
+            println!("{line}");
+        }
+        if let Some(path) = &args.json {
+            write_json(path, &rows)?;
+        }
+        return Ok(ExitCode::SUCCESS);
+    }
     let stats = collect(&args)?;
     let failed = stats.iter().filter(|s| !s.passed()).count();
     println!("{} of {} passed", stats.len() - failed, stats.len());

@@ -7,6 +7,7 @@ mod cost;
 mod mutants;
 mod replay;
 mod report;
+mod runs;
 
 use clap::{Parser, Subcommand};
 use std::path::{Path, PathBuf};

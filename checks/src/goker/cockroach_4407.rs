@@ -180,6 +180,7 @@ impl Mistake for Cockroach4407 {
         CheckerKind::ShuttleRandom,
         CheckerKind::ShuttleUrw,
         CheckerKind::ShuttlePos,
+        CheckerKind::ShuttlePortfolio,
     ];
 }
 

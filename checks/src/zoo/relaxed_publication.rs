@@ -76,6 +76,7 @@ impl Mistake for RelaxedPublication {
         CheckerKind::ShuttlePct,
         CheckerKind::ShuttleUrw,
         CheckerKind::ShuttlePos,
+        CheckerKind::ShuttlePortfolio,
         CheckerKind::ShuttleDfs,
     ];
 }

@@ -31,7 +31,9 @@ pub enum BenchMode {
 const FRESH: Duration = Duration::from_secs(24 * 3600);
 
 /// The checkers of the report, as `xtask check` arguments, each with its budget. shuttle DFS
-/// enumerates without partial-order reduction, so it runs the zoo's tiny instances only.
+/// enumerates without partial-order reduction, so it runs the zoo's tiny instances only; the
+/// portfolio, whose members each have a column at the whole budget, runs in the runs-to-failure
+/// statistics only.
 pub fn checkers(budget: &Budget, zoo: bool) -> Vec<(&'static str, Vec<String>)> {
     let (shuttle, stress) = if zoo {
         (budget.zoo_shuttle_schedules, budget.zoo_stress_runs)
@@ -56,6 +58,8 @@ pub fn checkers(budget: &Budget, zoo: bool) -> Vec<(&'static str, Vec<String>)> 
                     vec!["--iterations".into(), budget.zoo_dfs_schedules.to_string()]
                 }
                 CheckerKind::ShuttleDfs => return None,
+                // Its members have columns of their own, at the whole budget each.
+                CheckerKind::ShuttlePortfolio => return None,
                 CheckerKind::Stress => vec!["--iterations".into(), stress.to_string()],
             };
             let mut args = vec!["--checker".to_owned(), kind.name().to_owned()];

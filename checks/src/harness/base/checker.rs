@@ -4,6 +4,9 @@ use serde::{Deserialize, Serialize};
 use std::fmt;
 use std::time::Duration;
 
+/// How many sampling schedulers a [`Checker::ShuttlePortfolio`] rotates through.
+const PORTFOLIO_SIZE: usize = 5;
+
 /// A schedule explorer and its budget.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub enum Checker {
@@ -53,6 +56,15 @@ pub enum Checker {
         /// Schedules to sample.
         iterations: usize,
         /// The seed.
+        seed: u64,
+    },
+    /// A portfolio of the sampling schedulers: `iterations` schedules split round-robin over
+    /// [`Checker::portfolio_members`] (random, PCT at depths 2 and 3, POS, URW), each from a seed
+    /// of its own; a failure says which member found it ([`Checker::found_by`]).
+    ShuttlePortfolio {
+        /// Schedules to sample, all members together.
+        iterations: usize,
+        /// The seed; member `i` samples from `seed + i`.
         seed: u64,
     },
     /// shuttle's depth-first enumeration: exhaustive for tiny instances (no partial-order
@@ -130,6 +142,42 @@ impl Checker {
         Checker::ShuttlePos { iterations, seed }
     }
 
+    /// The portfolio of sampling schedulers, `iterations` schedules in all from `seed`.
+    pub fn portfolio(iterations: usize, seed: u64) -> Self {
+        Checker::ShuttlePortfolio { iterations, seed }
+    }
+
+    /// A portfolio's members, in the order its schedules rotate through them, each with its
+    /// share of the budget: an even split, the first members taking the rest, so schedule `n`
+    /// (1-based) is always member `(n − 1) mod 5`'s. A member whose share is 0 is left out.
+    /// Empty for any other checker.
+    pub fn portfolio_members(&self) -> Vec<Checker> {
+        let Checker::ShuttlePortfolio { iterations, seed } = *self else {
+            return Vec::new();
+        };
+        let share =
+            |i: usize| iterations / PORTFOLIO_SIZE + usize::from(i < iterations % PORTFOLIO_SIZE);
+        let seed_of = |i: usize| seed.wrapping_add(i as u64);
+        [
+            Checker::random(share(0), seed_of(0)),
+            Checker::pct(share(1), 2, seed_of(1)),
+            Checker::pct(share(2), 3, seed_of(2)),
+            Checker::pos(share(3), seed_of(3)),
+            Checker::urw(share(4), seed_of(4)),
+        ]
+        .into_iter()
+        .filter(|member| member.budget_error().is_none())
+        .collect()
+    }
+
+    /// Which portfolio member ran schedule `schedule` (1-based); `None` for any other checker.
+    pub fn found_by(&self, schedule: usize) -> Option<Checker> {
+        let members = self.portfolio_members();
+        (schedule > 0)
+            .then(|| members.get((schedule - 1) % PORTFOLIO_SIZE).cloned())
+            .flatten()
+    }
+
     /// shuttle DFS, at most `max_iterations` schedules.
     pub fn dfs(max_iterations: usize) -> Self {
         Checker::ShuttleDfs {
@@ -149,7 +197,8 @@ impl Checker {
             Checker::Loom { max_schedules, .. } => *max_schedules == Some(0),
             Checker::ShuttleRandom { iterations, .. }
             | Checker::ShuttleUrw { iterations, .. }
-            | Checker::ShuttlePos { iterations, .. } => *iterations == 0,
+            | Checker::ShuttlePos { iterations, .. }
+            | Checker::ShuttlePortfolio { iterations, .. } => *iterations == 0,
             Checker::ShuttlePct {
                 iterations, depth, ..
             } => {
@@ -174,6 +223,7 @@ impl Checker {
             Checker::ShuttlePct { .. } => CheckerKind::ShuttlePct,
             Checker::ShuttleUrw { .. } => CheckerKind::ShuttleUrw,
             Checker::ShuttlePos { .. } => CheckerKind::ShuttlePos,
+            Checker::ShuttlePortfolio { .. } => CheckerKind::ShuttlePortfolio,
             Checker::ShuttleDfs { .. } => CheckerKind::ShuttleDfs,
             Checker::Stress { .. } => CheckerKind::Stress,
         }
@@ -196,6 +246,8 @@ pub enum CheckerKind {
     ShuttleUrw,
     /// [`Checker::ShuttlePos`].
     ShuttlePos,
+    /// [`Checker::ShuttlePortfolio`].
+    ShuttlePortfolio,
     /// [`Checker::ShuttleDfs`].
     ShuttleDfs,
     /// [`Checker::Stress`].
@@ -204,18 +256,19 @@ pub enum CheckerKind {
 
 impl CheckerKind {
     /// Every checker, in the order reports list them.
-    pub const ALL: [CheckerKind; 7] = [
+    pub const ALL: [CheckerKind; 8] = [
         CheckerKind::Loom,
         CheckerKind::ShuttleRandom,
         CheckerKind::ShuttlePct,
         CheckerKind::ShuttleUrw,
         CheckerKind::ShuttlePos,
+        CheckerKind::ShuttlePortfolio,
         CheckerKind::ShuttleDfs,
         CheckerKind::Stress,
     ];
 
     /// The name on the command line and in reports: `loom`, `shuttle-random`, `shuttle-pct`,
-    /// `shuttle-urw`, `shuttle-pos`, `shuttle-dfs`, `stress`.
+    /// `shuttle-urw`, `shuttle-pos`, `shuttle-portfolio`, `shuttle-dfs`, `stress`.
     pub fn name(self) -> &'static str {
         match self {
             CheckerKind::Loom => "loom",
@@ -223,6 +276,7 @@ impl CheckerKind {
             CheckerKind::ShuttlePct => "shuttle-pct",
             CheckerKind::ShuttleUrw => "shuttle-urw",
             CheckerKind::ShuttlePos => "shuttle-pos",
+            CheckerKind::ShuttlePortfolio => "shuttle-portfolio",
             CheckerKind::ShuttleDfs => "shuttle-dfs",
             CheckerKind::Stress => "stress",
         }
@@ -239,6 +293,9 @@ impl CheckerKind {
             }
             CheckerKind::ShuttlePos => {
                 "partial order sampling: racing operations reordered with a fair chance"
+            }
+            CheckerKind::ShuttlePortfolio => {
+                "random, PCT (depths 2 and 3), POS and URW in turn, one budget"
             }
             CheckerKind::ShuttleDfs => "shuttle's depth-first enumeration: tiny instances only",
             CheckerKind::Stress => "real threads on real cores, many runs",
@@ -259,6 +316,7 @@ impl CheckerKind {
             | CheckerKind::ShuttlePct
             | CheckerKind::ShuttleUrw
             | CheckerKind::ShuttlePos
+            | CheckerKind::ShuttlePortfolio
             | CheckerKind::Stress => false,
         }
     }
@@ -293,8 +351,42 @@ impl fmt::Display for Checker {
             }
             Checker::ShuttleUrw { seed, .. } => write!(f, "shuttle-urw (seed {seed})"),
             Checker::ShuttlePos { seed, .. } => write!(f, "shuttle-pos (seed {seed})"),
+            Checker::ShuttlePortfolio { seed, .. } => write!(f, "shuttle-portfolio (seed {seed})"),
             Checker::ShuttleDfs { .. } => f.write_str("shuttle-dfs"),
             Checker::Stress { .. } => f.write_str("stress (real threads)"),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Checker;
+
+    #[test]
+    fn a_portfolio_splits_its_budget_evenly_the_first_members_taking_the_rest() {
+        let members = Checker::portfolio(12, 40).portfolio_members();
+        assert_eq!(
+            members,
+            vec![
+                Checker::random(3, 40),
+                Checker::pct(3, 2, 41),
+                Checker::pct(2, 3, 42),
+                Checker::pos(2, 43),
+                Checker::urw(2, 44),
+            ]
+        );
+        assert_eq!(Checker::portfolio(3, 0).portfolio_members().len(), 3);
+        assert!(Checker::random(3, 0).portfolio_members().is_empty());
+    }
+
+    #[test]
+    fn each_schedule_is_found_by_the_member_whose_turn_it_is() {
+        let portfolio = Checker::portfolio(12, 40);
+        assert_eq!(portfolio.found_by(1), Some(Checker::random(3, 40)));
+        assert_eq!(portfolio.found_by(4), Some(Checker::pos(2, 43)));
+        assert_eq!(portfolio.found_by(10), Some(Checker::urw(2, 44)));
+        assert_eq!(portfolio.found_by(11), Some(Checker::random(3, 40)));
+        assert_eq!(portfolio.found_by(0), None);
+        assert_eq!(Checker::random(3, 0).found_by(1), None);
     }
 }

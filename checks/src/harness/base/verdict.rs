@@ -276,7 +276,10 @@ impl Stats {
                 "NOT A PASS: no schedule was explored".to_owned()
             }
             Verdict::Pass(coverage) => format!("pass, {coverage}"),
-            Verdict::Fail(report) => format!("FAIL ({})", report.kind),
+            Verdict::Fail(report) => match self.checker.found_by(report.schedule) {
+                Some(member) => format!("FAIL ({}), found by {member}", report.kind),
+                None => format!("FAIL ({})", report.kind),
+            },
         };
         writeln!(
             f,

@@ -1,8 +1,9 @@
 //! One runner per checker: loom's exhaustive exploration, shuttle's random, PCT, URW and DFS
-//! schedulers and the harness's own POS scheduler on shuttle, and real threads; [`run`] picks
+//! schedulers, the harness's own POS scheduler and portfolio on shuttle, and real threads; [`run`] picks
 //! the one a [`Checker`] names.
 
 pub(crate) mod loom;
+mod portfolio;
 mod pos;
 pub(crate) mod shuttle;
 pub(crate) mod stress;
@@ -25,6 +26,7 @@ pub(crate) fn run<S: Scenario>(scenario: &S, checker: &Checker) -> Stats {
         | Checker::ShuttlePct { .. }
         | Checker::ShuttleUrw { .. }
         | Checker::ShuttlePos { .. }
+        | Checker::ShuttlePortfolio { .. }
         | Checker::ShuttleDfs { .. } => self::shuttle::run(scenario, checker, None),
         Checker::Stress { runs } => stress::run(scenario, *runs),
     }

@@ -1,6 +1,7 @@
-//! Running a scenario under shuttle's schedulers (random, PCT, URW, POS, DFS), and replaying a
-//! shuttle schedule.
+//! Running a scenario under shuttle's schedulers (random, PCT, URW, POS, their portfolio, DFS),
+//! and replaying a shuttle schedule.
 
+use super::portfolio::Portfolio;
 use super::pos::Pos;
 use crate::backend::next_op::Publishing;
 use crate::backend::recorder::{self, RawStep};
@@ -221,35 +222,48 @@ pub(crate) fn spurious_under(checker: &Checker) -> bool {
     !matches!(checker, Checker::ShuttleDfs { .. })
 }
 
-/// Runs `scenario` under a shuttle `checker`, or replays `schedule` if given.
-pub(crate) fn run<S: Scenario>(scenario: &S, checker: &Checker, schedule: Option<&str>) -> Stats {
-    let scheduler: Box<dyn Scheduler + Send> = match (schedule, checker) {
-        (Some(schedule), _) => Box::new(ReplayScheduler::new_from_encoded(schedule)),
-        (None, Checker::ShuttleRandom { iterations, seed }) => {
+/// The scheduler that samples or enumerates schedules for a shuttle `checker`.
+fn scheduler_for(checker: &Checker) -> Box<dyn Scheduler + Send> {
+    match checker {
+        Checker::ShuttleRandom { iterations, seed } => {
             Box::new(RandomScheduler::new_from_seed(*seed, *iterations))
         }
-        (
-            None,
-            Checker::ShuttlePct {
-                iterations,
-                depth,
-                seed,
-            },
-        ) => Box::new(PctOrData::new(*iterations, *depth, *seed)),
+        Checker::ShuttlePct {
+            iterations,
+            depth,
+            seed,
+        } => Box::new(PctOrData::new(*iterations, *depth, *seed)),
         // URW keeps shuttle's replay rule (its data source is seeded per execution and used for
         // data only), so its schedules replay with `ReplayScheduler` as random's do.
-        (None, Checker::ShuttleUrw { iterations, seed }) => {
+        Checker::ShuttleUrw { iterations, seed } => {
             Box::new(UrwRandomScheduler::new_from_seed(*seed, *iterations))
         }
-        (None, Checker::ShuttlePos { iterations, seed }) => Box::new(Pos::new(*iterations, *seed)),
+        Checker::ShuttlePos { iterations, seed } => Box::new(Pos::new(*iterations, *seed)),
+        Checker::ShuttlePortfolio { .. } => Box::new(Portfolio::new(
+            checker
+                .portfolio_members()
+                .iter()
+                .map(scheduler_for)
+                .collect(),
+        )),
         // One schedule past the budget tells "ran out of schedules" (exhaustive) from "stopped by
         // the budget" (capped): the extra one stops at once. Random data is allowed and fixed per
         // schedule, so DFS, like loom, enumerates interleavings with `select`'s coin flips fixed.
-        (None, Checker::ShuttleDfs { max_iterations }) => Box::new(YieldingDfs(DfsScheduler::new(
+        Checker::ShuttleDfs { max_iterations } => Box::new(YieldingDfs(DfsScheduler::new(
             max_iterations.map(|max| max + 1),
             true,
         ))),
-        (None, _) => unreachable!("the shuttle runner runs shuttle checkers only"),
+        Checker::Loom { .. } | Checker::Stress { .. } => {
+            unreachable!("the shuttle runner runs shuttle checkers only")
+        }
+    }
+}
+
+/// Runs `scenario` under a shuttle `checker`, or replays `schedule` if given.
+pub(crate) fn run<S: Scenario>(scenario: &S, checker: &Checker, schedule: Option<&str>) -> Stats {
+    let scheduler: Box<dyn Scheduler + Send> = match schedule {
+        Some(schedule) => Box::new(ReplayScheduler::new_from_encoded(schedule)),
+        None => scheduler_for(checker),
     };
     let budget = match (schedule, checker) {
         (None, Checker::ShuttleDfs { max_iterations }) => *max_iterations,
@@ -257,8 +271,14 @@ pub(crate) fn run<S: Scenario>(scenario: &S, checker: &Checker, schedule: Option
     };
     let started = Instant::now();
     // POS reads each task's next operation, which the backend publishes only while this lives.
-    let publishing =
-        matches!((schedule, checker), (None, Checker::ShuttlePos { .. })).then(Publishing::on);
+    let publishing = matches!(
+        (schedule, checker),
+        (
+            None,
+            Checker::ShuttlePos { .. } | Checker::ShuttlePortfolio { .. }
+        )
+    )
+    .then(Publishing::on);
     let explored = explore(scenario, scheduler, budget, spurious_under(checker), false);
     drop(publishing);
     let schedules = explored.schedules;
