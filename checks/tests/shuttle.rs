@@ -386,3 +386,20 @@ fn a_portfolio_failure_names_the_member_that_found_it() {
         );
     }
 }
+
+/// A sampled pass measures the largest execution it met, the n and k of PCT's bound, and states
+/// what it rules out from them: main and four producers are 5 threads, whose 50 sends each are
+/// more than 200 scheduling points.
+#[test]
+fn a_sampled_pass_states_what_it_rules_out_from_its_measured_shape() {
+    let scenario = chan::FifoPerSender::large();
+    assert_eq!(scenario.producers, 4);
+    let stats = check(&scenario, &Checker::pct(200, 2, SEED));
+    stats.assert_pass();
+    let shape = stats.shape.expect("shuttle measures its runs");
+    assert_eq!(shape.threads, 5, "{stats}");
+    assert!(shape.steps > 200, "{stats}");
+    let shown = stats.to_string();
+    let figures = format!("n = 5 threads, k = {} steps, 200 schedules", shape.steps);
+    assert!(shown.contains(&figures), "{shown}");
+}

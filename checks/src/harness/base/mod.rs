@@ -4,6 +4,7 @@
 
 pub(crate) mod checker;
 pub(crate) mod classify;
+pub(crate) mod confidence;
 pub(crate) mod execute;
 pub(crate) mod files;
 pub(crate) mod scenario;

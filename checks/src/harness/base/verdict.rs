@@ -1,6 +1,7 @@
 //! What a run returns: stats, an honest verdict, and on failure a report with a replay command.
 
 use super::checker::Checker;
+use super::confidence::{self, Shape};
 use super::files::shown;
 use super::scenario::{invariant_of, Scenario};
 use crate::backend::registry::{ThreadSnapshot, ThreadState};
@@ -28,6 +29,10 @@ pub struct Stats {
     pub elapsed: Duration,
     /// Passed (and how thoroughly) or failed (and how).
     pub verdict: Verdict,
+    /// The largest execution the run met (threads, scheduling points), where the checker counts
+    /// them (shuttle's): what a sampled pass's bound rests on.
+    #[serde(default)]
+    pub shape: Option<Shape>,
 }
 
 /// How a run ended.
@@ -178,6 +183,7 @@ impl Stats {
             schedules,
             elapsed,
             verdict,
+            shape: None,
         }
     }
 
@@ -294,6 +300,13 @@ impl Stats {
             writeln!(f, "  invariant: {}", self.invariant)?;
             report.write(f, with_trace)?;
         }
+        if let (Verdict::Pass(Coverage::Sampled), Some(shape)) = (&self.verdict, self.shape) {
+            writeln!(
+                f,
+                "  rules out: {}",
+                confidence::statement(&self.checker, self.schedules, shape)
+            )?;
+        }
         if let (Verdict::Pass(Coverage::Capped { .. }), Checker::Loom { .. }) =
             (&self.verdict, &self.checker)
         {
@@ -382,6 +395,7 @@ mod tests {
             schedules: 0,
             elapsed: Duration::ZERO,
             verdict: Verdict::Pass(Coverage::Sampled),
+            shape: None,
         };
         assert!(!stats.passed());
         assert!(stats.to_string().contains("NOT A PASS"), "{stats}");

@@ -9,6 +9,7 @@ use crate::backend::registry::Registry;
 use crate::backend::Shuttle;
 use crate::harness::base::checker::Checker;
 use crate::harness::base::classify::classify;
+use crate::harness::base::confidence::Shape;
 use crate::harness::base::execute::{
     execute, install_panic_hook, is_budget_stop, verbose, BUDGET_SPENT,
 };
@@ -24,7 +25,7 @@ use shuttle_engine::runtime::execution::CurrentSchedule;
 use shuttle_engine::scheduler::serialization::serialize_schedule;
 use std::any::Any;
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Instant;
 
 /// Steps (scheduling points) one schedule may take before it is reported as a livelock.
@@ -58,6 +59,8 @@ pub(crate) struct Explored {
     pub(crate) registry: Option<Arc<Registry>>,
     /// The steps of the last execution, if it was recorded.
     pub(crate) steps: Vec<RawStep>,
+    /// The largest execution met: its threads and scheduling points.
+    pub(crate) shape: Shape,
 }
 
 /// Runs executions of `scenario` as `scheduler` chooses them, at most `budget` of them;
@@ -87,6 +90,12 @@ pub(crate) fn explore<S: Scenario>(
     if record {
         recorder::start();
     }
+    let shape = Arc::new(Mutex::new(Shape::default()));
+    let scheduler = Measuring {
+        inner: scheduler,
+        steps: 0,
+        shape: Arc::clone(&shape),
+    };
     let runner = Runner::new(scheduler, config());
     // shuttle writes its failure text straight to stderr; the harness's report says it all.
     // (Another thread's run may hold the redirect already: stderr is then quiet anyway.)
@@ -98,12 +107,54 @@ pub(crate) fn explore<S: Scenario>(
     let schedule = serialize_schedule(&CurrentSchedule::get_schedule());
     Registry::uninstall();
     let schedules = count.load(Ordering::Relaxed);
+    let measured = *shape.lock().unwrap_or_else(PoisonError::into_inner);
     Explored {
         schedules,
         panic: result.err(),
         schedule,
         registry: (schedules > 0).then_some(registry),
         steps,
+        shape: measured,
+    }
+}
+
+/// A scheduler, measured: the most threads and scheduling points any execution had (PCT's n and
+/// k, for what a sampled pass rules out).
+struct Measuring {
+    inner: Box<dyn Scheduler + Send>,
+    /// Scheduling points of the current execution.
+    steps: usize,
+    /// The largest seen, read once the run ends (shuttle owns the scheduler till then).
+    shape: Arc<Mutex<Shape>>,
+}
+
+impl Scheduler for Measuring {
+    fn new_execution(&mut self) -> Option<Schedule> {
+        self.steps = 0;
+        self.inner.new_execution()
+    }
+
+    fn next_task(
+        &mut self,
+        runnable: &[&Task],
+        current: Option<TaskId>,
+        is_yielding: bool,
+    ) -> Option<TaskId> {
+        self.steps += 1;
+        let threads = runnable
+            .iter()
+            .map(|task| usize::from(task.id()) + 1)
+            .max()
+            .unwrap_or(0);
+        let mut shape = self.shape.lock().unwrap_or_else(PoisonError::into_inner);
+        shape.steps = shape.steps.max(self.steps);
+        shape.threads = shape.threads.max(threads);
+        drop(shape);
+        self.inner.next_task(runnable, current, is_yielding)
+    }
+
+    fn next_u64(&mut self) -> u64 {
+        self.inner.next_u64()
     }
 }
 
@@ -306,13 +357,15 @@ pub(crate) fn run<S: Scenario>(scenario: &S, checker: &Checker, schedule: Option
             ReplayHandle::ShuttleSchedule(explored.schedule),
         ))),
     };
-    Stats::of(
+    let mut stats = Stats::of(
         scenario,
         checker.clone(),
         schedules.min(budget.unwrap_or(usize::MAX)),
         started.elapsed(),
         verdict,
-    )
+    );
+    stats.shape = Some(explored.shape);
+    stats
 }
 
 #[cfg(test)]
