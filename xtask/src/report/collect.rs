@@ -6,7 +6,7 @@ use crate::bench::{self, BenchResult};
 use crate::check::{Shard, PROGRESS_ENV, PROGRESS_PREFIX};
 use anyhow::{bail, Context};
 use checks::harness::cost::OperationCost;
-use checks::harness::{CheckerKind, Coverage, Stats, Verdict};
+use checks::harness::{CheckerKind, Coverage, Shape, Stats, Verdict};
 use clap::ValueEnum;
 use indicatif::{ProgressBar, ProgressStyle};
 use std::io::{BufRead, BufReader, Write};
@@ -349,6 +349,14 @@ pub fn absorb(into: &mut Stats, shard: Stats) {
         into.schedules + shard.schedules
     };
     into.elapsed += shard.elapsed;
+    // The largest execution of either shard: what a sampled pass's bound must rest on.
+    into.shape = match (into.shape, shard.shape) {
+        (Some(a), Some(b)) => Some(Shape {
+            threads: a.threads.max(b.threads),
+            steps: a.steps.max(b.steps),
+        }),
+        (a, b) => a.or(b),
+    };
     into.verdict = match (
         std::mem::replace(&mut into.verdict, Verdict::Pass(Coverage::Sampled)),
         shard.verdict,

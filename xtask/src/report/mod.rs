@@ -577,9 +577,20 @@ mod tests {
             &checker,
         );
         let mut shard = pass.clone();
-        collect::absorb(&mut shard, pass.clone());
+        let mut larger = pass.clone();
+        let shape = pass.shape.expect("shuttle measures its runs");
+        larger.shape = Some(checks::harness::Shape {
+            threads: shape.threads + 1,
+            steps: shape.steps,
+        });
+        collect::absorb(&mut shard, larger);
         assert_eq!(shard.schedules, 2 * pass.schedules);
         assert!(shard.passed());
+        assert_eq!(
+            shard.shape.map(|s| (s.threads, s.steps)),
+            Some((shape.threads + 1, shape.steps)),
+            "the merged shape is the larger of the two"
+        );
         let fail = check(
             &LostUpdate::large().with_variant(Variant::Broken),
             &Checker::pct(200, 3, 1),

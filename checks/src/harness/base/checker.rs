@@ -7,6 +7,9 @@ use std::time::Duration;
 /// How many sampling schedulers a [`Checker::ShuttlePortfolio`] rotates through.
 const PORTFOLIO_SIZE: usize = 5;
 
+/// Spreads a portfolio member's position over the seed's bits (2^64 / φ, odd).
+const SEED_MIX: u64 = 0x9e37_79b9_7f4a_7c15;
+
 /// A schedule explorer and its budget.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub enum Checker {
@@ -49,9 +52,9 @@ pub enum Checker {
     },
     /// Partial Order Sampling (POS, CAV 2018): each thread's next operation gets a random
     /// priority, the highest-priority runnable thread runs, and the operations that race with the
-    /// one that ran (same object, one of them a write) draw new priorities. It orders two racing
-    /// operations either way with a fair chance however many independent operations lie between
-    /// them.
+    /// one that ran (same object, one of them a write) draw new priorities. Its chance of
+    /// ordering two racing operations the rarer way falls only linearly with the independent
+    /// operations between them, where a random walk's halves with each.
     ShuttlePos {
         /// Schedules to sample.
         iterations: usize,
@@ -64,7 +67,7 @@ pub enum Checker {
     ShuttlePortfolio {
         /// Schedules to sample, all members together.
         iterations: usize,
-        /// The seed; member `i` samples from `seed + i`.
+        /// The seed; member `i` samples from `seed ^ (i · 0x9e37_79b9_7f4a_7c15)`.
         seed: u64,
     },
     /// shuttle's depth-first enumeration: exhaustive for tiny instances (no partial-order
@@ -157,7 +160,10 @@ impl Checker {
         };
         let share =
             |i: usize| iterations / PORTFOLIO_SIZE + usize::from(i < iterations % PORTFOLIO_SIZE);
-        let seed_of = |i: usize| seed.wrapping_add(i as u64);
+        // Mixed, not seed + i: portfolios of neighbouring seeds (`--seeds`, shards) would
+        // otherwise share members' seeds, and URW's first schedule (a random walk) would repeat
+        // random's.
+        let seed_of = |i: usize| seed ^ (i as u64).wrapping_mul(SEED_MIX);
         [
             Checker::random(share(0), seed_of(0)),
             Checker::pct(share(1), 2, seed_of(1)),
@@ -292,7 +298,7 @@ impl CheckerKind {
                 "uniform random walk: every interleaving about equally likely"
             }
             CheckerKind::ShuttlePos => {
-                "partial order sampling: racing operations reordered with a fair chance"
+                "partial order sampling: racing operations reordered even when far apart"
             }
             CheckerKind::ShuttlePortfolio => {
                 "random, PCT (depths 2 and 3), POS and URW in turn, one budget"
@@ -365,16 +371,20 @@ mod tests {
     #[test]
     fn a_portfolio_splits_its_budget_evenly_the_first_members_taking_the_rest() {
         let members = Checker::portfolio(12, 40).portfolio_members();
+        let seed = |i: u64| 40 ^ i.wrapping_mul(super::SEED_MIX);
         assert_eq!(
             members,
             vec![
                 Checker::random(3, 40),
-                Checker::pct(3, 2, 41),
-                Checker::pct(2, 3, 42),
-                Checker::pos(2, 43),
-                Checker::urw(2, 44),
+                Checker::pct(3, 2, seed(1)),
+                Checker::pct(2, 3, seed(2)),
+                Checker::pos(2, seed(3)),
+                Checker::urw(2, seed(4)),
             ]
         );
+        // Neighbouring portfolios share no member's seed.
+        let neighbour = Checker::portfolio(12, 41).portfolio_members();
+        assert!(members.iter().all(|m| !neighbour.contains(m)));
         assert_eq!(Checker::portfolio(3, 0).portfolio_members().len(), 3);
         assert!(Checker::random(3, 0).portfolio_members().is_empty());
     }
@@ -382,9 +392,10 @@ mod tests {
     #[test]
     fn each_schedule_is_found_by_the_member_whose_turn_it_is() {
         let portfolio = Checker::portfolio(12, 40);
+        let members = portfolio.portfolio_members();
         assert_eq!(portfolio.found_by(1), Some(Checker::random(3, 40)));
-        assert_eq!(portfolio.found_by(4), Some(Checker::pos(2, 43)));
-        assert_eq!(portfolio.found_by(10), Some(Checker::urw(2, 44)));
+        assert_eq!(portfolio.found_by(4), Some(members[3].clone()));
+        assert_eq!(portfolio.found_by(10), Some(members[4].clone()));
         assert_eq!(portfolio.found_by(11), Some(Checker::random(3, 40)));
         assert_eq!(portfolio.found_by(0), None);
         assert_eq!(Checker::random(3, 0).found_by(1), None);

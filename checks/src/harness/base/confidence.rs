@@ -2,12 +2,15 @@
 //! the run's own measured threads and scheduling points (docs/checkers.md, "What a sampled pass
 //! rules out").
 //!
-//! PCT (Burckhardt, Kothari, Musuvathi and Nagarakatte, ASPLOS 2010, Theorem 9) finds a bug of
-//! depth d (d orderings between events that must all hold) in one schedule with probability at
-//! least 1/(n·k^(d−1)), for a program of at most n threads and k scheduling points, when run at
-//! depth ≥ d. Schedules are independent, so r schedules miss it with probability at most
-//! (1 − 1/(n·k^(d−1)))^r. The random walk, URW and POS have no such bound: their passes say only
-//! how many schedules were sampled.
+//! PCT (Burckhardt, Kothari, Musuvathi and Nagarakatte, "A Randomized Scheduler with
+//! Probabilistic Guarantees of Finding Bugs", ASPLOS 2010) run at depth d finds a bug of depth d
+//! (d orderings between events that must all hold) in one schedule with probability at least
+//! 1/(n·k^(d−1)), for a program of at most n threads and k scheduling points. The bound is for
+//! that depth only: a shallower bug can be undone by the extra change points, so nothing is
+//! claimed for it. shuttle's PCT runs its first schedule oldest-task-first, unrandomized, so of r
+//! schedules r − 1 count; they are independent, so they all miss the bug with probability at
+//! most (1 − 1/(n·k^(d−1)))^(r−1). The random walk, URW and POS have no such bound: their passes
+//! say only how many schedules were sampled.
 
 use super::checker::Checker;
 use serde::{Deserialize, Serialize};
@@ -37,9 +40,9 @@ fn per_schedule(shape: Shape, d: u32) -> f64 {
     1.0 / (n * k.powi(d as i32 - 1))
 }
 
-/// For each bug depth PCT guarantees something about, the probability (a lower bound) that a run
-/// of `checker` with `runs` schedules over programs of `shape` would have found such a bug.
-/// Empty for checkers without a bound.
+/// For each depth a PCT run of `checker` targeted, the probability (a lower bound) that its share
+/// of the `runs` schedules over programs of `shape` would have found a bug of that depth. Empty
+/// for checkers without a bound.
 pub fn bounds(checker: &Checker, runs: usize, shape: Shape) -> Vec<(u32, f64)> {
     // Each PCT at depth D: how many schedules it ran. A portfolio's two PCT members ran their
     // shares of the budget; of `runs`, member i had the schedules i + 1, i + 6, ….
@@ -58,15 +61,13 @@ pub fn bounds(checker: &Checker, runs: usize, shape: Shape) -> Vec<(u32, f64)> {
             .collect(),
         _ => return Vec::new(),
     };
-    let deepest = pcts.iter().map(|&(depth, _)| depth).max().unwrap_or(0);
-    (1..=deepest)
-        .map(|d| {
-            let missed: f64 = pcts
-                .iter()
-                .filter(|&&(depth, _)| depth >= d)
-                .map(|&(_, schedules)| 1.0 - at_least_once(per_schedule(shape, d), schedules))
-                .product();
-            (d, 1.0 - missed)
+    // The first schedule of each PCT is not randomized.
+    pcts.into_iter()
+        .map(|(d, schedules)| {
+            (
+                d,
+                at_least_once(per_schedule(shape, d), schedules.saturating_sub(1)),
+            )
         })
         .collect()
 }
@@ -97,8 +98,9 @@ pub fn statement(checker: &Checker, runs: usize, shape: Shape) -> String {
         _ => "",
     };
     format!(
-        "a bug of depth d would have been found with probability (PCT's bound, \
-         1 − (1 − 1/(n·k^(d−1)))^runs, n = {} threads, k = {} steps, {runs} schedules{counted}): {}",
+        "a bug of the depth d PCT ran at would have been found with probability (PCT's bound, \
+         1 − (1 − 1/(n·k^(d−1)))^(runs − 1), n = {} threads, k = {} steps, \
+         {runs} schedules{counted}): {}",
         shape.threads,
         shape.steps,
         figures.join(", ")
@@ -122,21 +124,25 @@ mod tests {
     };
 
     #[test]
-    fn pct_bound_follows_the_formula() {
-        // Depth 1: 1/n per schedule; depth 2: 1/(n·k); depth 3: 1/(n·k²).
-        let found = bounds(&Checker::pct(2000, 3, 0), 2000, SHAPE);
-        let expect = |each: f64| 1.0 - (1.0 - each).powi(2000);
-        assert_eq!(found.len(), 3);
-        assert!((found[0].1 - expect(0.25)).abs() < 1e-12);
-        assert!((found[1].1 - expect(1.0 / 400.0)).abs() < 1e-12);
-        assert!((found[2].1 - expect(1.0 / 40_000.0)).abs() < 1e-12);
+    fn pct_bound_is_for_its_own_depth_and_its_randomized_schedules() {
+        // Depth 2: 1/(n·k) per schedule; depth 3: 1/(n·k²); the first schedule does not count.
+        let expect = |each: f64| 1.0 - (1.0 - each).powi(1999);
+        let two = bounds(&Checker::pct(2000, 2, 0), 2000, SHAPE);
+        assert_eq!(two.len(), 1);
+        assert_eq!(two[0].0, 2);
+        assert!((two[0].1 - expect(1.0 / 400.0)).abs() < 1e-12);
+        let three = bounds(&Checker::pct(2000, 3, 0), 2000, SHAPE);
+        assert_eq!(three.len(), 1);
+        assert!((three[0].1 - expect(1.0 / 40_000.0)).abs() < 1e-12);
+        assert_eq!(bounds(&Checker::pct(1, 2, 0), 1, SHAPE)[0].1, 0.0);
     }
 
     #[test]
     fn a_weak_bound_says_so_and_a_strong_one_is_never_rounded_to_certainty() {
+        let strong = statement(&Checker::pct(20_000, 2, 0), 20_000, SHAPE);
+        assert!(strong.contains("depth 2 ≥ 99.9 %"), "{strong}");
         let text = statement(&Checker::pct(2000, 3, 0), 2000, SHAPE);
-        assert!(text.contains("depth 1 ≥ 99.9 %"), "{text}");
-        assert!(text.contains("depth 2 ≥ 99.3 %"), "{text}");
+        assert!(!text.contains("depth 2"), "{text}");
         assert!(
             text.contains("depth 3 ≥ 4.8 % (too weak to rule it out)"),
             "{text}"
@@ -151,11 +157,8 @@ mod tests {
     fn a_portfolio_counts_only_its_pct_members_schedules() {
         // Of 10 schedules, PCT at depth 2 ran #2 and #7, PCT at depth 3 ran #3 and #8.
         let portfolio = bounds(&Checker::portfolio(10, 0), 10, SHAPE);
-        let depth_two_alone = bounds(&Checker::pct(2, 2, 0), 2, SHAPE);
-        let depth_three_alone = bounds(&Checker::pct(2, 3, 0), 2, SHAPE);
-        let missed = (1.0 - depth_two_alone[1].1) * (1.0 - depth_three_alone[1].1);
-        assert!((portfolio[1].1 - (1.0 - missed)).abs() < 1e-12);
-        assert!((portfolio[2].1 - depth_three_alone[2].1).abs() < 1e-12);
+        let alone = |depth| bounds(&Checker::pct(2, depth, 0), 2, SHAPE)[0];
+        assert_eq!(portfolio, [alone(2), alone(3)]);
     }
 
     #[test]

@@ -39,6 +39,12 @@ impl Scheduler for Portfolio {
                 .new_execution()
                 .map(|schedule| (member, schedule))
         })?;
+        // `Checker::found_by` names a failure's finder by turn: a member out of budget before its
+        // last turn would break that, and no member's budget is ever uneven enough to.
+        assert_eq!(
+            member, turn,
+            "portfolio member {turn} ran out of schedules before its turn"
+        );
         self.current = member;
         self.executions += 1;
         Some(schedule)

@@ -4,9 +4,9 @@
 //! Each task's pending operation has a random priority, and the highest-priority runnable task
 //! runs. When it has run, its own next operation and every runnable task's operation that races
 //! with the one that ran (same object, one of them a write) draw new priorities; the others keep
-//! theirs. Independent operations therefore keep their relative order, and two racing operations
-//! are ordered either way with a fair chance however many independent ones lie between them,
-//! where a random walk's chance halves with each. The pending operations come from the model
+//! theirs. Independent operations therefore keep their relative order, and the chance of ordering
+//! two racing operations the rarer way falls only linearly with the independent ones between
+//! them, where a random walk's chance halves with each. The pending operations come from the model
 //! backend (`backend/next_op.rs`).
 
 use crate::backend::next_op::{self, NextOp};
