@@ -60,7 +60,8 @@ pub struct Args {
     /// seed + 1, …; loom once) per checker, each seed until its first failure or `--iterations`
     /// schedules, and print per entry and checker: found under k of N, the median and 90th
     /// percentile schedule of the first failure. Implies `--zoo broken`; `--json` writes the runs.
-    #[arg(long, conflicts_with_all = ["shard", "zoo"])]
+    /// With `--shard I/N`, the I-th share of the entries, at the same seeds.
+    #[arg(long, conflicts_with = "zoo")]
     pub seeds: Option<u64>,
 }
 
@@ -204,7 +205,8 @@ impl Args {
         }
     }
 
-    fn size(&self) -> Size {
+    /// The instance size: as given, else small for the enumerating checkers, large otherwise.
+    pub(crate) fn size(&self) -> Size {
         match self.size {
             Some(SizeArg::Small) => Size::Small,
             Some(SizeArg::Large) => Size::Large,
@@ -316,7 +318,7 @@ pub const PROGRESS_ENV: &str = "XTASK_PROGRESS";
 pub const PROGRESS_PREFIX: &str = "xtask-progress ";
 
 /// Says, when the report asks for it, that the scenario `name` starts, `done` of `total` done.
-fn progress(done: usize, total: usize, name: &str) {
+pub(crate) fn progress(done: usize, total: usize, name: &str) {
     if std::env::var_os(PROGRESS_ENV).is_some() {
         eprintln!("{PROGRESS_PREFIX}{done}/{total} {name}");
     }

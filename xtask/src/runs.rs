@@ -3,21 +3,17 @@
 //! percentile of the schedule of the first failure, loom's one deterministic count beside them.
 
 use crate::check::{Args, DEFAULT_SCHEDULES};
-use checks::catalog::{self, Size};
+use checks::catalog;
 use checks::harness::{CheckerKind, Verdict};
 use serde::{Deserialize, Serialize};
 use std::fmt::Write as _;
 
-/// The checkers compared when none is named: loom (one deterministic count) and every sampling
-/// checker.
-pub const COMPARED: [CheckerKind; 6] = [
-    CheckerKind::Loom,
-    CheckerKind::ShuttleRandom,
-    CheckerKind::ShuttlePct,
-    CheckerKind::ShuttleUrw,
-    CheckerKind::ShuttlePos,
-    CheckerKind::ShuttlePortfolio,
-];
+/// Whether `--seeds` measures `kind`: loom (one deterministic count) and every sampling checker.
+/// shuttle DFS enumerates without reduction, for the zoo's tiny instances only; real threads
+/// leave no schedule to count.
+pub fn measured(kind: CheckerKind) -> bool {
+    kind == CheckerKind::Loom || !kind.shards_by_scenario()
+}
 
 /// One entry under one checker, over its seeds.
 #[derive(Clone, Debug, Serialize, Deserialize)]
@@ -77,71 +73,60 @@ impl RunsToFailure {
     }
 }
 
-/// Runs every selected broken entry under each compared checker, `seeds` times (loom once).
+/// Runs every selected broken entry under each measured checker, `seeds` times (loom once); with
+/// `--shard I/N`, the I-th share of the entries (the same seeds, so N shards' rows are one run's).
 pub fn collect(args: &Args, seeds: u64) -> anyhow::Result<Vec<RunsToFailure>> {
     anyhow::ensure!(seeds > 0, "--seeds 0 runs nothing; give at least 1");
     checks::harness::set_verbose(args.verbose);
     let kinds: Vec<CheckerKind> = match args.checker {
         Some(kind) => vec![kind],
-        None => COMPARED.to_vec(),
+        None => CheckerKind::ALL.into_iter().filter(|&k| measured(k)).collect(),
     };
-    if let Some(kind) = kinds
-        .iter()
-        .find(|kind| matches!(kind, CheckerKind::ShuttleDfs | CheckerKind::Stress))
-    {
+    if let Some(kind) = kinds.iter().find(|&&kind| !measured(kind)) {
         anyhow::bail!(
-            "--seeds measures the model checkers that find a bug at a schedule number; {kind} \
-             does not (use loom or a sampling checker)"
+            "--seeds measures loom and the sampling checkers; {kind} {}",
+            if *kind == CheckerKind::Stress {
+                "leaves no schedule to count"
+            } else {
+                "enumerates the zoo's tiny instances only"
+            }
         );
     }
-    let kernels: Vec<&str> = catalog::kernels()
-        .iter()
-        .map(|k| k.zoo.entry.name)
-        .collect();
-    let selected: Vec<_> = catalog::zoo_and_kernels()
-        .into_iter()
-        .filter(|z| {
-            args.pattern
-                .as_deref()
-                .is_none_or(|p| z.entry.name.starts_with(p))
-        })
-        .collect();
+    let matches = |name: &str| args.pattern.as_deref().is_none_or(|p| name.starts_with(p));
+    let zoo = catalog::zoo().into_iter().map(|zoo| (zoo, false));
+    let kernels = catalog::kernels().into_iter().map(|k| (k.zoo, true));
+    let selected: Vec<_> = zoo.chain(kernels).filter(|(z, _)| matches(z.entry.name)).collect();
     anyhow::ensure!(
         !selected.is_empty(),
         "no zoo entry or GoKer kernel matches {:?}",
         args.pattern.as_deref().unwrap_or("")
     );
     let mut rows = Vec::new();
-    for zoo in &selected {
+    for (position, (zoo, kernel)) in selected.iter().enumerate() {
+        if args
+            .shard
+            .is_some_and(|shard| position % shard.count != shard.index - 1)
+        {
+            continue;
+        }
+        crate::check::progress(position, selected.len(), zoo.entry.name);
         for &kind in &kinds {
             let mut one = args.clone();
             one.checker = Some(kind);
             one.shard = None;
-            // loom runs to its own cap: `--iterations` is the sampling checkers' budget.
-            if kind.enumerates() {
+            // loom runs once, to its own cap: `--iterations` is the sampling checkers' budget.
+            let plan: Vec<Option<u64>> = if kind.enumerates() {
                 one.iterations = None;
-            }
-            let seeds: Vec<u64> = if kind.enumerates() {
-                Vec::new()
-            } else {
-                (0..seeds).map(|i| args.seed.wrapping_add(i)).collect()
-            };
-            let size = if kind.enumerates() {
-                Size::Small
-            } else {
-                Size::Large
-            };
-            let plan: Vec<Option<u64>> = if seeds.is_empty() {
                 vec![None]
             } else {
-                seeds.iter().copied().map(Some).collect()
+                (0..seeds).map(|i| Some(args.seed.wrapping_add(i))).collect()
             };
             let mut row = RunsToFailure {
                 entry: zoo.entry.name.to_owned(),
-                kernel: kernels.contains(&zoo.entry.name),
+                kernel: *kernel,
                 checker: kind.name().to_owned(),
                 budget: (!kind.enumerates()).then(|| args.iterations.unwrap_or(DEFAULT_SCHEDULES)),
-                seeds: seeds.clone(),
+                seeds: plan.iter().flatten().copied().collect(),
                 runs: Vec::new(),
                 other_kinds: 0,
             };
@@ -150,7 +135,7 @@ pub fn collect(args: &Args, seeds: u64) -> anyhow::Result<Vec<RunsToFailure>> {
                     one.seed = seed;
                 }
                 let checker = one.checker(zoo.entry.loom_bound);
-                let stats = (zoo.first_failure)(size, &checker);
+                let stats = (zoo.first_failure)(one.size(), &checker);
                 row.runs.push(match &stats.verdict {
                     Verdict::Fail(report) if report.kind == zoo.caught_as => Some(report.schedule),
                     Verdict::Fail(_) => {
@@ -194,9 +179,19 @@ pub fn table(rows: &[RunsToFailure]) -> String {
     out
 }
 
-/// The issue's targets, measured on these rows: each line says what was compared and whether it
-/// held.
+/// The targets, measured on these rows, the zoo's and the kernels' apart: each line says what was
+/// compared and what came out.
 pub fn targets(rows: &[RunsToFailure]) -> Vec<String> {
+    let mut lines = Vec::new();
+    for (set, kernel) in [("zoo", false), ("kernels", true)] {
+        let of: Vec<RunsToFailure> = rows.iter().filter(|r| r.kernel == kernel).cloned().collect();
+        lines.extend(targets_of(&of).into_iter().map(|line| format!("{set}: {line}")));
+    }
+    lines
+}
+
+/// The targets over one set of rows.
+fn targets_of(rows: &[RunsToFailure]) -> Vec<String> {
     let of = |entry: &str, checker: CheckerKind| {
         rows.iter()
             .find(|row| row.entry == entry && row.checker == checker.name())
@@ -245,7 +240,10 @@ pub fn targets(rows: &[RunsToFailure]) -> Vec<String> {
         .filter(|&&e| of(e, CheckerKind::ShuttleRandom).is_some_and(|r| r.found() > 0))
         .copied()
         .collect::<Vec<_>>();
-    if !needs_more.is_empty() {
+    let sampled_by = |checker: CheckerKind| rows.iter().any(|row| row.checker == checker.name());
+    if !needs_more.is_empty()
+        && (sampled_by(CheckerKind::ShuttlePos) || sampled_by(CheckerKind::ShuttleUrw))
+    {
         let beaten = needs_more
             .iter()
             .filter(|&&entry| {
@@ -261,38 +259,37 @@ pub fn targets(rows: &[RunsToFailure]) -> Vec<String> {
             needs_more.len()
         ));
     }
-    let kernels: Vec<&str> = entries
-        .iter()
-        .filter(|&&e| rows.iter().any(|row| row.entry == e && row.kernel))
-        .copied()
-        .collect();
-    if !kernels.is_empty() {
+    if sampled_by(CheckerKind::ShuttlePortfolio) && sampled_by(CheckerKind::ShuttleRandom) {
         let caught = |checker: CheckerKind| {
-            kernels
+            entries
                 .iter()
-                .filter(|&&k| median(k, checker).is_some())
+                .filter(|&&entry| median(entry, checker).is_some())
                 .count()
         };
         let (portfolio, random) = (
             caught(CheckerKind::ShuttlePortfolio),
             caught(CheckerKind::ShuttleRandom),
         );
-        if of(kernels[0], CheckerKind::ShuttlePortfolio).is_some()
-            && of(kernels[0], CheckerKind::ShuttleRandom).is_some()
-        {
-            lines.push(format!(
-                "kernels caught under most seeds at this budget: portfolio {portfolio}, random \
-                 {random} of {}",
-                kernels.len()
-            ));
-        }
+        let gain = if random == 0 {
+            String::new()
+        } else {
+            format!(
+                " (portfolio {:+.0} % over random)",
+                100.0 * (portfolio as f64 - random as f64) / random as f64
+            )
+        };
+        lines.push(format!(
+            "caught under most seeds at this budget: portfolio {portfolio}, random {random}, of \
+             {}{gain}",
+            entries.len()
+        ));
     }
     lines
 }
 
 #[cfg(test)]
 mod tests {
-    use super::RunsToFailure;
+    use super::{targets, RunsToFailure};
 
     fn row(runs: Vec<Option<usize>>) -> RunsToFailure {
         RunsToFailure {
@@ -318,5 +315,49 @@ mod tests {
         let few = row(vec![None, None, Some(7)]);
         assert_eq!(few.median(), None);
         assert_eq!(few.cell(), "1/3 – (–)");
+    }
+
+    /// A row of `entry` (a kernel if its name says so) under `checker`.
+    fn of(entry: &str, checker: &str, runs: Vec<Option<usize>>) -> RunsToFailure {
+        RunsToFailure {
+            entry: entry.into(),
+            kernel: entry.starts_with("goker::"),
+            checker: checker.into(),
+            ..row(runs)
+        }
+    }
+
+    #[test]
+    fn targets_compare_the_portfolio_with_the_best_single_and_random_per_set() {
+        let rows = vec![
+            // Random needs 4; POS 2; the portfolio 3, within 1.5× of 2.
+            of("zoo::a", "shuttle-random", vec![Some(4), Some(4)]),
+            of("zoo::a", "shuttle-pos", vec![Some(2), Some(2)]),
+            of("zoo::a", "shuttle-portfolio", vec![Some(3), Some(3)]),
+            // Random alone finds it, at 1; the portfolio at 2: not within 1.5×.
+            of("zoo::b", "shuttle-random", vec![Some(1), Some(1)]),
+            of("zoo::b", "shuttle-pos", vec![None, None]),
+            of("zoo::b", "shuttle-portfolio", vec![Some(2), Some(2)]),
+            // A kernel random catches under one seed of three: a miss at the median.
+            of("goker::k", "shuttle-random", vec![None, None, Some(9)]),
+            of("goker::k", "shuttle-pos", vec![Some(5), Some(6), None]),
+            of("goker::k", "shuttle-portfolio", vec![Some(7), Some(8), None]),
+        ];
+        assert_eq!(
+            targets(&rows),
+            [
+                "zoo: portfolio: within 1.5x of the best single strategy's median on 1 of the 2 \
+                 entries some strategy catches (median defined); not on: zoo::b (2 against 1)",
+                "zoo: POS or URW beat random's median on 1 of the 1 entries random needs more \
+                 than one schedule for",
+                "zoo: caught under most seeds at this budget: portfolio 2, random 2, of 2 \
+                 (portfolio +0 % over random)",
+                "kernels: portfolio: within 1.5x of the best single strategy's median on 1 of the \
+                 1 entries some strategy catches (median defined)",
+                "kernels: POS or URW beat random's median on 1 of the 1 entries random needs more \
+                 than one schedule for",
+                "kernels: caught under most seeds at this budget: portfolio 1, random 0, of 1",
+            ]
+        );
     }
 }

@@ -1,8 +1,9 @@
 //! The exploration workflow (`.github/workflows/explore.yml`) run here: the commands its jobs run,
 //! with N = 3 shards on one machine and the quick budget, and the merged report compared with a
 //! single-machine report of the same budget: the same runs, schedules summed to the same totals,
-//! the same verdicts (a racy mistake under a sampling checker excepted: caught by chance). Ignored by `cargo test` (it runs every checker twice over, a few minutes);
-//! `.ci/run` runs it.
+//! the same verdicts (a racy mistake under a sampling checker excepted: caught by chance), the same
+//! runs to the first failure. Ignored by `cargo test` (it runs every checker twice over, a few
+//! minutes); `.ci/run` runs it.
 
 use serde_json::Value;
 use std::path::{Path, PathBuf};
@@ -146,5 +147,17 @@ fn three_shards_merge_into_the_single_machine_report() {
             }
         }
     }
+    // The runs to the first failure: shards split whole entries at the same seeds, and every
+    // run is deterministic, so the merged rows are the single run's, in the same order.
+    let rows = |report: &Value| report["runs_to_failure"].clone();
+    assert!(
+        rows(&single).as_array().is_some_and(|rows| !rows.is_empty()),
+        "the report measured runs to the first failure"
+    );
+    assert_eq!(
+        rows(&single),
+        rows(&merged),
+        "the shards' runs to the first failure are the single run's"
+    );
     assert!(root.join("merged/index.html").is_file());
 }

@@ -11,12 +11,13 @@ use std::process::Command;
 pub const WINDOW: (u32, u32) = (1280, 800);
 
 /// The sections the page must have, by id, in reading order.
-pub const SECTIONS: [&str; 9] = [
+pub const SECTIONS: [&str; 10] = [
     "verdict",
     "scenarios",
     "cost",
     "zoo",
     "goker",
+    "speed",
     "benches",
     "traces",
     "runs",

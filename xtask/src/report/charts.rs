@@ -228,3 +228,103 @@ pub fn ratio_chart(
     }
     Ok(Some(svg))
 }
+
+/// Each checker's colour in the runs-to-failure charts, the palette's colours in the order the
+/// checkers come.
+pub struct CheckerPalette(Vec<(String, RGBColor)>);
+
+impl CheckerPalette {
+    /// A colour for each of `checkers`.
+    pub fn new(checkers: &[String]) -> Self {
+        Self(
+            checkers
+                .iter()
+                .cloned()
+                .zip(COLOURS.iter().cycle().copied())
+                .collect(),
+        )
+    }
+
+    fn rgb(&self, checker: &str) -> RGBColor {
+        self.0
+            .iter()
+            .find(|(name, _)| name == checker)
+            .map_or(COLOURS[6], |(_, colour)| *colour)
+    }
+
+    /// `checker`'s colour as CSS.
+    pub fn css(&self, checker: &str) -> String {
+        let RGBColor(r, g, b) = self.rgb(checker);
+        format!("#{r:02x}{g:02x}{b:02x}")
+    }
+}
+
+/// One checker's line in a runs-to-failure chart.
+pub struct Found {
+    /// The checker.
+    pub checker: String,
+    /// Of each entry it found under at least half its seeds, the median schedule of the first
+    /// failure.
+    pub medians: Vec<usize>,
+}
+
+/// An SVG chart of how many of `entries` each checker finds within x schedules (its median over
+/// the seeds), x on a log axis up to `budget`: a rising step line per checker, the higher and
+/// further left the faster. The legend is HTML beside the chart.
+pub fn found_within_chart(
+    title: &str,
+    series: &[Found],
+    entries: usize,
+    budget: usize,
+    palette: &CheckerPalette,
+) -> anyhow::Result<String> {
+    let longest = series
+        .iter()
+        .flat_map(|s| s.medians.iter().copied())
+        .max()
+        .unwrap_or(1);
+    let right = budget.max(longest).max(2) as f64;
+    let ticks: Vec<f64> = [1.0, 10.0, 100.0, 1_000.0, 10_000.0, 100_000.0]
+        .into_iter()
+        .filter(|&t| t <= right)
+        .collect();
+    let mut svg = String::new();
+    {
+        let root = SVGBackend::with_string(&mut svg, (2 * WIDTH, 300)).into_drawing_area();
+        root.fill(&WHITE)?;
+        let mut chart = ChartBuilder::on(&root)
+            .caption(title, ("sans-serif", 15))
+            .margin(10)
+            .x_label_area_size(36)
+            .y_label_area_size(44)
+            .build_cartesian_2d(
+                (1.0..right).log_scale().with_key_points(ticks),
+                0.0..entries as f64,
+            )?;
+        chart
+            .configure_mesh()
+            .x_label_formatter(&|x| format!("{x:.0}"))
+            .y_label_formatter(&|y| format!("{y:.0}"))
+            .x_desc("schedules to the first failure (median over the seeds)")
+            .y_desc("entries found")
+            .label_style(("sans-serif", 12))
+            .draw()?;
+        for line in series {
+            let mut medians = line.medians.clone();
+            medians.sort_unstable();
+            // A step up at each entry's median, flat to the budget after the last.
+            let mut points = vec![(1.0, 0.0)];
+            for (found, &median) in medians.iter().enumerate() {
+                points.push((median as f64, found as f64));
+                points.push((median as f64, found as f64 + 1.0));
+            }
+            points.push((right, medians.len() as f64));
+            chart.draw_series(LineSeries::new(
+                points,
+                palette.rgb(&line.checker).stroke_width(2),
+            ))?;
+        }
+        root.present()?;
+    }
+    Ok(svg)
+}

@@ -4,11 +4,13 @@
 use super::schema::{goker_labels, Budget, Machine, ZooCell};
 use crate::bench::{self, BenchResult};
 use crate::check::{Shard, PROGRESS_ENV, PROGRESS_PREFIX};
+use crate::runs::RunsToFailure;
 use anyhow::{bail, Context};
 use checks::harness::cost::OperationCost;
 use checks::harness::{CheckerKind, Coverage, Shape, Stats, Verdict};
 use clap::ValueEnum;
 use indicatif::{ProgressBar, ProgressStyle};
+use serde::de::DeserializeOwned;
 use std::io::{BufRead, BufReader, Write};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
@@ -71,12 +73,12 @@ pub fn checkers(budget: &Budget, zoo: bool) -> Vec<(&'static str, Vec<String>)> 
 
 /// Runs `xtask check ARGS --json FILE` in a child process and reads its stats; its output goes
 /// to `log`, and a progress bar (on a terminal) shows which scenario runs.
-fn run_child(
+fn run_child<T: DeserializeOwned>(
     args: &[String],
     json: &Path,
     log: &Path,
     bar: &ProgressBar,
-) -> anyhow::Result<Vec<Stats>> {
+) -> anyhow::Result<T> {
     let exe = std::env::current_exe().context("cannot find the xtask binary")?;
     let mut log_file =
         std::fs::File::create(log).with_context(|| format!("cannot write {}", log.display()))?;
@@ -117,7 +119,7 @@ fn run_child(
     let text =
         std::fs::read_to_string(json).with_context(|| format!("cannot read {}", json.display()))?;
     serde_json::from_str(&text)
-        .with_context(|| format!("{} is not valid stats JSON", json.display()))
+        .with_context(|| format!("{} is not valid `xtask check` JSON", json.display()))
 }
 
 /// Measures loom's cost of each kit operation in a child process (`xtask cost`), as loom runs
@@ -154,7 +156,12 @@ pub struct Checked {
     pub zoo: Vec<ZooCell>,
     /// Every ported GoKer kernel under every checker but shuttle DFS.
     pub goker: Vec<ZooCell>,
+    /// Each broken zoo entry and kernel: the schedule of its first failure, per seed and checker.
+    pub runs_to_failure: Vec<RunsToFailure>,
 }
+
+/// The file, among a run's stats, that holds the runs-to-first-failure statistics.
+const RUNS_TO_FAILURE: &str = "runs_to_failure.json";
 
 /// The pattern `xtask check` selects the zoo's own entries by.
 const ZOO: &str = "zoo::";
@@ -186,7 +193,7 @@ pub fn run_checkers(
         .filter(|(name, _)| *name != CheckerKind::ShuttleDfs.name())
         .cloned()
         .collect();
-    let total = scenario_jobs.len() + 2 * zoo_jobs.len() + 2 * goker_jobs.len();
+    let total = scenario_jobs.len() + 2 * zoo_jobs.len() + 2 * goker_jobs.len() + 1;
     let mut step = 0;
     // One line per step (what a log keeps), and under it a bar that a terminal redraws.
     let mut progress = |what: &str| {
@@ -209,7 +216,7 @@ pub fn run_checkers(
         let bar = progress(&format!("scenarios under {name}"));
         let json = logs.join(format!("scenarios-{name}.json"));
         let log = logs.join(format!("scenarios-{name}.log"));
-        scenarios.extend(run_child(checker_args, &json, &log, &bar)?);
+        scenarios.extend(run_child::<Vec<Stats>>(checker_args, &json, &log, &bar)?);
         bar.finish_and_clear();
     }
     let mut both_variants = |pattern: &str, what: &str, jobs: &[(&str, Vec<String>)]| {
@@ -223,7 +230,7 @@ pub fn run_checkers(
                 let file = format!("{}-{variant}-{name}", pattern.trim_end_matches(':'));
                 let json = logs.join(format!("{file}.json"));
                 let log = logs.join(format!("{file}.log"));
-                variants.push(run_child(&child_args, &json, &log, &bar)?);
+                variants.push(run_child::<Vec<Stats>>(&child_args, &json, &log, &bar)?);
                 bar.finish_and_clear();
             }
             let correct = variants.pop().expect("two variants");
@@ -236,18 +243,44 @@ pub fn run_checkers(
     };
     let zoo = both_variants(ZOO, "bug zoo", &zoo_jobs)?;
     let goker = both_variants(GOKER, "GoKer kernels", &goker_jobs)?;
+    let bar = progress(&format!(
+        "runs to the first failure: every broken entry and kernel, {} seeds of {} schedules per \
+         sampling checker, loom once",
+        budget.runs_seeds, budget.runs_schedules
+    ));
+    let args = sharded(vec![(
+        "runs",
+        vec![
+            "--seeds".to_owned(),
+            budget.runs_seeds.to_string(),
+            "--iterations".to_owned(),
+            budget.runs_schedules.to_string(),
+        ],
+    )])
+    .remove(0)
+    .1;
+    let runs_to_failure = run_child(
+        &args,
+        &logs.join(RUNS_TO_FAILURE),
+        &logs.join("runs_to_failure.log"),
+        &bar,
+    )?;
+    bar.finish_and_clear();
     Ok(Checked {
         scenarios,
         zoo,
         goker,
+        runs_to_failure,
     })
 }
 
 /// Reads shard results (`xtask check --json` files) from `dirs` and combines them: stats of the
 /// same scenario under the same checker add up their schedules and time, and fail if any shard
-/// failed; zoo and kernel stats pair their broken and correct variants.
+/// failed; zoo and kernel stats pair their broken and correct variants; the shards' shares of the
+/// runs-to-first-failure statistics (whole entries each, at the same seeds) are put together.
 pub fn merge(dirs: &[PathBuf]) -> anyhow::Result<Checked> {
     let mut all: Vec<Stats> = Vec::new();
+    let mut runs_to_failure: Vec<RunsToFailure> = Vec::new();
     let mut seen: Vec<(PathBuf, String)> = Vec::new();
     for dir in dirs {
         // A shard report's directory keeps its stats in `logs/`.
@@ -274,6 +307,13 @@ pub fn merge(dirs: &[PathBuf]) -> anyhow::Result<Checked> {
                 );
             }
             seen.push((file.clone(), text.clone()));
+            if file.file_name().is_some_and(|name| name == RUNS_TO_FAILURE) {
+                let rows: Vec<RunsToFailure> = serde_json::from_str(&text).with_context(|| {
+                    format!("{} is not the JSON of `xtask check --seeds`", file.display())
+                })?;
+                runs_to_failure.extend(rows);
+                continue;
+            }
             let stats: Vec<Stats> = serde_json::from_str(&text).with_context(|| {
                 format!("{} is not the JSON of `xtask check --json`", file.display())
             })?;
@@ -325,10 +365,17 @@ pub fn merge(dirs: &[PathBuf]) -> anyhow::Result<Checked> {
             }
         }
     }
+    // In the catalog's order, as one machine's run has them.
+    let order: Vec<&str> = checks::catalog::zoo_and_kernels()
+        .iter()
+        .map(|zoo| zoo.entry.name)
+        .collect();
+    runs_to_failure.sort_by_key(|row| order.iter().position(|name| *name == row.entry));
     Ok(Checked {
         scenarios,
         zoo,
         goker,
+        runs_to_failure,
     })
 }
 

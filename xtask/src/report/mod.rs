@@ -98,6 +98,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
                 scenarios,
                 zoo,
                 goker,
+                runs_to_failure,
             } = if args.merge.is_empty() {
                 collect::run_checkers(&budget, &logs, started, args.shard)?
             } else {
@@ -132,6 +133,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
                 scenarios,
                 zoo,
                 goker,
+                runs_to_failure,
                 benches,
                 bench_notes,
                 operation_costs,
@@ -244,6 +246,7 @@ mod tests {
     use super::schema::ZooCell;
     use super::*;
     use crate::bench::BenchResult;
+    use crate::runs::RunsToFailure;
     use checks::goker::{grpc_1748::Grpc1748, moby_7559::Moby7559};
     use checks::harness::{check, Checker, Coverage, Scenario, Verdict};
     use checks::zoo::{lost_update::LostUpdate, relaxed_publication::RelaxedPublication};
@@ -308,6 +311,35 @@ mod tests {
             scenarios,
             zoo,
             goker: KERNEL_CELLS.clone(),
+            runs_to_failure: vec![
+                RunsToFailure {
+                    entry: "zoo::lost_update".to_owned(),
+                    kernel: false,
+                    checker: "loom".to_owned(),
+                    budget: None,
+                    seeds: Vec::new(),
+                    runs: vec![Some(7)],
+                    other_kinds: 0,
+                },
+                RunsToFailure {
+                    entry: "zoo::lost_update".to_owned(),
+                    kernel: false,
+                    checker: "shuttle-random".to_owned(),
+                    budget: Some(300),
+                    seeds: vec![24301, 24302, 24303],
+                    runs: vec![Some(4), None, Some(2)],
+                    other_kinds: 0,
+                },
+                RunsToFailure {
+                    entry: "zoo::relaxed_publication".to_owned(),
+                    kernel: false,
+                    checker: "shuttle-random".to_owned(),
+                    budget: Some(300),
+                    seeds: vec![24301, 24302, 24303],
+                    runs: vec![None, None, None],
+                    other_kinds: 0,
+                },
+            ],
             benches: vec![
                 result("kit", "64", 2_000.0),
                 result("crossbeam", "64", 1_000.0),
@@ -388,6 +420,92 @@ mod tests {
     }
 
     #[test]
+    fn speed_section_shows_each_checkers_runs_to_the_first_failure() {
+        let report = small_report();
+        let md = markdown::render(&View::new(&report, None).expect("lays out")).expect("renders");
+        let section = md
+            .split("## How fast each checker finds each bug")
+            .nth(1)
+            .and_then(|rest| rest.split("## Benchmarks").next())
+            .unwrap_or_else(|| panic!("no speed section:\n{md}"));
+        assert!(
+            section.contains("3 seeds (24301..24303) per sampling checker")
+                && section.contains("--seeds 3 --iterations 300 --seed 24301"),
+            "the seeds, and how to repeat the run: {section}"
+        );
+        assert!(
+            section.contains("| mistake | must fail as | loom | shuttle-random |"),
+            "{section}"
+        );
+        // Nearest rank over [2, 4, miss]: the median is 4, the 90th percentile a miss.
+        assert!(
+            section.contains(
+                "| `zoo::lost_update` | assertion | #7, deterministic | 4 (p90 –), 2 of 3 seeds |"
+            ),
+            "{section}"
+        );
+        // Only loom sees the relaxed publication: shuttle missing it is its nature.
+        assert!(
+            section.contains(
+                "| `zoo::relaxed_publication` | assertion | — | missed, as expected, 0 of 3 seeds |"
+            ),
+            "{section}"
+        );
+        assert!(
+            !section.contains("POS or URW"),
+            "no target compares checkers that did not run: {section}"
+        );
+        assert!(
+            !section.contains("| kernel |"),
+            "no kernel table without kernel rows: {section}"
+        );
+        let view = View::new(&report, None).expect("lays out");
+        assert_eq!(view.speed.charts.len(), 1, "the zoo's chart only");
+        assert_eq!(
+            view.speed.zoo.rows[0].cells[1].class, "unseen",
+            "found under some seeds, not all"
+        );
+        assert_eq!(view.speed.zoo.rows[0].cells[0].class, "caught");
+        let mut none = report.clone();
+        none.runs_to_failure.clear();
+        let md = markdown::render(&View::new(&none, None).expect("lays out")).expect("renders");
+        assert!(
+            !md.contains("## How fast each checker finds each bug"),
+            "an older report without the statistics has no section: {md}"
+        );
+    }
+
+    #[test]
+    fn a_sampled_pass_says_what_it_rules_out() {
+        let report = small_report();
+        let view = View::new(&report, None).expect("lays out");
+        assert_eq!(view.glance.rules_out.len(), 1, "{:?}", view.glance.rules_out);
+        let line = &view.glance.rules_out[0];
+        assert!(
+            line.starts_with("shuttle-pct: ")
+                && line.contains("of its 1 sampled passes rule out a bug of depth 3")
+                && line.contains("the weakest, `zoo::lost_update` (")
+                && line.contains("50 schedules")
+                && line.contains("depth 3 ≥ "),
+            "{line}"
+        );
+        assert!(
+            view.runs[0].rules_out.contains("PCT's bound"),
+            "every run's row: {}",
+            view.runs[0].rules_out
+        );
+        assert!(
+            view.scenarios.rows[0].cells[0].title.contains("; rules out: "),
+            "the cell's hover: {}",
+            view.scenarios.rows[0].cells[0].title
+        );
+        let mut unmeasured = report.clone();
+        unmeasured.scenarios[0].shape = None;
+        let view = View::new(&unmeasured, None).expect("lays out");
+        assert!(view.glance.rules_out.is_empty() && view.runs[0].rules_out.is_empty());
+    }
+
+    #[test]
     fn html_opens_with_the_verdict_then_the_matrices_and_charts() {
         let report = small_report();
         let html = html::render(&View::new(&report, None).expect("lays out")).expect("renders");
@@ -410,7 +528,13 @@ mod tests {
             html.contains("title=\"shuttle-pct (depth 3, seed 1) on {&#34;increments&#34;:1"),
             "the instance on hover: {html}"
         );
-        assert_eq!(html.matches("<svg").count(), 1, "one chart per bench group");
+        assert_eq!(
+            html.matches("<svg").count(),
+            2,
+            "one chart per bench group, and the zoo's runs-to-failure chart"
+        );
+        assert!(at("id=\"goker\"") < at("id=\"speed\""));
+        assert!(at("id=\"speed\"") < at("id=\"benches\""));
         assert_eq!(
             html.matches("<table class=\"trace\">").count(),
             2,

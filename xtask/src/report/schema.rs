@@ -2,6 +2,7 @@
 //! versioned by [`SCHEMA`]; the Markdown and the HTML are laid out from it.
 
 use crate::bench::BenchResult;
+use crate::runs::RunsToFailure;
 use anyhow::Context;
 use checks::goker::{Class, Goker};
 use checks::harness::cost::OperationCost;
@@ -27,6 +28,13 @@ pub struct Budget {
     pub zoo_dfs_schedules: usize,
     /// Real-thread runs per zoo entry.
     pub zoo_stress_runs: usize,
+    /// Seeds per sampling checker of the runs-to-first-failure statistics (0 in reports written
+    /// before they were measured).
+    #[serde(default)]
+    pub runs_seeds: usize,
+    /// Schedules each seed of the runs-to-first-failure statistics may run.
+    #[serde(default)]
+    pub runs_schedules: usize,
 }
 
 /// The report's budgets by name.
@@ -53,6 +61,8 @@ impl BudgetName {
                 zoo_shuttle_schedules: 500,
                 zoo_dfs_schedules: 2_000,
                 zoo_stress_runs: 10,
+                runs_seeds: 20,
+                runs_schedules: 300,
             },
             BudgetName::Standard => Budget {
                 shuttle_schedules: 2_000,
@@ -61,6 +71,8 @@ impl BudgetName {
                 zoo_shuttle_schedules: 2_000,
                 zoo_dfs_schedules: 20_000,
                 zoo_stress_runs: 50,
+                runs_seeds: 20,
+                runs_schedules: 1_000,
             },
             BudgetName::Large => Budget {
                 shuttle_schedules: 20_000,
@@ -69,6 +81,8 @@ impl BudgetName {
                 zoo_shuttle_schedules: 20_000,
                 zoo_dfs_schedules: 200_000,
                 zoo_stress_runs: 500,
+                runs_seeds: 100,
+                runs_schedules: 1_000,
             },
         }
     }
@@ -185,6 +199,11 @@ pub struct Report {
     /// before the kernels were.
     #[serde(default)]
     pub goker: Vec<ZooCell>,
+    /// Each broken zoo entry and kernel under each sampling checker over
+    /// [`Budget::runs_seeds`] seeds, and under loom once: the schedule of the first failure
+    /// (empty in reports written before it was measured).
+    #[serde(default)]
+    pub runs_to_failure: Vec<RunsToFailure>,
     /// Bench results, ours and the baselines'.
     pub benches: Vec<BenchResult>,
     /// Where the bench results came from, or why there are none, and files skipped.

@@ -5,6 +5,7 @@ use super::cells::{thousands, verdict_class, verdict_text, zoo_cell, Cell};
 use super::changes::Changes;
 use super::charts;
 use super::schema::{first_seen, goker_labels, Report, ZooCell};
+use crate::runs::RunsToFailure;
 use checks::goker::{Class, Goker, NOT_PORTED};
 use checks::harness::{CheckerKind, Coverage, MinimalFailure, Stats, Verdict};
 
@@ -22,6 +23,8 @@ pub struct View {
     pub zoo: Matrix,
     /// GoBench's real bugs: kernel × checker, and the totals.
     pub goker: GokerView,
+    /// How many schedules each checker needs to find each bug, over many seeds.
+    pub speed: SpeedView,
     /// Each caught mistake's minimal trace.
     pub traces: Vec<TraceView>,
     /// The benches: ratio charts and the raw table.
@@ -60,6 +63,8 @@ pub struct Glance {
     pub benches: String,
     /// For a merged report, how to read its numbers.
     pub merged: Option<String>,
+    /// Per checker with a bound (PCT), what its weakest sampled pass still rules out.
+    pub rules_out: Vec<String>,
 }
 
 /// One checker's scenario results.
@@ -322,6 +327,150 @@ impl GokerTotal {
     }
 }
 
+/// The runs-to-first-failure statistics: each broken zoo entry and kernel under every sampling
+/// checker over many seeds, and under loom once.
+pub struct SpeedView {
+    /// How it was measured: seeds, schedules per seed, and the command that repeats it.
+    pub method: String,
+    /// The issue's targets, measured on these rows, one line each.
+    pub targets: Vec<String>,
+    /// Zoo entry × checker.
+    pub zoo: Matrix,
+    /// Kernel × checker.
+    pub kernels: Matrix,
+    /// The charts (inline SVG): per checker, how many zoo entries and how many kernels are found
+    /// (at the median seed) within x schedules.
+    pub charts: Vec<String>,
+    /// The checkers and their colours, for the charts' legend.
+    pub legend: Vec<(String, String)>,
+}
+
+impl SpeedView {
+    fn new(report: &Report) -> anyhow::Result<Self> {
+        let rows = &report.runs_to_failure;
+        let checkers: Vec<String> = first_seen(rows.iter().map(|r| r.checker.as_str()))
+            .into_iter()
+            .map(str::to_owned)
+            .collect();
+        let catalog = checks::catalog::zoo_and_kernels();
+        let known = |entry: &str| catalog.iter().find(|z| z.entry.name == entry);
+        let matrix = |kernels: bool| {
+            let of: Vec<&RunsToFailure> = rows.iter().filter(|r| r.kernel == kernels).collect();
+            Matrix::build(
+                first_seen(of.iter().map(|r| r.entry.as_str())),
+                checkers.clone(),
+                &of,
+                |r| (r.entry.as_str(), r.checker.as_str()),
+                |r| known(&r.entry).map_or_else(String::new, |z| z.caught_as.to_string()),
+                |r| {
+                    let by_nature = known(&r.entry).is_some_and(|z| {
+                        z.missed_by.iter().any(|kind| kind.name() == r.checker)
+                    });
+                    speed_cell(r, by_nature)
+                },
+            )
+        };
+        let (zoo, kernels) = (matrix(false), matrix(true));
+        let budget = rows.iter().find_map(|r| r.budget).unwrap_or(0);
+        let palette = charts::CheckerPalette::new(&checkers);
+        let mut charts = Vec::new();
+        for (title, kernel) in [("bug zoo", false), ("GoKer kernels", true)] {
+            let series: Vec<charts::Found> = checkers
+                .iter()
+                .map(|checker| charts::Found {
+                    checker: checker.clone(),
+                    medians: rows
+                        .iter()
+                        .filter(|r| r.kernel == kernel && r.checker == *checker)
+                        .filter_map(RunsToFailure::median)
+                        .collect(),
+                })
+                .collect();
+            let entries = first_seen(
+                rows.iter()
+                    .filter(|r| r.kernel == kernel)
+                    .map(|r| r.entry.as_str()),
+            )
+            .len();
+            if entries > 0 {
+                charts.push(charts::found_within_chart(
+                    title,
+                    &series,
+                    entries,
+                    budget,
+                    &palette,
+                )?);
+            }
+        }
+        let seeds = rows.iter().map(|r| r.seeds.len()).max().unwrap_or(0) as u64;
+        let first = rows.iter().find_map(|r| r.seeds.first().copied());
+        Ok(Self {
+            method: match first {
+                Some(first) => format!(
+                    "{seeds} seeds ({first}..{}) per sampling checker, each run until its first \
+                     failure or {} schedules; loom once, deterministic (to its own cap). Repeat \
+                     with `cargo xtask check --seeds {seeds} --iterations {budget} --seed {first}`.",
+                    first.wrapping_add(seeds.saturating_sub(1)),
+                    thousands(budget),
+                ),
+                None => String::new(),
+            },
+            targets: crate::runs::targets(rows),
+            legend: checkers
+                .iter()
+                .map(|checker| (checker.clone(), palette.css(checker)))
+                .collect(),
+            zoo,
+            kernels,
+            charts,
+        })
+    }
+}
+
+/// One entry under one checker over its seeds: the median schedule of the first failure and the
+/// 90th percentile, found under how many seeds; loom's one count.
+fn speed_cell(row: &RunsToFailure, by_nature: bool) -> Cell {
+    let show = |value: Option<usize>| value.map_or_else(|| "–".to_owned(), thousands);
+    let found = row.found();
+    let class = match found {
+        0 if by_nature => "by-nature",
+        0 => "missed",
+        _ if found == row.runs.len() => "caught",
+        _ => "unseen",
+    };
+    let (text, detail) = if row.seeds.is_empty() {
+        match row.median() {
+            Some(at) => (format!("#{}", thousands(at)), "deterministic".to_owned()),
+            None => ("missed".to_owned(), "deterministic".to_owned()),
+        }
+    } else {
+        (
+            format!("{} (p90 {})", show(row.median()), show(row.p90())),
+            format!("{found} of {} seeds", row.runs.len()),
+        )
+    };
+    let other = if row.other_kinds > 0 {
+        format!("; {} failed with another kind", row.other_kinds)
+    } else {
+        String::new()
+    };
+    Cell {
+        class,
+        text: if found == 0 && by_nature {
+            "missed, as expected".to_owned()
+        } else {
+            text
+        },
+        detail,
+        title: format!(
+            "{} under {}: {}{other}",
+            row.entry,
+            row.checker,
+            row.cell()
+        ),
+    }
+}
+
 /// One caught mistake's minimal failure.
 pub struct TraceView {
     /// The entry.
@@ -392,6 +541,8 @@ pub struct RunRow {
     pub verdict: String,
     /// The verdict's class.
     pub class: &'static str,
+    /// What a sampled pass rules out (empty for any other verdict).
+    pub rules_out: String,
 }
 
 /// What exploring costs loom.
@@ -463,6 +614,7 @@ fn run_row(s: &Stats) -> RunRow {
         time: format!("{:.2} s", s.elapsed.as_secs_f64()),
         verdict: verdict_text(s),
         class: verdict_class(s),
+        rules_out: s.rules_out().unwrap_or_default(),
     }
 }
 
@@ -502,12 +654,66 @@ fn scenario_cell(stats: &Stats) -> Cell {
         text,
         detail: detail(stats),
         title: format!(
-            "{} on {}: {}",
+            "{} on {}: {}{}",
             stats.checker,
             stats.instance,
-            verdict_text(stats)
+            verdict_text(stats),
+            stats
+                .rules_out()
+                .map_or_else(String::new, |rules_out| format!("; rules out: {rules_out}"))
         ),
     }
+}
+
+/// Per checker whose sampled passes have a bound (PCT), and per depth it ran at: how many of its
+/// passes rule out a bug of that depth (PCT's bound at least 50 %), and the weakest of them.
+fn weakest_bounds(report: &Report) -> Vec<String> {
+    let checkers = first_seen(report.scenarios.iter().map(|s| s.checker.kind().name()));
+    let mut lines = Vec::new();
+    for checker in checkers {
+        // Each sampled pass with a bound, with its bound at each depth.
+        let passes: Vec<(&Stats, Vec<(u32, f64)>)> = report
+            .scenarios
+            .iter()
+            .filter(|s| s.checker.kind().name() == checker)
+            .map(|s| (s, s.pct_bounds()))
+            .filter(|(_, bounds)| !bounds.is_empty())
+            .collect();
+        let mut depths: Vec<u32> = passes
+            .iter()
+            .flat_map(|(_, bounds)| bounds.iter().map(|(d, _)| *d))
+            .collect();
+        depths.sort_unstable();
+        depths.dedup();
+        for depth in depths {
+            let at_depth: Vec<(f64, &Stats)> = passes
+                .iter()
+                .filter_map(|(stats, bounds)| {
+                    let (_, p) = bounds.iter().find(|(d, _)| *d == depth)?;
+                    Some((*p, *stats))
+                })
+                .collect();
+            let ruled_out = at_depth
+                .iter()
+                .filter(|(p, _)| *p >= checks::harness::MEANINGFUL_BOUND)
+                .count();
+            if let Some((p, stats)) = at_depth.iter().min_by(|a, b| a.0.total_cmp(&b.0)) {
+                let shape = stats.shape.unwrap_or_default();
+                lines.push(format!(
+                    "{checker}: {ruled_out} of its {} sampled passes rule out a bug of depth \
+                     {depth} (PCT's bound ≥ 50 % at the run's own threads and steps); the \
+                     weakest, `{}` ({} threads, {} steps, {} schedules): {}",
+                    at_depth.len(),
+                    stats.scenario,
+                    shape.threads,
+                    thousands(shape.steps),
+                    thousands(stats.schedules),
+                    checks::harness::bound_figure(depth, *p)
+                ));
+            }
+        }
+    }
+    lines
 }
 
 fn empty_cell() -> Cell {
@@ -626,6 +832,7 @@ impl View {
                     report.merged_from
                 )
             }),
+            rules_out: weakest_bounds(report),
             benches: if report.benches.is_empty() {
                 report
                     .bench_notes
@@ -666,6 +873,7 @@ impl View {
             scenarios,
             zoo,
             goker: GokerView::new(report),
+            speed: SpeedView::new(report)?,
             traces: trace_views(&report.zoo),
             benches: bench_view(report)?,
             cost: CostView::new(report),

@@ -382,9 +382,23 @@ mod tests {
                 Checker::urw(2, seed(4)),
             ]
         );
-        // Neighbouring portfolios share no member's seed.
-        let neighbour = Checker::portfolio(12, 41).portfolio_members();
-        assert!(members.iter().all(|m| !neighbour.contains(m)));
+        // Neighbouring portfolios share no seed, whichever members hold it (under seed + i,
+        // portfolio 40's PCT depth 2 would sample with portfolio 41's random seed).
+        let seeds = |portfolio: u64| -> Vec<u64> {
+            Checker::portfolio(12, portfolio)
+                .portfolio_members()
+                .iter()
+                .map(|member| match *member {
+                    Checker::ShuttleRandom { seed, .. }
+                    | Checker::ShuttlePct { seed, .. }
+                    | Checker::ShuttleUrw { seed, .. }
+                    | Checker::ShuttlePos { seed, .. } => seed,
+                    _ => unreachable!("a portfolio's members sample"),
+                })
+                .collect()
+        };
+        let (mine, neighbour) = (seeds(40), seeds(41));
+        assert!(mine.iter().all(|seed| !neighbour.contains(seed)));
         assert_eq!(Checker::portfolio(3, 0).portfolio_members().len(), 3);
         assert!(Checker::random(3, 0).portfolio_members().is_empty());
     }

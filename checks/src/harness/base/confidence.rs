@@ -25,7 +25,7 @@ pub struct Shape {
 }
 
 /// Below this, a bound is too weak to rule anything out, and the statement says so.
-const MEANINGFUL: f64 = 0.5;
+pub const MEANINGFUL: f64 = 0.5;
 
 /// The chance that `runs` schedules, each finding a bug with probability at least `each`, find
 /// it at least once.
@@ -82,17 +82,7 @@ pub fn statement(checker: &Checker, runs: usize, shape: Shape) -> String {
             checker.kind()
         );
     }
-    let figures: Vec<String> = bounds
-        .iter()
-        .map(|&(d, p)| {
-            let weak = if p < MEANINGFUL {
-                " (too weak to rule it out)"
-            } else {
-                ""
-            };
-            format!("depth {d} ≥ {}{weak}", percent(p))
-        })
-        .collect();
+    let figures: Vec<String> = bounds.iter().map(|&(d, p)| figure(d, p)).collect();
     let counted = match checker {
         Checker::ShuttlePortfolio { .. } => ", of which only its PCT members' count",
         _ => "",
@@ -105,6 +95,16 @@ pub fn statement(checker: &Checker, runs: usize, shape: Shape) -> String {
         shape.steps,
         figures.join(", ")
     )
+}
+
+/// One bound in words: `depth 3 ≥ 99.9 %`, and when it is too weak to mean anything, so said.
+pub fn figure(depth: u32, p: f64) -> String {
+    let weak = if p < MEANINGFUL {
+        " (too weak to rule it out)"
+    } else {
+        ""
+    };
+    format!("depth {depth} ≥ {}{weak}", percent(p))
 }
 
 /// A lower bound as a percentage, rounded down and at most 99.9 %: a bound short of 1 by less

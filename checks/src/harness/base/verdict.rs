@@ -201,6 +201,29 @@ impl Stats {
         matches!(self.verdict, Verdict::Pass(_)) && self.schedules > 0
     }
 
+    /// What a sampled pass rules out: PCT's bound at the run's measured threads and steps, or that
+    /// its checker gives none; `None` for any other verdict, or a run whose shape was not measured.
+    pub fn rules_out(&self) -> Option<String> {
+        let shape = self.sampled_shape()?;
+        Some(confidence::statement(&self.checker, self.schedules, shape))
+    }
+
+    /// A sampled pass's lower bounds, per depth PCT ran at, on finding a bug of that depth (empty
+    /// for checkers without a bound, other verdicts and runs not measured).
+    pub fn pct_bounds(&self) -> Vec<(u32, f64)> {
+        self.sampled_shape().map_or_else(Vec::new, |shape| {
+            confidence::bounds(&self.checker, self.schedules, shape)
+        })
+    }
+
+    /// The measured shape of a sampled pass.
+    fn sampled_shape(&self) -> Option<Shape> {
+        match self.verdict {
+            Verdict::Pass(Coverage::Sampled) if self.schedules > 0 => self.shape,
+            _ => None,
+        }
+    }
+
     /// Panics with the full report unless the run passed: the assertion of a scenario test.
     #[track_caller]
     pub fn assert_pass(&self) {
@@ -300,12 +323,8 @@ impl Stats {
             writeln!(f, "  invariant: {}", self.invariant)?;
             report.write(f, with_trace)?;
         }
-        if let (Verdict::Pass(Coverage::Sampled), Some(shape)) = (&self.verdict, self.shape) {
-            writeln!(
-                f,
-                "  rules out: {}",
-                confidence::statement(&self.checker, self.schedules, shape)
-            )?;
+        if let Some(rules_out) = self.rules_out() {
+            writeln!(f, "  rules out: {rules_out}")?;
         }
         if let (Verdict::Pass(Coverage::Capped { .. }), Checker::Loom { .. }) =
             (&self.verdict, &self.checker)

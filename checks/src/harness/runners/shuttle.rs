@@ -94,7 +94,8 @@ pub(crate) fn explore<S: Scenario>(
     let scheduler = Measuring {
         inner: scheduler,
         steps: 0,
-        shape: Arc::clone(&shape),
+        largest: Shape::default(),
+        out: Arc::clone(&shape),
     };
     let runner = Runner::new(scheduler, config());
     // shuttle writes its failure text straight to stderr; the harness's report says it all.
@@ -124,8 +125,17 @@ struct Measuring {
     inner: Box<dyn Scheduler + Send>,
     /// Scheduling points of the current execution.
     steps: usize,
-    /// The largest seen, read once the run ends (shuttle owns the scheduler till then).
-    shape: Arc<Mutex<Shape>>,
+    /// The largest execution seen so far.
+    largest: Shape,
+    /// Where `largest` goes when shuttle drops the scheduler, as the run ends (it owns the
+    /// scheduler till then).
+    out: Arc<Mutex<Shape>>,
+}
+
+impl Drop for Measuring {
+    fn drop(&mut self) {
+        *self.out.lock().unwrap_or_else(PoisonError::into_inner) = self.largest;
+    }
 }
 
 impl Scheduler for Measuring {
@@ -146,10 +156,8 @@ impl Scheduler for Measuring {
             .map(|task| usize::from(task.id()) + 1)
             .max()
             .unwrap_or(0);
-        let mut shape = self.shape.lock().unwrap_or_else(PoisonError::into_inner);
-        shape.steps = shape.steps.max(self.steps);
-        shape.threads = shape.threads.max(threads);
-        drop(shape);
+        self.largest.steps = self.largest.steps.max(self.steps);
+        self.largest.threads = self.largest.threads.max(threads);
         self.inner.next_task(runnable, current, is_yielding)
     }
 
