@@ -499,6 +499,24 @@ mod tests {
             "the cell's hover: {}",
             view.scenarios.rows[0].cells[0].title
         );
+        // A second pass over a larger program: its bound is the weaker, and is the one named.
+        let mut two = report.clone();
+        let mut larger = two.scenarios[0].clone();
+        larger.scenario = "zoo::lost_update_larger".to_owned();
+        larger.shape = Some(checks::harness::Shape {
+            threads: 50,
+            steps: 10_000,
+        });
+        two.scenarios.push(larger);
+        let view = View::new(&two, None).expect("lays out");
+        assert!(
+            view.glance.rules_out[0].contains("of its 2 sampled passes")
+                && view.glance.rules_out[0].contains(
+                    "the weakest, `zoo::lost_update_larger` (50 threads, 10,000 steps, 50 schedules)"
+                ),
+            "{:?}",
+            view.glance.rules_out
+        );
         let mut unmeasured = report.clone();
         unmeasured.scenarios[0].shape = None;
         let view = View::new(&unmeasured, None).expect("lays out");
