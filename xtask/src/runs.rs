@@ -80,7 +80,10 @@ pub fn collect(args: &Args, seeds: u64) -> anyhow::Result<Vec<RunsToFailure>> {
     checks::harness::set_verbose(args.verbose);
     let kinds: Vec<CheckerKind> = match args.checker {
         Some(kind) => vec![kind],
-        None => CheckerKind::ALL.into_iter().filter(|&k| measured(k)).collect(),
+        None => CheckerKind::ALL
+            .into_iter()
+            .filter(|&k| measured(k))
+            .collect(),
     };
     if let Some(kind) = kinds.iter().find(|&&kind| !measured(kind)) {
         anyhow::bail!(
@@ -95,7 +98,10 @@ pub fn collect(args: &Args, seeds: u64) -> anyhow::Result<Vec<RunsToFailure>> {
     let matches = |name: &str| args.pattern.as_deref().is_none_or(|p| name.starts_with(p));
     let zoo = catalog::zoo().into_iter().map(|zoo| (zoo, false));
     let kernels = catalog::kernels().into_iter().map(|k| (k.zoo, true));
-    let selected: Vec<_> = zoo.chain(kernels).filter(|(z, _)| matches(z.entry.name)).collect();
+    let selected: Vec<_> = zoo
+        .chain(kernels)
+        .filter(|(z, _)| matches(z.entry.name))
+        .collect();
     anyhow::ensure!(
         !selected.is_empty(),
         "no zoo entry or GoKer kernel matches {:?}",
@@ -119,7 +125,9 @@ pub fn collect(args: &Args, seeds: u64) -> anyhow::Result<Vec<RunsToFailure>> {
                 one.iterations = None;
                 vec![None]
             } else {
-                (0..seeds).map(|i| Some(args.seed.wrapping_add(i))).collect()
+                (0..seeds)
+                    .map(|i| Some(args.seed.wrapping_add(i)))
+                    .collect()
             };
             let mut row = RunsToFailure {
                 entry: zoo.entry.name.to_owned(),
@@ -184,8 +192,16 @@ pub fn table(rows: &[RunsToFailure]) -> String {
 pub fn targets(rows: &[RunsToFailure]) -> Vec<String> {
     let mut lines = Vec::new();
     for (set, kernel) in [("zoo", false), ("kernels", true)] {
-        let of: Vec<RunsToFailure> = rows.iter().filter(|r| r.kernel == kernel).cloned().collect();
-        lines.extend(targets_of(&of).into_iter().map(|line| format!("{set}: {line}")));
+        let of: Vec<RunsToFailure> = rows
+            .iter()
+            .filter(|r| r.kernel == kernel)
+            .cloned()
+            .collect();
+        lines.extend(
+            targets_of(&of)
+                .into_iter()
+                .map(|line| format!("{set}: {line}")),
+        );
     }
     lines
 }
@@ -341,7 +357,11 @@ mod tests {
             // A kernel random catches under one seed of three: a miss at the median.
             of("goker::k", "shuttle-random", vec![None, None, Some(9)]),
             of("goker::k", "shuttle-pos", vec![Some(5), Some(6), None]),
-            of("goker::k", "shuttle-portfolio", vec![Some(7), Some(8), None]),
+            of(
+                "goker::k",
+                "shuttle-portfolio",
+                vec![Some(7), Some(8), None],
+            ),
         ];
         assert_eq!(
             targets(&rows),

@@ -151,7 +151,9 @@ fn three_shards_merge_into_the_single_machine_report() {
     // run is deterministic, so the merged rows are the single run's, in the same order.
     let rows = |report: &Value| report["runs_to_failure"].clone();
     assert!(
-        rows(&single).as_array().is_some_and(|rows| !rows.is_empty()),
+        rows(&single)
+            .as_array()
+            .is_some_and(|rows| !rows.is_empty()),
         "the report measured runs to the first failure"
     );
     assert_eq!(

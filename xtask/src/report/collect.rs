@@ -309,7 +309,10 @@ pub fn merge(dirs: &[PathBuf]) -> anyhow::Result<Checked> {
             seen.push((file.clone(), text.clone()));
             if file.file_name().is_some_and(|name| name == RUNS_TO_FAILURE) {
                 let rows: Vec<RunsToFailure> = serde_json::from_str(&text).with_context(|| {
-                    format!("{} is not the JSON of `xtask check --seeds`", file.display())
+                    format!(
+                        "{} is not the JSON of `xtask check --seeds`",
+                        file.display()
+                    )
                 })?;
                 runs_to_failure.extend(rows);
                 continue;

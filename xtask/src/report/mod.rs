@@ -479,7 +479,12 @@ mod tests {
     fn a_sampled_pass_says_what_it_rules_out() {
         let report = small_report();
         let view = View::new(&report, None).expect("lays out");
-        assert_eq!(view.glance.rules_out.len(), 1, "{:?}", view.glance.rules_out);
+        assert_eq!(
+            view.glance.rules_out.len(),
+            1,
+            "{:?}",
+            view.glance.rules_out
+        );
         let line = &view.glance.rules_out[0];
         assert!(
             line.starts_with("shuttle-pct: ")
@@ -495,7 +500,9 @@ mod tests {
             view.runs[0].rules_out
         );
         assert!(
-            view.scenarios.rows[0].cells[0].title.contains("; rules out: "),
+            view.scenarios.rows[0].cells[0]
+                .title
+                .contains("; rules out: "),
             "the cell's hover: {}",
             view.scenarios.rows[0].cells[0].title
         );

@@ -330,8 +330,10 @@ impl GokerTotal {
 /// The runs-to-first-failure statistics: each broken zoo entry and kernel under every sampling
 /// checker over many seeds, and under loom once.
 pub struct SpeedView {
-    /// How it was measured: seeds, schedules per seed, and the command that repeats it.
+    /// How it was measured: seeds and schedules per seed.
     pub method: String,
+    /// The command that repeats the measurement.
+    pub command: String,
     /// The issue's targets, measured on these rows, one line each.
     pub targets: Vec<String>,
     /// Zoo entry × checker.
@@ -363,9 +365,8 @@ impl SpeedView {
                 |r| (r.entry.as_str(), r.checker.as_str()),
                 |r| known(&r.entry).map_or_else(String::new, |z| z.caught_as.to_string()),
                 |r| {
-                    let by_nature = known(&r.entry).is_some_and(|z| {
-                        z.missed_by.iter().any(|kind| kind.name() == r.checker)
-                    });
+                    let by_nature = known(&r.entry)
+                        .is_some_and(|z| z.missed_by.iter().any(|kind| kind.name() == r.checker));
                     speed_cell(r, by_nature)
                 },
             )
@@ -394,11 +395,7 @@ impl SpeedView {
             .len();
             if entries > 0 {
                 charts.push(charts::found_within_chart(
-                    title,
-                    &series,
-                    entries,
-                    budget,
-                    &palette,
+                    title, &series, entries, budget, &palette,
                 )?);
             }
         }
@@ -408,13 +405,15 @@ impl SpeedView {
             method: match first {
                 Some(first) => format!(
                     "{seeds} seeds ({first}..{}) per sampling checker, each run until its first \
-                     failure or {} schedules; loom once, deterministic (to its own cap). Repeat \
-                     with `cargo xtask check --seeds {seeds} --iterations {budget} --seed {first}`.",
+                     failure or {} schedules; loom once, deterministic (to its own cap).",
                     first.wrapping_add(seeds.saturating_sub(1)),
                     thousands(budget),
                 ),
                 None => String::new(),
             },
+            command: first.map_or_else(String::new, |first| {
+                format!("cargo xtask check --seeds {seeds} --iterations {budget} --seed {first}")
+            }),
             targets: crate::runs::targets(rows),
             legend: checkers
                 .iter()
@@ -462,12 +461,7 @@ fn speed_cell(row: &RunsToFailure, by_nature: bool) -> Cell {
             text
         },
         detail,
-        title: format!(
-            "{} under {}: {}{other}",
-            row.entry,
-            row.checker,
-            row.cell()
-        ),
+        title: format!("{} under {}: {}{other}", row.entry, row.checker, row.cell()),
     }
 }
 
