@@ -42,7 +42,7 @@ pub struct Args {
     #[arg(long, value_enum)]
     pub zoo: Option<VariantArg>,
     /// Also write the stats as JSON to this file (with `--shard`, default
-    /// `target/shards/CHECKER-I-of-N.json`).
+    /// `target/shards/CHECKER-I-of-N.json`, or `runs_to_failure-I-of-N.json` with `--seeds`).
     #[arg(long)]
     pub json: Option<PathBuf>,
     /// Run the I-th of N shares (1-based), for spreading one run over N machines: the sampling
@@ -59,8 +59,9 @@ pub struct Args {
     /// Measure instead of check: run each broken zoo entry and GoKer kernel under N seeds (seed,
     /// seed + 1, …; loom once) per checker, each seed until its first failure or `--iterations`
     /// schedules, and print per entry and checker: found under k of N, the median and 90th
-    /// percentile schedule of the first failure. Implies `--zoo broken`; `--json` writes the runs.
-    /// With `--shard I/N`, the I-th share of the entries, at the same seeds.
+    /// percentile schedule of the first failure, and the targets worked out on them. Implies
+    /// `--zoo broken`; `--json` writes the runs. With `--shard I/N`, the I-th share of the
+    /// entries, at the same seeds.
     #[arg(long, conflicts_with = "zoo")]
     pub seeds: Option<u64>,
 }
@@ -103,8 +104,9 @@ impl Shard {
         total / self.count + usize::from(self.index - 1 < total % self.count)
     }
 
-    /// Whether the `position`-th scenario (0-based) is this shard's, for enumerating checkers.
-    fn owns(&self, position: usize) -> bool {
+    /// Whether the `position`-th scenario or entry (0-based) is this shard's, for enumerating
+    /// checkers and the runs to the first failure.
+    pub(crate) fn owns(&self, position: usize) -> bool {
         position % self.count == self.index - 1
     }
 }
@@ -349,8 +351,18 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         for line in crate::runs::targets(&rows) {
             println!("{line}");
         }
-        if let Some(path) = &args.json {
-            write_json(path, &rows)?;
+        let json = args.json.clone().or_else(|| {
+            args.shard.map(|shard| {
+                PathBuf::from(format!(
+                    "target/shards/{}-{}-of-{}.json",
+                    crate::runs::FILE_STEM,
+                    shard.index,
+                    shard.count
+                ))
+            })
+        });
+        if let Some(path) = json {
+            write_json(&path, &rows)?;
         }
         return Ok(ExitCode::SUCCESS);
     }

@@ -12,8 +12,12 @@ use std::fmt::Write as _;
 /// shuttle DFS enumerates without reduction, for the zoo's tiny instances only; real threads
 /// leave no schedule to count.
 pub fn measured(kind: CheckerKind) -> bool {
-    kind == CheckerKind::Loom || !kind.shards_by_scenario()
+    kind == CheckerKind::Loom || !(kind.enumerates() || kind == CheckerKind::Stress)
 }
+
+/// How the files of these statistics are named (`runs_to_failure.json` in a report's logs,
+/// `runs_to_failure-I-of-N.json` for a shard run by hand): the report's merge knows them by it.
+pub const FILE_STEM: &str = "runs_to_failure";
 
 /// One entry under one checker, over its seeds.
 #[derive(Clone, Debug, Serialize, Deserialize)]
@@ -109,10 +113,7 @@ pub fn collect(args: &Args, seeds: u64) -> anyhow::Result<Vec<RunsToFailure>> {
     );
     let mut rows = Vec::new();
     for (position, (zoo, kernel)) in selected.iter().enumerate() {
-        if args
-            .shard
-            .is_some_and(|shard| position % shard.count != shard.index - 1)
-        {
+        if args.shard.is_some_and(|shard| !shard.owns(position)) {
             continue;
         }
         crate::check::progress(position, selected.len(), zoo.entry.name);
@@ -187,8 +188,8 @@ pub fn table(rows: &[RunsToFailure]) -> String {
     out
 }
 
-/// The targets, measured on these rows, the zoo's and the kernels' apart: each line says what was
-/// compared and what came out.
+/// The targets, measured on these rows, the zoo's and the kernels' apart: each line names the
+/// target, what was compared, and whether it was met.
 pub fn targets(rows: &[RunsToFailure]) -> Vec<String> {
     let mut lines = Vec::new();
     for (set, kernel) in [("zoo", false), ("kernels", true)] {
@@ -206,15 +207,35 @@ pub fn targets(rows: &[RunsToFailure]) -> Vec<String> {
     lines
 }
 
-/// The targets over one set of rows.
+/// "met" or "not met".
+fn verdict(met: bool) -> &'static str {
+    if met {
+        "met"
+    } else {
+        "not met"
+    }
+}
+
+/// The budgets below the run's own at which the portfolio and random are compared again, from
+/// the same runs: a run counts as finding the bug within b schedules if its first failure came
+/// by schedule b.
+const SMALLER_BUDGETS: [usize; 4] = [1, 3, 10, 30];
+
+/// The targets over one set of rows. An entry counts as caught by a checker when its median is
+/// defined: found under at least half the seeds.
 fn targets_of(rows: &[RunsToFailure]) -> Vec<String> {
     let of = |entry: &str, checker: CheckerKind| {
         rows.iter()
             .find(|row| row.entry == entry && row.checker == checker.name())
     };
     let median = |entry: &str, checker: CheckerKind| of(entry, checker).and_then(|r| r.median());
-    let mut entries: Vec<&str> = rows.iter().map(|row| row.entry.as_str()).collect();
-    entries.dedup();
+    let ran = |checker: CheckerKind| rows.iter().any(|row| row.checker == checker.name());
+    let mut entries: Vec<&str> = Vec::new();
+    for row in rows {
+        if !entries.contains(&row.entry.as_str()) {
+            entries.push(&row.entry);
+        }
+    }
     let singles = [
         CheckerKind::ShuttleRandom,
         CheckerKind::ShuttlePct,
@@ -222,10 +243,7 @@ fn targets_of(rows: &[RunsToFailure]) -> Vec<String> {
         CheckerKind::ShuttlePos,
     ];
     let mut lines = Vec::new();
-    if entries
-        .iter()
-        .any(|e| of(e, CheckerKind::ShuttlePortfolio).is_some())
-    {
+    if ran(CheckerKind::ShuttlePortfolio) {
         let mut caught = 0;
         let mut within = 0;
         let mut short = Vec::new();
@@ -241,8 +259,11 @@ fn targets_of(rows: &[RunsToFailure]) -> Vec<String> {
             }
         }
         lines.push(format!(
-            "portfolio: within 1.5x of the best single strategy's median on {within} of the {caught} \
-             entries some strategy catches (median defined){}",
+            "target \"the portfolio catches what a single strategy catches, at a median within \
+             1.5x of the best one's\": {}, on {within} of the {caught} entries a single strategy \
+             catches (the portfolio's members take turns, so where one member alone finds a bug \
+             at its first schedules the portfolio needs up to 5x as many){}",
+            verdict(within == caught),
             if short.is_empty() {
                 String::new()
             } else {
@@ -250,16 +271,16 @@ fn targets_of(rows: &[RunsToFailure]) -> Vec<String> {
             }
         ));
     }
-    let needs_more = entries
-        .iter()
-        .filter(|&&e| median(e, CheckerKind::ShuttleRandom).is_none_or(|m| m > 1))
-        .filter(|&&e| of(e, CheckerKind::ShuttleRandom).is_some_and(|r| r.found() > 0))
-        .copied()
-        .collect::<Vec<_>>();
-    let sampled_by = |checker: CheckerKind| rows.iter().any(|row| row.checker == checker.name());
-    if !needs_more.is_empty()
-        && (sampled_by(CheckerKind::ShuttlePos) || sampled_by(CheckerKind::ShuttleUrw))
+    if ran(CheckerKind::ShuttleRandom)
+        && (ran(CheckerKind::ShuttlePos) || ran(CheckerKind::ShuttleUrw))
     {
+        // Random needs more than one schedule: its median is past 1, or a miss.
+        let needs_more: Vec<&str> = entries
+            .iter()
+            .filter(|&&e| median(e, CheckerKind::ShuttleRandom).is_none_or(|m| m > 1))
+            .filter(|&&e| singles.iter().any(|&c| median(e, c).is_some()))
+            .copied()
+            .collect();
         let beaten = needs_more
             .iter()
             .filter(|&&entry| {
@@ -270,34 +291,48 @@ fn targets_of(rows: &[RunsToFailure]) -> Vec<String> {
             })
             .count();
         lines.push(format!(
-            "POS or URW beat random's median on {beaten} of the {} entries random needs more than \
-             one schedule for",
+            "target \"POS or URW beats random's median on at least half the entries random needs \
+             more than one schedule for\": {}, on {beaten} of {} (a miss of random's counts as \
+             past every budget)",
+            verdict(2 * beaten >= needs_more.len()),
             needs_more.len()
         ));
     }
-    if sampled_by(CheckerKind::ShuttlePortfolio) && sampled_by(CheckerKind::ShuttleRandom) {
-        let caught = |checker: CheckerKind| {
+    if ran(CheckerKind::ShuttlePortfolio) && ran(CheckerKind::ShuttleRandom) {
+        let budget = rows.iter().find_map(|row| row.budget).unwrap_or(0);
+        // Caught within `b` schedules under at least half the seeds: the median is at most b.
+        let caught = |checker: CheckerKind, b: usize| {
             entries
                 .iter()
-                .filter(|&&entry| median(entry, checker).is_some())
+                .filter(|&&entry| median(entry, checker).is_some_and(|m| m <= b))
                 .count()
         };
-        let (portfolio, random) = (
-            caught(CheckerKind::ShuttlePortfolio),
-            caught(CheckerKind::ShuttleRandom),
-        );
-        let gain = if random == 0 {
-            String::new()
-        } else {
-            format!(
-                " (portfolio {:+.0} % over random)",
-                100.0 * (portfolio as f64 - random as f64) / random as f64
-            )
-        };
+        let budgets = SMALLER_BUDGETS
+            .into_iter()
+            .filter(|&b| b < budget)
+            .chain([budget]);
+        let at: Vec<String> = budgets
+            .map(|b| {
+                let (portfolio, random) = (
+                    caught(CheckerKind::ShuttlePortfolio, b),
+                    caught(CheckerKind::ShuttleRandom, b),
+                );
+                let needed = (5 * random).div_ceil(4);
+                let outcome = if random > 0 && portfolio >= needed {
+                    "met".to_owned()
+                } else if random == 0 {
+                    "random catches none".to_owned()
+                } else {
+                    format!("short by {}", needed - portfolio.min(needed))
+                };
+                format!("{b}: {portfolio} against {random} ({outcome})")
+            })
+            .collect();
         lines.push(format!(
-            "caught under most seeds at this budget: portfolio {portfolio}, random {random}, of \
-             {}{gain}",
-            entries.len()
+            "target \"the portfolio catches at least 25 % more than random at a fixed budget\", \
+             of {} entries, at each budget (schedules): {}",
+            entries.len(),
+            at.join("; ")
         ));
     }
     lines
@@ -363,21 +398,45 @@ mod tests {
                 vec![Some(7), Some(8), None],
             ),
         ];
-        assert_eq!(
-            targets(&rows),
-            [
-                "zoo: portfolio: within 1.5x of the best single strategy's median on 1 of the 2 \
-                 entries some strategy catches (median defined); not on: zoo::b (2 against 1)",
-                "zoo: POS or URW beat random's median on 1 of the 1 entries random needs more \
-                 than one schedule for",
-                "zoo: caught under most seeds at this budget: portfolio 2, random 2, of 2 \
-                 (portfolio +0 % over random)",
-                "kernels: portfolio: within 1.5x of the best single strategy's median on 1 of the \
-                 1 entries some strategy catches (median defined)",
-                "kernels: POS or URW beat random's median on 1 of the 1 entries random needs more \
-                 than one schedule for",
-                "kernels: caught under most seeds at this budget: portfolio 1, random 0, of 1",
-            ]
+        let lines = targets(&rows);
+        let portfolio = "target \"the portfolio catches what a single strategy catches, at a \
+                         median within 1.5x of the best one's\": ";
+        assert!(
+            lines[0].starts_with(&format!("zoo: {portfolio}not met, on 1 of the 2 entries"))
+                && lines[0].ends_with("; not on: zoo::b (2 against 1)"),
+            "{lines:#?}"
         );
+        assert!(
+            lines[1].starts_with(
+                "zoo: target \"POS or URW beats random's median on at least half the entries \
+                 random needs more than one schedule for\": met, on 1 of 1"
+            ),
+            "{lines:#?}"
+        );
+        // Medians: portfolio 3 and 2, random 4 and 1; 25 % more than 1 is 2, than 2 is 3.
+        assert!(
+            lines[2].ends_with(
+                "of 2 entries, at each budget (schedules): 1: 0 against 1 (short by 2); 3: 2 \
+                 against 1 (met); 10: 2 against 2 (short by 1); 30: 2 against 2 (short by 1); \
+                 100: 2 against 2 (short by 1)"
+            ),
+            "{lines:#?}"
+        );
+        assert!(
+            lines[3].starts_with(&format!("kernels: {portfolio}met, on 1 of the 1 entries")),
+            "{lines:#?}"
+        );
+        assert!(
+            lines[4].contains("\": met, on 1 of 1"),
+            "random missing the kernel at its median still counts it: {lines:#?}"
+        );
+        assert!(
+            lines[5].ends_with(
+                "10: 1 against 0 (random catches none); 30: 1 against 0 (random \
+                 catches none); 100: 1 against 0 (random catches none)"
+            ),
+            "{lines:#?}"
+        );
+        assert_eq!(lines.len(), 6);
     }
 }

@@ -98,11 +98,16 @@ pub(super) fn zoo_cell(cell: &ZooCell) -> Cell {
         text,
         detail,
         title: format!(
-            "{} on {}: broken {}; correct {}",
+            "{} on {}: broken {}; correct {}{}",
             cell.broken.checker,
             cell.broken.instance,
             verdict_text(&cell.broken),
-            verdict_text(&cell.correct)
+            verdict_text(&cell.correct),
+            cell.correct
+                .rules_out()
+                .map_or_else(String::new, |rules_out| format!(
+                    " (rules out: {rules_out})"
+                ))
         ),
     }
 }

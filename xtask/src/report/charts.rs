@@ -34,12 +34,21 @@ impl Palette {
             .into_iter()
             .filter(|f| !OURS.contains(&f.as_str()) && f != "go")
             .collect();
-        let mut colours: BTreeMap<String, RGBColor> = names
-            .into_iter()
-            .zip(COLOURS.iter().cycle().copied())
-            .collect();
-        colours.insert("go".to_owned(), GO);
-        Self(colours)
+        let mut palette = Self::of(&names.into_iter().collect::<Vec<_>>());
+        palette.0.insert("go".to_owned(), GO);
+        palette
+    }
+
+    /// The palette's colours for `names`, in their order (the checkers of the runs-to-failure
+    /// charts).
+    pub fn of(names: &[String]) -> Self {
+        Self(
+            names
+                .iter()
+                .cloned()
+                .zip(COLOURS.iter().cycle().copied())
+                .collect(),
+        )
     }
 
     fn rgb(&self, baseline: &str) -> RGBColor {
@@ -229,36 +238,6 @@ pub fn ratio_chart(
     Ok(Some(svg))
 }
 
-/// Each checker's colour in the runs-to-failure charts, the palette's colours in the order the
-/// checkers come.
-pub struct CheckerPalette(Vec<(String, RGBColor)>);
-
-impl CheckerPalette {
-    /// A colour for each of `checkers`.
-    pub fn new(checkers: &[String]) -> Self {
-        Self(
-            checkers
-                .iter()
-                .cloned()
-                .zip(COLOURS.iter().cycle().copied())
-                .collect(),
-        )
-    }
-
-    fn rgb(&self, checker: &str) -> RGBColor {
-        self.0
-            .iter()
-            .find(|(name, _)| name == checker)
-            .map_or(COLOURS[6], |(_, colour)| *colour)
-    }
-
-    /// `checker`'s colour as CSS.
-    pub fn css(&self, checker: &str) -> String {
-        let RGBColor(r, g, b) = self.rgb(checker);
-        format!("#{r:02x}{g:02x}{b:02x}")
-    }
-}
-
 /// One checker's line in a runs-to-failure chart.
 pub struct Found {
     /// The checker.
@@ -276,7 +255,7 @@ pub fn found_within_chart(
     series: &[Found],
     entries: usize,
     budget: usize,
-    palette: &CheckerPalette,
+    palette: &Palette,
 ) -> anyhow::Result<String> {
     let longest = series
         .iter()

@@ -4,7 +4,7 @@
 use super::schema::{goker_labels, Budget, Machine, ZooCell};
 use crate::bench::{self, BenchResult};
 use crate::check::{Shard, PROGRESS_ENV, PROGRESS_PREFIX};
-use crate::runs::RunsToFailure;
+use crate::runs::{self, RunsToFailure};
 use anyhow::{bail, Context};
 use checks::harness::cost::OperationCost;
 use checks::harness::{CheckerKind, Coverage, Shape, Stats, Verdict};
@@ -160,9 +160,6 @@ pub struct Checked {
     pub runs_to_failure: Vec<RunsToFailure>,
 }
 
-/// The file, among a run's stats, that holds the runs-to-first-failure statistics.
-const RUNS_TO_FAILURE: &str = "runs_to_failure.json";
-
 /// The pattern `xtask check` selects the zoo's own entries by.
 const ZOO: &str = "zoo::";
 /// The pattern `xtask check` selects the GoKer kernels by.
@@ -261,7 +258,7 @@ pub fn run_checkers(
     .1;
     let runs_to_failure = run_child(
         &args,
-        &logs.join(RUNS_TO_FAILURE),
+        &logs.join(format!("{}.json", runs::FILE_STEM)),
         &logs.join("runs_to_failure.log"),
         &bar,
     )?;
@@ -282,6 +279,8 @@ pub fn merge(dirs: &[PathBuf]) -> anyhow::Result<Checked> {
     let mut all: Vec<Stats> = Vec::new();
     let mut runs_to_failure: Vec<RunsToFailure> = Vec::new();
     let mut seen: Vec<(PathBuf, String)> = Vec::new();
+    // The directories that held runs to the first failure, and those that did not.
+    let (mut with_runs, mut without_runs) = (Vec::new(), Vec::new());
     for dir in dirs {
         // A shard report's directory keeps its stats in `logs/`.
         let logs = dir.join("logs");
@@ -294,12 +293,24 @@ pub fn merge(dirs: &[PathBuf]) -> anyhow::Result<Checked> {
             .filter(|p| p.extension().is_some_and(|x| x == "json"))
             .collect();
         files.sort();
+        let runs_file = |file: &Path| {
+            file.file_name()
+                .and_then(|name| name.to_str())
+                .is_some_and(|name| name.starts_with(runs::FILE_STEM))
+        };
+        if files.iter().any(|file| runs_file(file)) {
+            with_runs.push(dir.display().to_string());
+        } else {
+            without_runs.push(dir.display().to_string());
+        }
         for file in files {
             let text = std::fs::read_to_string(&file)
                 .with_context(|| format!("cannot read {}", file.display()))?;
             // A shard given twice, or copied into two directories, would count its schedules
-            // twice: its files are the same to the byte (times included), so refuse that.
-            if let Some((earlier, _)) = seen.iter().find(|(_, seen)| *seen == text) {
+            // twice: its files are the same to the byte (times included), so refuse that. (Two
+            // empty lists add nothing, and shards may both have one.)
+            let empty = text.trim() == "[]";
+            if let Some((earlier, _)) = seen.iter().find(|(_, seen)| !empty && *seen == text) {
                 bail!(
                     "{} holds the same stats as {}: is a shard given twice?",
                     file.display(),
@@ -307,7 +318,7 @@ pub fn merge(dirs: &[PathBuf]) -> anyhow::Result<Checked> {
                 );
             }
             seen.push((file.clone(), text.clone()));
-            if file.file_name().is_some_and(|name| name == RUNS_TO_FAILURE) {
+            if runs_file(&file) {
                 let rows: Vec<RunsToFailure> = serde_json::from_str(&text).with_context(|| {
                     format!(
                         "{} is not the JSON of `xtask check --seeds`",
@@ -323,7 +334,15 @@ pub fn merge(dirs: &[PathBuf]) -> anyhow::Result<Checked> {
             all.extend(stats);
         }
     }
-    if all.is_empty() {
+    if !with_runs.is_empty() && !without_runs.is_empty() {
+        bail!(
+            "{} hold runs to the first failure and {} do not: shards of one report run the same \
+             steps (a shard from before the statistics existed?)",
+            with_runs.join(", "),
+            without_runs.join(", ")
+        );
+    }
+    if all.is_empty() && runs_to_failure.is_empty() {
         bail!(
             "no shard results (*.json from `xtask check --json`) in {}",
             dirs.iter()

@@ -480,16 +480,16 @@ mod tests {
         let report = small_report();
         let view = View::new(&report, None).expect("lays out");
         assert_eq!(
-            view.glance.rules_out.len(),
+            view.glance.weakest_bounds.len(),
             1,
             "{:?}",
-            view.glance.rules_out
+            view.glance.weakest_bounds
         );
-        let line = &view.glance.rules_out[0];
+        let line = &view.glance.weakest_bounds[0];
         assert!(
             line.starts_with("shuttle-pct: ")
-                && line.contains("of its 1 sampled passes rule out a bug of depth 3")
-                && line.contains("the weakest, `zoo::lost_update` (")
+                && line.contains("of its 1 sampled passes would have found a bug of depth 3")
+                && line.contains("the weakest, zoo::lost_update (")
                 && line.contains("50 schedules")
                 && line.contains("depth 3 ≥ "),
             "{line}"
@@ -517,17 +517,17 @@ mod tests {
         two.scenarios.push(larger);
         let view = View::new(&two, None).expect("lays out");
         assert!(
-            view.glance.rules_out[0].contains("of its 2 sampled passes")
-                && view.glance.rules_out[0].contains(
-                    "the weakest, `zoo::lost_update_larger` (50 threads, 10,000 steps, 50 schedules)"
+            view.glance.weakest_bounds[0].contains("of its 2 sampled passes")
+                && view.glance.weakest_bounds[0].contains(
+                    "the weakest, zoo::lost_update_larger (50 threads, 10,000 steps, 50 schedules)"
                 ),
             "{:?}",
-            view.glance.rules_out
+            view.glance.weakest_bounds
         );
         let mut unmeasured = report.clone();
         unmeasured.scenarios[0].shape = None;
         let view = View::new(&unmeasured, None).expect("lays out");
-        assert!(view.glance.rules_out.is_empty() && view.runs[0].rules_out.is_empty());
+        assert!(view.glance.weakest_bounds.is_empty() && view.runs[0].rules_out.is_empty());
     }
 
     #[test]
@@ -875,6 +875,67 @@ mod tests {
         let error = collect::merge(&[dir.clone(), dir.clone()]).expect_err("the same shard twice");
         assert!(error.to_string().contains("twice"), "{error}");
         let _ = std::fs::remove_dir_all(&dir);
+    }
+
+    #[test]
+    fn merged_runs_to_failure_are_the_shards_rows_and_every_shard_must_have_them() {
+        let scratch = std::env::temp_dir().join(format!("xtask-merge-runs-{}", std::process::id()));
+        let rows = small_report().runs_to_failure;
+        // A shard's directory: its runs to the first failure in `file`, and a zoo cell's stats
+        // (each shard's in its own order, so no two files are the same) unless `stats` is None.
+        let shard = |name: &str, runs: &[RunsToFailure], file: &str, stats: Option<bool>| {
+            let dir = scratch.join(name);
+            std::fs::create_dir_all(&dir).expect("a scratch directory");
+            if let Some(reversed) = stats {
+                let cell = small_report().zoo.remove(0);
+                let mut both = vec![cell.broken, cell.correct];
+                if reversed {
+                    both.reverse();
+                }
+                std::fs::write(
+                    dir.join(format!("zoo-{name}.json")),
+                    serde_json::to_string(&both).expect("serializes"),
+                )
+                .expect("written");
+            }
+            std::fs::write(
+                dir.join(file),
+                serde_json::to_string(runs).expect("serializes"),
+            )
+            .expect("written");
+            dir
+        };
+        // The relaxed publication comes after the lost update in the catalog, whichever shard
+        // held which; a shard with no entry of its own writes an empty list, as does another.
+        let a = shard("a", &rows[2..], "runs_to_failure.json", Some(false));
+        let b = shard("b", &rows[..2], "runs_to_failure-2-of-3.json", Some(true));
+        let empty = shard("c", &[], "runs_to_failure.json", None);
+        let also_empty = shard("d", &[], "runs_to_failure.json", None);
+        let merged =
+            collect::merge(&[a.clone(), b.clone(), empty, also_empty]).expect("the shards merge");
+        let entries: Vec<(&str, &str)> = merged
+            .runs_to_failure
+            .iter()
+            .map(|r| (r.entry.as_str(), r.checker.as_str()))
+            .collect();
+        assert_eq!(
+            entries,
+            [
+                ("zoo::lost_update", "loom"),
+                ("zoo::lost_update", "shuttle-random"),
+                ("zoo::relaxed_publication", "shuttle-random"),
+            ]
+        );
+        let old = scratch.join("old");
+        std::fs::create_dir_all(&old).expect("a scratch directory");
+        std::fs::copy(a.join("zoo-a.json"), old.join("zoo-old.json")).expect("copied");
+        std::fs::remove_file(b.join("zoo-b.json")).expect("removed");
+        let error = collect::merge(&[b, old]).expect_err("one shard without the statistics");
+        assert!(
+            error.to_string().contains("hold runs to the first failure"),
+            "{error}"
+        );
+        let _ = std::fs::remove_dir_all(&scratch);
     }
 
     #[test]

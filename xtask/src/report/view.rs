@@ -63,8 +63,9 @@ pub struct Glance {
     pub benches: String,
     /// For a merged report, how to read its numbers.
     pub merged: Option<String>,
-    /// Per checker with a bound (PCT), what its weakest sampled pass still rules out.
-    pub rules_out: Vec<String>,
+    /// Per checker with a bound (PCT) and depth: how many of its sampled passes the bound makes
+    /// meaningful, and the weakest of them.
+    pub weakest_bounds: Vec<String>,
 }
 
 /// One checker's scenario results.
@@ -373,10 +374,17 @@ impl SpeedView {
         };
         let (zoo, kernels) = (matrix(false), matrix(true));
         let budget = rows.iter().find_map(|r| r.budget).unwrap_or(0);
-        let palette = charts::CheckerPalette::new(&checkers);
+        // loom ran once, on the small instance, counting its own executions: the table has it,
+        // the charts compare the samplers.
+        let samplers: Vec<String> = checkers
+            .iter()
+            .filter(|checker| *checker != CheckerKind::Loom.name())
+            .cloned()
+            .collect();
+        let palette = charts::Palette::of(&samplers);
         let mut charts = Vec::new();
         for (title, kernel) in [("bug zoo", false), ("GoKer kernels", true)] {
-            let series: Vec<charts::Found> = checkers
+            let series: Vec<charts::Found> = samplers
                 .iter()
                 .map(|checker| charts::Found {
                     checker: checker.clone(),
@@ -405,7 +413,9 @@ impl SpeedView {
             method: match first {
                 Some(first) => format!(
                     "{seeds} seeds ({first}..{}) per sampling checker, each run until its first \
-                     failure or {} schedules; loom once, deterministic (to its own cap).",
+                     failure or {} schedules, on each entry's large instance; loom once on its \
+                     small one, deterministic, to its own cap (its count is beside them in the \
+                     tables, not in the charts).",
                     first.wrapping_add(seeds.saturating_sub(1)),
                     thousands(budget),
                 ),
@@ -415,7 +425,7 @@ impl SpeedView {
                 format!("cargo xtask check --seeds {seeds} --iterations {budget} --seed {first}")
             }),
             targets: crate::runs::targets(rows),
-            legend: checkers
+            legend: samplers
                 .iter()
                 .map(|checker| (checker.clone(), palette.css(checker)))
                 .collect(),
@@ -660,7 +670,8 @@ fn scenario_cell(stats: &Stats) -> Cell {
 }
 
 /// Per checker whose sampled passes have a bound (PCT), and per depth it ran at: how many of its
-/// passes rule out a bug of that depth (PCT's bound at least 50 %), and the weakest of them.
+/// passes would have found a bug of that depth with a meaningful probability (PCT's bound at
+/// least [`checks::harness::MEANINGFUL_BOUND`]), and the weakest of them.
 fn weakest_bounds(report: &Report) -> Vec<String> {
     let checkers = first_seen(report.scenarios.iter().map(|s| s.checker.kind().name()));
     let mut lines = Vec::new();
@@ -693,11 +704,18 @@ fn weakest_bounds(report: &Report) -> Vec<String> {
                 .count();
             if let Some((p, stats)) = at_depth.iter().min_by(|a, b| a.0.total_cmp(&b.0)) {
                 let shape = stats.shape.unwrap_or_default();
+                let counted = if stats.checker.kind() == CheckerKind::ShuttlePortfolio {
+                    ", of which only its PCT members' count"
+                } else {
+                    ""
+                };
                 lines.push(format!(
-                    "{checker}: {ruled_out} of its {} sampled passes rule out a bug of depth \
-                     {depth} (PCT's bound ≥ 50 % at the run's own threads and steps); the \
-                     weakest, `{}` ({} threads, {} steps, {} schedules): {}",
+                    "{checker}: {ruled_out} of its {} sampled passes would have found a bug of \
+                     depth {depth} with probability ≥ {:.0} % (PCT's bound at the run's own \
+                     threads and steps); the weakest, {} ({} threads, {} steps, {} \
+                     schedules{counted}): {}",
                     at_depth.len(),
+                    100.0 * checks::harness::MEANINGFUL_BOUND,
                     stats.scenario,
                     shape.threads,
                     thousands(shape.steps),
@@ -826,7 +844,7 @@ impl View {
                     report.merged_from
                 )
             }),
-            rules_out: weakest_bounds(report),
+            weakest_bounds: weakest_bounds(report),
             benches: if report.benches.is_empty() {
                 report
                     .bench_notes
