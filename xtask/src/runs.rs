@@ -160,18 +160,21 @@ pub fn collect(args: &Args, seeds: u64) -> anyhow::Result<Vec<RunsToFailure>> {
     Ok(rows)
 }
 
-/// The rows as a table, one line per entry, one column per checker.
-pub fn table(rows: &[RunsToFailure]) -> String {
-    let mut checkers: Vec<&str> = Vec::new();
-    let mut entries: Vec<&str> = Vec::new();
-    for row in rows {
-        if !checkers.contains(&row.checker.as_str()) {
-            checkers.push(&row.checker);
-        }
-        if !entries.contains(&row.entry.as_str()) {
-            entries.push(&row.entry);
+/// `items` without repeats, in the order each first appears (the report's matrices use it too).
+pub fn first_seen<'a>(items: impl Iterator<Item = &'a str>) -> Vec<&'a str> {
+    let mut seen = Vec::new();
+    for item in items {
+        if !seen.contains(&item) {
+            seen.push(item);
         }
     }
+    seen
+}
+
+/// The rows as a table, one line per entry, one column per checker.
+pub fn table(rows: &[RunsToFailure]) -> String {
+    let checkers = first_seen(rows.iter().map(|row| row.checker.as_str()));
+    let entries = first_seen(rows.iter().map(|row| row.entry.as_str()));
     let mut out = format!("| entry | {} |\n", checkers.join(" | "));
     let _ = writeln!(out, "|---|{}", "---|".repeat(checkers.len()));
     for entry in entries {
@@ -230,12 +233,7 @@ fn targets_of(rows: &[RunsToFailure]) -> Vec<String> {
     };
     let median = |entry: &str, checker: CheckerKind| of(entry, checker).and_then(|r| r.median());
     let ran = |checker: CheckerKind| rows.iter().any(|row| row.checker == checker.name());
-    let mut entries: Vec<&str> = Vec::new();
-    for row in rows {
-        if !entries.contains(&row.entry.as_str()) {
-            entries.push(&row.entry);
-        }
-    }
+    let entries = first_seen(rows.iter().map(|row| row.entry.as_str()));
     let singles = [
         CheckerKind::ShuttleRandom,
         CheckerKind::ShuttlePct,

@@ -46,7 +46,9 @@ mod runners;
 pub mod trace;
 
 pub use base::checker::{Checker, CheckerKind, LOOM_DEFAULT_SCHEDULES};
-pub use base::confidence::{figure as bound_figure, Shape, MEANINGFUL as MEANINGFUL_BOUND};
+pub use base::confidence::{
+    counted as bound_counts, figure as bound_figure, Shape, MEANINGFUL as MEANINGFUL_BOUND,
+};
 pub use base::execute::set_verbose;
 pub use base::scenario::{invariant_of, Scenario, INVARIANT_PREFIX};
 pub use base::verdict::{

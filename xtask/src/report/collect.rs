@@ -175,11 +175,12 @@ pub fn run_checkers(
     started: Instant,
     shard: Option<Shard>,
 ) -> anyhow::Result<Checked> {
+    let shard_args: Vec<String> = shard
+        .map(|shard| vec!["--shard".to_owned(), shard.to_string()])
+        .unwrap_or_default();
     let sharded = |mut jobs: Vec<(&'static str, Vec<String>)>| {
-        if let Some(shard) = shard {
-            for (_, args) in &mut jobs {
-                args.extend(["--shard".to_owned(), shard.to_string()]);
-            }
+        for (_, args) in &mut jobs {
+            args.extend(shard_args.iter().cloned());
         }
         jobs
     };
@@ -245,17 +246,13 @@ pub fn run_checkers(
          sampling checker, loom once",
         budget.runs_seeds, budget.runs_schedules
     ));
-    let args = sharded(vec![(
-        "runs",
-        vec![
-            "--seeds".to_owned(),
-            budget.runs_seeds.to_string(),
-            "--iterations".to_owned(),
-            budget.runs_schedules.to_string(),
-        ],
-    )])
-    .remove(0)
-    .1;
+    let mut args = vec![
+        "--seeds".to_owned(),
+        budget.runs_seeds.to_string(),
+        "--iterations".to_owned(),
+        budget.runs_schedules.to_string(),
+    ];
+    args.extend(shard_args.iter().cloned());
     let runs_to_failure = run_child(
         &args,
         &logs.join(format!("{}.json", runs::FILE_STEM)),

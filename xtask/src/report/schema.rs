@@ -2,6 +2,7 @@
 //! versioned by [`SCHEMA`]; the Markdown and the HTML are laid out from it.
 
 use crate::bench::BenchResult;
+pub(super) use crate::runs::first_seen;
 use crate::runs::RunsToFailure;
 use anyhow::Context;
 use checks::goker::{Class, Goker};
@@ -389,15 +390,4 @@ fn cell_json(cell: &ZooCell) -> serde_json::Value {
             .and_then(|f| f.minimal.as_ref())
             .map(|m| m.trace.row_count()),
     })
-}
-
-/// `items` without repeats, in the order each first appears.
-pub(super) fn first_seen<'a>(items: impl Iterator<Item = &'a str>) -> Vec<&'a str> {
-    let mut seen = Vec::new();
-    for item in items {
-        if !seen.contains(&item) {
-            seen.push(item);
-        }
-    }
-    seen
 }

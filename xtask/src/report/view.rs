@@ -335,7 +335,7 @@ pub struct SpeedView {
     pub method: String,
     /// The command that repeats the measurement.
     pub command: String,
-    /// The issue's targets, measured on these rows, one line each.
+    /// The targets, measured on these rows, one line each with its verdict.
     pub targets: Vec<String>,
     /// Zoo entry × checker.
     pub zoo: Matrix,
@@ -704,22 +704,18 @@ fn weakest_bounds(report: &Report) -> Vec<String> {
                 .count();
             if let Some((p, stats)) = at_depth.iter().min_by(|a, b| a.0.total_cmp(&b.0)) {
                 let shape = stats.shape.unwrap_or_default();
-                let counted = if stats.checker.kind() == CheckerKind::ShuttlePortfolio {
-                    ", of which only its PCT members' count"
-                } else {
-                    ""
-                };
                 lines.push(format!(
                     "{checker}: {ruled_out} of its {} sampled passes would have found a bug of \
                      depth {depth} with probability ≥ {:.0} % (PCT's bound at the run's own \
                      threads and steps); the weakest, {} ({} threads, {} steps, {} \
-                     schedules{counted}): {}",
+                     schedules{}): {}",
                     at_depth.len(),
                     100.0 * checks::harness::MEANINGFUL_BOUND,
                     stats.scenario,
                     shape.threads,
                     thousands(shape.steps),
                     thousands(stats.schedules),
+                    checks::harness::bound_counts(&stats.checker),
                     checks::harness::bound_figure(depth, *p)
                 ));
             }

@@ -5,7 +5,7 @@ use std::fmt;
 use std::time::Duration;
 
 /// How many sampling schedulers a [`Checker::ShuttlePortfolio`] rotates through.
-const PORTFOLIO_SIZE: usize = 5;
+pub(crate) const PORTFOLIO_SIZE: usize = 5;
 
 /// Spreads a portfolio member's position over the seed's bits (2^64 / φ, odd).
 const SEED_MIX: u64 = 0x9e37_79b9_7f4a_7c15;

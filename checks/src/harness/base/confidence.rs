@@ -12,7 +12,7 @@
 //! most (1 − 1/(n·k^(d−1)))^(r−1). The random walk, URW and POS have no such bound: their passes
 //! say only how many schedules were sampled.
 
-use super::checker::Checker;
+use super::checker::{Checker, PORTFOLIO_SIZE};
 use serde::{Deserialize, Serialize};
 
 /// The largest program a run met: its threads and scheduling points, the n and k of PCT's bound.
@@ -53,9 +53,10 @@ pub fn bounds(checker: &Checker, runs: usize, shape: Shape) -> Vec<(u32, f64)> {
             .iter()
             .enumerate()
             .filter_map(|(i, member)| match member {
-                Checker::ShuttlePct { depth, .. } => {
-                    Some((*depth as u32, runs.saturating_sub(i).div_ceil(5)))
-                }
+                Checker::ShuttlePct { depth, .. } => Some((
+                    *depth as u32,
+                    runs.saturating_sub(i).div_ceil(PORTFOLIO_SIZE),
+                )),
                 _ => None,
             })
             .collect(),
@@ -83,18 +84,23 @@ pub fn statement(checker: &Checker, runs: usize, shape: Shape) -> String {
         );
     }
     let figures: Vec<String> = bounds.iter().map(|&(d, p)| figure(d, p)).collect();
-    let counted = match checker {
-        Checker::ShuttlePortfolio { .. } => ", of which only its PCT members' count",
-        _ => "",
-    };
     format!(
         "a bug of the depth d PCT ran at would have been found with probability (PCT's bound, \
          1 − (1 − 1/(n·k^(d−1)))^(runs − 1), n = {} threads, k = {} steps, \
-         {runs} schedules{counted}): {}",
+         {runs} schedules{}): {}",
         shape.threads,
         shape.steps,
+        counted(checker),
         figures.join(", ")
     )
+}
+
+/// What follows a run's schedule count where not all of them count towards PCT's bound.
+pub fn counted(checker: &Checker) -> &'static str {
+    match checker {
+        Checker::ShuttlePortfolio { .. } => ", of which only its PCT members' count",
+        _ => "",
+    }
 }
 
 /// One bound in words: `depth 3 ≥ 99.9 %`, and when it is too weak to mean anything, so said.
