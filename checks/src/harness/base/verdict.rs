@@ -216,10 +216,13 @@ impl Stats {
         })
     }
 
-    /// The measured shape of a sampled pass.
+    /// The measured shape of a sampled pass. A shape of no threads or no steps measured nothing
+    /// (PCT's bound over it would claim near certainty), so it counts as none.
     fn sampled_shape(&self) -> Option<Shape> {
         match self.verdict {
-            Verdict::Pass(Coverage::Sampled) if self.schedules > 0 => self.shape,
+            Verdict::Pass(Coverage::Sampled) if self.schedules > 0 => self
+                .shape
+                .filter(|shape| shape.threads > 0 && shape.steps > 0),
             _ => None,
         }
     }
