@@ -422,4 +422,29 @@ mod tests {
         assert!(!stats.passed());
         assert!(stats.to_string().contains("NOT A PASS"), "{stats}");
     }
+
+    /// A sampled pass whose measured shape is empty (no threads or no steps: the measurement was
+    /// lost) claims no bound, where PCT's formula over it would read near certainty; a measured
+    /// one does.
+    #[test]
+    fn an_empty_measured_shape_claims_no_bound() {
+        let pass = |threads, steps| Stats {
+            scenario: "example::sampled".to_owned(),
+            invariant: String::new(),
+            instance: serde_json::Value::Null,
+            checker: Checker::pct(2000, 2, 0),
+            schedules: 2000,
+            elapsed: Duration::ZERO,
+            verdict: Verdict::Pass(Coverage::Sampled),
+            shape: Some(Shape { threads, steps }),
+        };
+        for (threads, steps) in [(0, 0), (0, 100), (4, 0)] {
+            let empty = pass(threads, steps);
+            assert_eq!(empty.rules_out(), None, "n = {threads}, k = {steps}");
+            assert!(empty.pct_bounds().is_empty(), "n = {threads}, k = {steps}");
+        }
+        let measured = pass(4, 100);
+        assert!(measured.rules_out().is_some());
+        assert_eq!(measured.pct_bounds().len(), 1);
+    }
 }
