@@ -62,7 +62,7 @@ pub(crate) fn leaked_threads(snapshot: &[ThreadSnapshot]) -> Vec<ThreadSnapshot>
 }
 
 /// The message of a livelock: which threads were still running (not blocked, not finished) when
-/// the schedule ran past the checker's bound.
+/// the checker gave up on them (a model's step bound, the leak grace of real threads).
 pub(crate) fn livelock_message(snapshot: &[ThreadSnapshot], checker: &str) -> String {
     let spinning: Vec<String> = snapshot
         .iter()
@@ -70,8 +70,8 @@ pub(crate) fn livelock_message(snapshot: &[ThreadSnapshot], checker: &str) -> St
         .map(|t| format!("'{}'", t.name))
         .collect();
     format!(
-        "a schedule ran past the checker's step bound with {} still running and never blocking: \
-         a spin or retry loop that never ends (a livelock)\nchecker: {checker}",
+        "{} kept running and never blocked: a spin or retry loop that never ends (a livelock)\n\
+         checker: {checker}",
         if spinning.is_empty() {
             "no thread".to_owned()
         } else {

@@ -37,7 +37,8 @@ pub(crate) fn verbose() -> bool {
 
 /// Installs the harness's panic hook once per process: a panic raised by a model checker itself
 /// marks the execution abandoned before anything unwinds (so destructors leave the kit's
-/// primitives alone), and the harness's own budget stops, which are not failures, stay quiet.
+/// primitives alone), the harness's own budget stops, which are not failures, stay quiet, and a
+/// panic inside a run (model or real threads) is left to the report unless verbose.
 pub(crate) fn install_panic_hook() {
     static INSTALL: std::sync::Once = std::sync::Once::new();
     INSTALL.call_once(|| {

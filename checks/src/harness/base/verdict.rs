@@ -75,8 +75,8 @@ pub enum FailureKind {
     Leak,
     /// A thread panicked outside an assertion (a misuse the kit reports by panicking, say).
     Panic,
-    /// A schedule ran past the checker's step or branch bound: a spin loop that never yields, or
-    /// a livelock.
+    /// A schedule ran past the checker's step or branch bound (on real threads: a thread still
+    /// running after the leak grace): a spin loop that never yields, or a livelock.
     Livelock,
     /// Two threads accessed one `RaceCell`, at least one writing, with no synchronization
     /// ordering the accesses (Go's `-race` report).

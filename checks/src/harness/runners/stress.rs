@@ -4,6 +4,7 @@ use crate::backend::registry::{Registry, ThreadSnapshot, ThreadState};
 use crate::backend::{Harnessed, Real};
 use crate::harness::base::checker::Checker;
 use crate::harness::base::classify::{classify, leak_message, livelock_message};
+use crate::harness::base::execute::install_panic_hook;
 use crate::harness::base::scenario::Scenario;
 use crate::harness::base::verdict::{
     Coverage, FailureKind, FailureReport, ReplayHandle, Stats, ThreadReport, Verdict,
@@ -97,6 +98,10 @@ fn watch(ends: &mpsc::Receiver<RunEnd>, registry: &Registry) -> Result<RunEnd, S
 
 /// Runs `scenario` `runs` times on real threads; stops at the first failing run.
 pub(crate) fn run<S: Scenario>(scenario: &S, runs: usize) -> Stats {
+    // A panic inside a run is the report's, never shown through the process's hook as it happens:
+    // a slow hook (a backtrace under `RUST_BACKTRACE`) would keep the panicking thread running past
+    // the leak grace, and the run would read as a livelock.
+    install_panic_hook();
     let started = Instant::now();
     let mut verdict = Verdict::Pass(Coverage::Sampled);
     let mut done = 0;
@@ -148,15 +153,15 @@ pub(crate) fn run<S: Scenario>(scenario: &S, runs: usize) -> Stats {
                 Some(classify(message, Some(&registry), run, ReplayHandle::None))
             }
             // Left running rather than blocked: spinning, a livelock.
+            // Named from the leaked threads alone: the main thread returned.
             (Ok(RunEnd::Leaked(leaked)), None)
                 if leaked.iter().all(|t| t.state == ThreadState::Running) =>
             {
-                let snapshot = registry.snapshot();
                 Some(report(
                     &registry,
                     run,
                     FailureKind::Livelock,
-                    livelock_message(&snapshot, "still running after the leak grace"),
+                    livelock_message(&leaked, "still running after the leak grace"),
                 ))
             }
             (Ok(RunEnd::Leaked(leaked)), None) => Some(report(
