@@ -57,13 +57,17 @@ macro_rules! for_each_scenario {
     ($callback:ident) => {
         $callback! {
             chan_fifo_per_sender => $crate::scenario::chan::FifoPerSender,
+            chan_buffered_values_keep_each_senders_order => $crate::scenario::chan::BufferedFifoPerSender,
             chan_every_value_received_once => $crate::scenario::chan::EveryValueReceivedOnce,
             chan_close_keeps_buffered_values => $crate::scenario::chan::CloseKeepsBufferedValues,
             chan_close_wakes_everyone_and_loses_nothing => $crate::scenario::chan::CloseWakesEveryone,
+            chan_buffered_close_wakes_everyone_and_loses_nothing => $crate::scenario::chan::BufferedCloseWakesEveryone,
             chan_select_takes_exactly_one_arm => $crate::scenario::chan::SelectTakesExactlyOneArm,
             chan_crossed_selects_pair_up_once => $crate::scenario::chan::CrossedSelectsPairUpOnce,
             chan_timed_send_never_loses_value => $crate::scenario::chan::TimedSendNeverLosesValue,
+            chan_buffered_timeouts_lose_nothing => $crate::scenario::chan::BufferedTimeoutsLoseNothing,
             chan_send_waits_for_the_receive_that_frees_its_place => $crate::scenario::chan::SendWaitsForTheReceiveThatFreesItsPlace,
+            chan_buffered_send_waits_for_the_receive_that_frees_its_place => $crate::scenario::chan::BufferedSendWaitsForTheReceiveThatFreesItsPlace,
             chan_close_hands_parked_senders_their_values => $crate::scenario::chan::CloseHandsParkedSendersTheirValues,
             chan_last_receiver_leaving_hands_senders_their_values => $crate::scenario::chan::LastReceiverLeavingHandsSendersTheirValues,
             chan_ready_arm_wins_over_a_passed_timeout => $crate::scenario::chan::ReadyArmWinsOverAPassedTimeout,

@@ -195,6 +195,23 @@ const PROGRAMS: &[Program] = &[
         },
     },
     Program {
+        operation: "send, room in the lock-free ring (capacity 2)",
+        threads: 1,
+        run: || {
+            let (tx, _rx) = chan::bounded_in::<Loom, u8>(2);
+            measure(|| tx.send(1).expect("a receiver is alive"));
+        },
+    },
+    Program {
+        operation: "recv, a value in the lock-free ring (capacity 2)",
+        threads: 1,
+        run: || {
+            let (tx, rx) = chan::bounded_in::<Loom, u8>(2);
+            tx.send(1).expect("a receiver is alive");
+            measure(|| rx.recv());
+        },
+    },
+    Program {
         operation: "select on two channels, one ready",
         threads: 1,
         run: || {
@@ -246,6 +263,11 @@ const PROGRAMS: &[Program] = &[
         operation: "hand-over on capacity 1: recv waits for send",
         threads: 2,
         run: || hand_over(1),
+    },
+    Program {
+        operation: "hand-over on capacity 2 (the ring): recv waits for send",
+        threads: 2,
+        run: || hand_over(2),
     },
     Program {
         operation: "cancel wakes a waiter on done",

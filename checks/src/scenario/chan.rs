@@ -44,36 +44,76 @@ impl Scenario for FifoPerSender {
         }
     }
     fn run<B: Backend>(&self) {
-        let (tx, rx) = chan::bounded_in::<B, (usize, usize)>(self.capacity);
-        let producers: Vec<_> = (0..self.producers)
-            .map(|p| {
-                let (tx, n) = (tx.clone(), self.per_producer);
-                B::spawn(&format!("producer-{p}"), move || {
-                    for i in 0..n {
-                        tx.send((p, i)).expect("the consumer is alive");
-                    }
-                })
-            })
-            .collect();
-        drop(tx);
-        let mut next = vec![0; self.producers];
-        for (p, i) in &rx {
-            invariant!(
-                i == next[p],
-                "producer {p} sent {} next but {i} arrived",
-                next[p]
-            );
-            next[p] += 1;
-        }
-        for producer in producers {
-            B::join(producer).expect("producer panicked");
-        }
-        invariant!(
-            next.iter().all(|&n| n == self.per_producer),
-            "values lost: received {next:?} of {} per producer",
-            self.per_producer
-        );
+        fifo_per_sender::<B>(self.producers, self.per_producer, self.capacity);
     }
+}
+
+/// [`FifoPerSender`] on a buffered channel kept in the lock-free ring, in an instance loom
+/// explores: more values than places, so the ring wraps its laps, senders park on it full and the
+/// consumer parks on it empty.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct BufferedFifoPerSender {
+    /// Producer threads.
+    pub producers: usize,
+    /// Values each producer sends.
+    pub per_producer: usize,
+    /// Channel capacity (at least 2: a ring).
+    pub capacity: usize,
+}
+
+impl Scenario for BufferedFifoPerSender {
+    const NAME: &'static str = "chan::buffered_values_keep_each_senders_order";
+    const LOOM_PREEMPTION_BOUND: Option<usize> = Some(2);
+    fn small() -> Self {
+        Self {
+            producers: 2,
+            per_producer: 3,
+            capacity: 2,
+        }
+    }
+    fn large() -> Self {
+        Self {
+            producers: 4,
+            per_producer: 50,
+            capacity: 3,
+        }
+    }
+    fn run<B: Backend>(&self) {
+        fifo_per_sender::<B>(self.producers, self.per_producer, self.capacity);
+    }
+}
+
+/// The body of both FIFO scenarios: `producers` each send `per_producer` values on a channel of
+/// `capacity`; the main thread receives them all, each producer's in its order.
+fn fifo_per_sender<B: Backend>(producers: usize, per_producer: usize, capacity: usize) {
+    let (tx, rx) = chan::bounded_in::<B, (usize, usize)>(capacity);
+    let threads: Vec<_> = (0..producers)
+        .map(|p| {
+            let tx = tx.clone();
+            B::spawn(&format!("producer-{p}"), move || {
+                for i in 0..per_producer {
+                    tx.send((p, i)).expect("the consumer is alive");
+                }
+            })
+        })
+        .collect();
+    drop(tx);
+    let mut next = vec![0; producers];
+    for (p, i) in &rx {
+        invariant!(
+            i == next[p],
+            "producer {p} sent {} next but {i} arrived",
+            next[p]
+        );
+        next[p] += 1;
+    }
+    for thread in threads {
+        B::join(thread).expect("producer panicked");
+    }
+    invariant!(
+        next.iter().all(|&n| n == per_producer),
+        "values lost: received {next:?} of {per_producer} per producer"
+    );
 }
 
 /// Several producers and consumers on one channel: every value sent is received exactly once.
@@ -209,35 +249,74 @@ impl Scenario for CloseWakesEveryone {
         Self { receivers: 6 }
     }
     fn run<B: Backend>(&self) {
-        let (tx, rx) = chan::bounded_in::<B, usize>(1);
-        tx.send(1).expect("room for one");
-        let sender_tx = tx.clone();
-        // Parks while the buffer is full; close hands its value back.
-        let sender = B::spawn("sender", move || {
-            sender_tx.send(2).err().map(SendError::into_inner)
-        });
-        let receivers: Vec<_> = (0..self.receivers)
-            .map(|r| {
-                let rx = rx.clone();
-                B::spawn(&format!("receiver-{r}"), move || {
-                    rx.iter().collect::<Vec<_>>()
-                })
-            })
-            .collect();
-        drop(rx);
-        tx.close().expect("first close");
-        let mut seen: Vec<usize> = B::join(sender)
-            .expect("sender panicked")
-            .into_iter()
-            .collect();
-        for receiver in receivers {
-            seen.extend(B::join(receiver).expect("receiver panicked"));
-        }
-        invariant!(
-            sorted(&seen) == vec![1, 2],
-            "every value must be received or handed back, once: {seen:?}"
-        );
+        close_wakes_everyone::<B>(self.receivers, 1);
     }
+}
+
+/// [`CloseWakesEveryone`] on a buffered channel (capacity 2, kept in the lock-free ring): the
+/// buffer is filled, one sender parks, receivers drain it and park, and the close races them all.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct BufferedCloseWakesEveryone {
+    /// Receiver threads.
+    pub receivers: usize,
+    /// Channel capacity, filled before the parked sender starts.
+    pub capacity: usize,
+}
+
+impl Scenario for BufferedCloseWakesEveryone {
+    const NAME: &'static str = "chan::buffered_close_wakes_everyone_and_loses_nothing";
+    const LOOM_PREEMPTION_BOUND: Option<usize> = Some(2);
+    fn small() -> Self {
+        Self {
+            receivers: 2,
+            capacity: 2,
+        }
+    }
+    fn large() -> Self {
+        Self {
+            receivers: 6,
+            capacity: 4,
+        }
+    }
+    fn run<B: Backend>(&self) {
+        close_wakes_everyone::<B>(self.receivers, self.capacity);
+    }
+}
+
+/// Fills a channel of `capacity`, parks a sender of one more value, starts `receivers`, and closes:
+/// every value is received or handed back, once.
+fn close_wakes_everyone<B: Backend>(receivers: usize, capacity: usize) {
+    let (tx, rx) = chan::bounded_in::<B, usize>(capacity);
+    for value in 1..=capacity {
+        tx.send(value).expect("room for it");
+    }
+    let sender_tx = tx.clone();
+    let last = capacity + 1;
+    // Parks while the buffer is full; close hands its value back.
+    let sender = B::spawn("sender", move || {
+        sender_tx.send(last).err().map(SendError::into_inner)
+    });
+    let receivers: Vec<_> = (0..receivers)
+        .map(|r| {
+            let rx = rx.clone();
+            B::spawn(&format!("receiver-{r}"), move || {
+                rx.iter().collect::<Vec<_>>()
+            })
+        })
+        .collect();
+    drop(rx);
+    tx.close().expect("first close");
+    let mut seen: Vec<usize> = B::join(sender)
+        .expect("sender panicked")
+        .into_iter()
+        .collect();
+    for receiver in receivers {
+        seen.extend(B::join(receiver).expect("receiver panicked"));
+    }
+    invariant!(
+        sorted(&seen) == (1..=last).collect::<Vec<_>>(),
+        "every value must be received or handed back, once: {seen:?}"
+    );
 }
 
 /// A select over two channels, repeated: each round takes exactly one arm; with the leftovers
@@ -385,47 +464,90 @@ impl Scenario for TimedSendNeverLosesValue {
         Self { values: 6 }
     }
     fn run<B: Backend>(&self) {
-        let (tx, rx) = chan::bounded_in::<B, usize>(0);
-        let values = self.values;
-        let sender = B::spawn("sender", move || {
-            let (mut delivered, mut returned) = (Vec::new(), Vec::new());
-            for value in 0..values {
-                let mut arm = SendArm::new(&tx, value);
-                match Select::new()
-                    .send(&mut arm)
-                    .timeout(Duration::from_millis(5))
-                    .wait()
-                {
-                    Selected::Arm(0) => {
-                        assert!(arm.result().is_some_and(|r| r.is_ok()), "receiver is alive");
-                        delivered.push(value);
-                    }
-                    _ => returned.extend(arm.into_unsent()),
+        timed_sends_lose_nothing::<B>(self.values, 0);
+    }
+}
+
+/// [`TimedSendNeverLosesValue`] on a buffered channel kept in the lock-free ring: the sender fills
+/// the buffer, then offers more values each with a timeout (its select's send arm parks on the
+/// full ring), while the receiver takes them with timeouts of its own (its arm parks on the
+/// emptied ring). Every value is received once or handed back.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct BufferedTimeoutsLoseNothing {
+    /// Values the sender offers with a timeout, after filling the buffer.
+    pub values: usize,
+    /// Channel capacity (at least 2: a ring).
+    pub capacity: usize,
+}
+
+impl Scenario for BufferedTimeoutsLoseNothing {
+    const NAME: &'static str = "chan::buffered_timeouts_lose_nothing";
+    const LOOM_PREEMPTION_BOUND: Option<usize> = Some(2);
+    fn small() -> Self {
+        Self {
+            values: 1,
+            capacity: 2,
+        }
+    }
+    fn large() -> Self {
+        Self {
+            values: 6,
+            capacity: 3,
+        }
+    }
+    fn run<B: Backend>(&self) {
+        timed_sends_lose_nothing::<B>(self.values, self.capacity);
+    }
+}
+
+/// A sender fills a channel of `capacity` with plain sends, then offers `values` more each with a
+/// timeout, while the receiver receives with timeouts and then drains: what was delivered is what
+/// was received, in order, and every value was delivered or handed back.
+fn timed_sends_lose_nothing<B: Backend>(values: usize, capacity: usize) {
+    let (tx, rx) = chan::bounded_in::<B, usize>(capacity);
+    let total = capacity + values;
+    let sender = B::spawn("sender", move || {
+        let (mut delivered, mut returned) = (Vec::new(), Vec::new());
+        for value in 0..capacity {
+            tx.send(value).expect("room for it");
+            delivered.push(value);
+        }
+        for value in capacity..total {
+            let mut arm = SendArm::new(&tx, value);
+            match Select::new()
+                .send(&mut arm)
+                .timeout(Duration::from_millis(5))
+                .wait()
+            {
+                Selected::Arm(0) => {
+                    assert!(arm.result().is_some_and(|r| r.is_ok()), "receiver is alive");
+                    delivered.push(value);
                 }
-            }
-            (delivered, returned)
-        });
-        let mut received = Vec::new();
-        for _ in 0..values {
-            match rx.recv_timeout(Duration::from_millis(5)) {
-                Ok(value) => received.push(value),
-                Err(RecvTimeoutError::Timeout) => {}
-                Err(RecvTimeoutError::Closed) => break,
+                _ => returned.extend(arm.into_unsent()),
             }
         }
-        let (delivered, returned) = B::join(sender).expect("sender panicked");
-        received.extend(rx.iter());
-        invariant!(
-            delivered == received,
-            "delivered {delivered:?} but received {received:?}"
-        );
-        let mut all = delivered;
-        all.extend(returned);
-        invariant!(
-            sorted(&all) == (0..values).collect::<Vec<_>>(),
-            "a timed send must deliver its value or hand it back, never lose it: {all:?}"
-        );
+        (delivered, returned)
+    });
+    let mut received = Vec::new();
+    for _ in 0..total {
+        match rx.recv_timeout(Duration::from_millis(5)) {
+            Ok(value) => received.push(value),
+            Err(RecvTimeoutError::Timeout) => {}
+            Err(RecvTimeoutError::Closed) => break,
+        }
     }
+    let (delivered, returned) = B::join(sender).expect("sender panicked");
+    received.extend(rx.iter());
+    invariant!(
+        delivered == received,
+        "delivered {delivered:?} but received {received:?}"
+    );
+    let mut all = delivered;
+    all.extend(returned);
+    invariant!(
+        sorted(&all) == (0..total).collect::<Vec<_>>(),
+        "a timed send must deliver its value or hand it back, never lose it: {all:?}"
+    );
 }
 
 /// On a channel of capacity C, the (C+1)-th send completes only after the first receive, and that
@@ -449,32 +571,58 @@ impl Scenario for SendWaitsForTheReceiveThatFreesItsPlace {
         Self { capacity: 2 }
     }
     fn run<B: Backend>(&self) {
-        let (tx, rx) = chan::bounded_in::<B, usize>(self.capacity);
-        let mark = Arc::new(B::AtomicUsize::new(0));
-        let capacity = self.capacity;
-        let sender_mark = Arc::clone(&mark);
-        let sender = B::spawn("sender", move || {
-            for value in 0..=capacity {
-                tx.send(value).expect("the receiver is alive");
-            }
-            // Relaxed: only the channel orders the receiver's write before this read.
-            sender_mark.load(Ordering::Relaxed)
-        });
-        mark.store(1, Ordering::Relaxed);
-        let mut received: Vec<usize> = rx.recv().into_iter().collect();
-        received.extend(rx.iter());
-        let seen = B::join(sender).expect("sender panicked");
-        invariant!(
-            seen == 1,
-            "send {} on a channel of capacity {capacity} completed before the first receive \
-             (it read the receiver's mark as {seen})",
-            capacity + 1
-        );
-        invariant!(
-            received == (0..=capacity).collect::<Vec<_>>(),
-            "values lost or reordered: {received:?}"
-        );
+        send_waits_for_the_receive::<B>(self.capacity);
     }
+}
+
+/// [`SendWaitsForTheReceiveThatFreesItsPlace`] on a buffered channel kept in the lock-free ring,
+/// in an instance loom explores: the edge from the first receive to the (C+1)-th send's completion
+/// is carried by the ring's slot stamps and parked flags, not by a lock.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct BufferedSendWaitsForTheReceiveThatFreesItsPlace {
+    /// Channel capacity (at least 2: a ring).
+    pub capacity: usize,
+}
+
+impl Scenario for BufferedSendWaitsForTheReceiveThatFreesItsPlace {
+    const NAME: &'static str = "chan::buffered_send_waits_for_the_receive_that_frees_its_place";
+    fn small() -> Self {
+        Self { capacity: 2 }
+    }
+    fn large() -> Self {
+        Self { capacity: 8 }
+    }
+    fn run<B: Backend>(&self) {
+        send_waits_for_the_receive::<B>(self.capacity);
+    }
+}
+
+/// The body of both `send_waits_for_the_receive_that_frees_its_place` scenarios.
+fn send_waits_for_the_receive<B: Backend>(capacity: usize) {
+    let (tx, rx) = chan::bounded_in::<B, usize>(capacity);
+    let mark = Arc::new(B::AtomicUsize::new(0));
+    let sender_mark = Arc::clone(&mark);
+    let sender = B::spawn("sender", move || {
+        for value in 0..=capacity {
+            tx.send(value).expect("the receiver is alive");
+        }
+        // Relaxed: only the channel orders the receiver's write before this read.
+        sender_mark.load(Ordering::Relaxed)
+    });
+    mark.store(1, Ordering::Relaxed);
+    let mut received: Vec<usize> = rx.recv().into_iter().collect();
+    received.extend(rx.iter());
+    let seen = B::join(sender).expect("sender panicked");
+    invariant!(
+        seen == 1,
+        "send {} on a channel of capacity {capacity} completed before the first receive \
+         (it read the receiver's mark as {seen})",
+        capacity + 1
+    );
+    invariant!(
+        received == (0..=capacity).collect::<Vec<_>>(),
+        "values lost or reordered: {received:?}"
+    );
 }
 
 /// How a parked sender is released without a receive: by a close, or by the last receiver

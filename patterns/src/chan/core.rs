@@ -1,6 +1,11 @@
 //! The channel itself: a buffer and two queues of parked operations under one backend lock.
 //!
-//! The algorithm is Go's (`runtime/chan.go`). A send hands its value straight to a parked receiver
+//! A channel of capacity 2 to [`RING_LIMIT`] keeps its values in a lock-free [`Ring`] instead of
+//! the locked buffer: its sends and receives take the lock only to park or to serve the parked
+//! (`buffered.rs`). Every other channel (a rendezvous, capacity 1, a large or unbounded buffer)
+//! runs the locked algorithm below.
+//!
+//! The locked algorithm is Go's (`runtime/chan.go`). A send hands its value straight to a parked receiver
 //! if there is one, else buffers it if there is room, else parks. A receive takes the oldest
 //! buffered value and lets the oldest parked sender move its value into the freed place, else takes
 //! straight from a parked sender (the rendezvous of a capacity-0 channel), else parks. Close wakes
@@ -10,11 +15,13 @@
 //! parks with its [`Selector`], which a hand-over must claim, so an operation parked in a select
 //! completes at most once.
 
+use super::ring::{Pop, Push, Ring, Word, CLOSED, GONE};
 use super::selector::{Outcome, PairClaim, Selector, Slot};
 use super::waiter::{Unsettled, Waiter};
 use crate::backend::Backend;
-use crate::backoff::Patience;
+use crate::backoff::{self, Patience};
 use crate::trace::Object;
+use std::cell::Cell;
 use std::collections::VecDeque;
 use std::ops::{Deref, DerefMut};
 use std::panic::Location;
@@ -119,7 +126,7 @@ pub(crate) struct State<T: Send, B: Backend> {
     pub(crate) sendq: VecDeque<Parked<T, B>>,
     /// Plain waiters settled while their owner sleeps, to wake once the lock is released (by
     /// [`Locked`]'s drop).
-    to_wake: Vec<Arc<Waiter<T, B>>>,
+    pub(super) to_wake: Vec<Arc<Waiter<T, B>>>,
 }
 
 /// Picks one of the channel's two wait queues (`recvq` or `sendq`) out of its state.
@@ -183,10 +190,15 @@ impl<'a, T: Send + 'a, B: Backend> Drop for Locked<'a, T, B> {
     }
 }
 
+/// The largest capacity kept in a [`Ring`]: its places are allocated up front.
+pub(crate) const RING_LIMIT: usize = 1 << 16;
+
 /// A channel shared by its senders and receivers.
 pub(crate) struct Chan<T: Send, B: Backend> {
     /// Taken only through [`Chan::lock`], whose guard wakes the waiters settled under it.
     state: B::Mutex<State<T, B>>,
+    /// The buffer of a channel of capacity 2 to [`RING_LIMIT`]; `state.buf` stays empty then.
+    ring: Option<Ring<T, B>>,
     pub(crate) cap: usize,
     /// The line that created the channel, and what it is for (`chan`, or `done` for a
     /// context's), for traces.
@@ -201,10 +213,39 @@ pub(crate) enum SendFail<T> {
     Disconnected(T),
 }
 
+impl<T> SendFail<T> {
+    /// `Ok` with the value if the channel was full (the send may wait), else the refusal.
+    fn refusal(self) -> Result<T, (Outcome, T)> {
+        match self {
+            Self::Full(value) => Ok(value),
+            Self::Closed(value) => Err((Outcome::Closed, value)),
+            Self::Disconnected(value) => Err((Outcome::Disconnected, value)),
+        }
+    }
+}
+
 /// Why a non-blocking receive got nothing.
 pub(crate) enum RecvFail {
     Empty,
     Closed,
+}
+
+/// What a blocking send found before it would park.
+pub(crate) enum SendAttempt<'a, T: Send + 'a, B: Backend> {
+    /// The value is in (buffered or handed over).
+    Sent,
+    /// The channel refused it (`Closed`, `Disconnected`): the value comes back.
+    Refused(Outcome, T),
+    /// It must park with its value, under the lock still held.
+    MustPark(Locked<'a, T, B>, T),
+}
+
+/// What a blocking receive found before it would park.
+pub(crate) enum RecvAttempt<'a, T: Send + 'a, B: Backend> {
+    /// A value, or `None` for a channel closed and drained.
+    Got(Option<T>),
+    /// It must park, under the lock still held.
+    MustPark(Locked<'a, T, B>),
 }
 
 /// What registering one arm of a select did.
@@ -220,13 +261,14 @@ pub(crate) enum Registered {
 impl<T: Send, B: Backend> Chan<T, B> {
     #[track_caller]
     pub(crate) fn new(cap: usize, kind: &'static str) -> Self {
+        let ring = (2..=RING_LIMIT).contains(&cap).then(|| Ring::new(cap));
         Self {
             site: Location::caller(),
             kind,
             state: B::mutex(State {
                 // A bounded buffer is allocated up front (up to 1,024 slots), so a full
                 // channel never regrows on the hot path; an unbounded one grows as it fills.
-                buf: if cap == usize::MAX {
+                buf: if cap == usize::MAX || ring.is_some() {
                     VecDeque::new()
                 } else {
                     VecDeque::with_capacity(cap.min(1024))
@@ -238,8 +280,267 @@ impl<T: Send, B: Backend> Chan<T, B> {
                 sendq: VecDeque::new(),
                 to_wake: Vec::new(),
             }),
+            ring,
             cap,
         }
+    }
+
+    /// Sends without blocking.
+    pub(crate) fn try_send(&self, value: T) -> Result<(), SendFail<T>> {
+        let Some(ring) = &self.ring else {
+            return self.lock().try_send(self.cap, value);
+        };
+        match ring.try_push(value) {
+            Push::Done { receivers_parked } => {
+                if receivers_parked {
+                    self.lock().serve(ring);
+                }
+                Ok(())
+            }
+            Push::Full(value) => Err(SendFail::Full(value)),
+            Push::Closed(value) => Err(SendFail::Closed(value)),
+            Push::Gone(value) => Err(SendFail::Disconnected(value)),
+        }
+    }
+
+    /// Receives without blocking.
+    pub(crate) fn try_recv(&self) -> Result<T, RecvFail> {
+        let Some(ring) = &self.ring else {
+            return self.lock().try_recv();
+        };
+        match ring.try_pop() {
+            Pop::Value {
+                value,
+                senders_parked,
+            } => {
+                if senders_parked {
+                    self.lock().serve(ring);
+                }
+                Ok(value)
+            }
+            Pop::Empty => Err(RecvFail::Empty),
+            Pop::Closed => Err(RecvFail::Closed),
+        }
+    }
+
+    /// Sends if that can happen now; otherwise returns the lock, held, for the caller to park.
+    #[track_caller]
+    pub(crate) fn send_or_lock(&self, value: T) -> SendAttempt<'_, T, B> {
+        let Some(ring) = &self.ring else {
+            let mut state = self.lock();
+            return match state.try_send(self.cap, value) {
+                Ok(()) => SendAttempt::Sent,
+                Err(fail) => match fail.refusal() {
+                    Ok(value) => SendAttempt::MustPark(state, value),
+                    Err((outcome, value)) => SendAttempt::Refused(outcome, value),
+                },
+            };
+        };
+        let value = match self.try_send(value) {
+            Ok(()) => return SendAttempt::Sent,
+            Err(fail) => match fail.refusal() {
+                Ok(value) => value,
+                Err((outcome, value)) => return SendAttempt::Refused(outcome, value),
+            },
+        };
+        let value = match self.spin_to_send(value) {
+            Ok(value) => value,
+            Err(done) => return done,
+        };
+        let mut state = self.lock();
+        match state.send_or_flag(ring, value) {
+            Ok(None) => SendAttempt::Sent,
+            Ok(Some(value)) => SendAttempt::MustPark(state, value),
+            Err((outcome, value)) => SendAttempt::Refused(outcome, value),
+        }
+    }
+
+    /// Receives if that can happen now; otherwise returns the lock, held, for the caller to park.
+    #[track_caller]
+    pub(crate) fn recv_or_lock(&self) -> RecvAttempt<'_, T, B> {
+        let Some(ring) = &self.ring else {
+            let mut state = self.lock();
+            return match state.try_recv() {
+                Ok(value) => RecvAttempt::Got(Some(value)),
+                Err(RecvFail::Closed) => RecvAttempt::Got(None),
+                Err(RecvFail::Empty) => RecvAttempt::MustPark(state),
+            };
+        };
+        if let Some(got) = self.spin_to_recv() {
+            return RecvAttempt::Got(got);
+        }
+        let mut state = self.lock();
+        match state.recv_or_flag(ring) {
+            Some(got) => RecvAttempt::Got(got),
+            None => RecvAttempt::MustPark(state),
+        }
+    }
+
+    /// A ring's receive that found nothing, before it parks: tries again while a peer is likely
+    /// to come soon, as [`backoff`] allows on real threads (not at all under the models). `Some`
+    /// if it got a value, or `None` for closed and drained.
+    fn spin_to_recv(&self) -> Option<Option<T>> {
+        let got = Cell::new(None);
+        let try_once = || match self.try_recv() {
+            Ok(value) => {
+                got.set(Some(Some(value)));
+                true
+            }
+            Err(RecvFail::Closed) => {
+                got.set(Some(None));
+                true
+            }
+            Err(RecvFail::Empty) => false,
+        };
+        if try_once() {
+            return got.into_inner();
+        }
+        let patience = Patience::for_capacity(self.cap);
+        if patience.parks_at_once::<B>() || !backoff::spin_for::<B>(patience, try_once) {
+            return None;
+        }
+        got.into_inner()
+    }
+
+    /// A ring's send that found it full, before it parks: tries again as
+    /// [`Chan::spin_to_recv`] does. `Ok` with the value if it must park, `Err` with how the send
+    /// ended otherwise.
+    fn spin_to_send(&self, value: T) -> Result<T, SendAttempt<'_, T, B>> {
+        let patience = Patience::for_capacity(self.cap);
+        if patience.parks_at_once::<B>() {
+            return Ok(value);
+        }
+        let unsent = Cell::new(Some(value));
+        let refused = Cell::new(None);
+        let sent = backoff::spin_for::<B>(patience, || {
+            let value = unsent.take().expect("the value waits here between tries");
+            match self.try_send(value) {
+                Ok(()) => true,
+                Err(fail) => match fail.refusal() {
+                    Ok(value) => {
+                        unsent.set(Some(value));
+                        false
+                    }
+                    Err((outcome, value)) => {
+                        refused.set(Some(outcome));
+                        unsent.set(Some(value));
+                        true
+                    }
+                },
+            }
+        });
+        let value = unsent.into_inner();
+        match (sent, refused.into_inner(), value) {
+            (true, None, _) => Err(SendAttempt::Sent),
+            (true, Some(outcome), Some(value)) => Err(SendAttempt::Refused(outcome, value)),
+            (false, _, Some(value)) => Ok(value),
+            _ => unreachable!("a refused or unsent value stays in its cell"),
+        }
+    }
+
+    /// Closes the channel, with its lock held in `state`; false if it was already closed.
+    pub(crate) fn close_locked(&self, state: &mut State<T, B>) -> bool {
+        if state.closed {
+            return false;
+        }
+        if let Some(ring) = &self.ring {
+            state.close_ring(ring);
+        }
+        state.close();
+        self.clear_flags(state);
+        true
+    }
+
+    /// Closes the channel; false if it was already closed.
+    #[track_caller]
+    pub(crate) fn close(&self) -> bool {
+        self.close_locked(&mut self.lock())
+    }
+
+    /// The last receiver is gone, with the lock held in `state`: sends fail from now on.
+    pub(crate) fn disconnect_locked(&self, state: &mut State<T, B>) {
+        if let Some(ring) = &self.ring {
+            // No send reserves a place from now on.
+            ring.set(Word::Tail, GONE);
+        }
+        state.disconnect_receivers();
+        self.clear_flags(state);
+    }
+
+    /// Clears a ring's parked flags whose queues are empty (nothing for a locked buffer).
+    fn clear_flags(&self, state: &mut State<T, B>) {
+        if let Some(ring) = &self.ring {
+            state.clear_flags(ring);
+        }
+    }
+
+    /// Whether the channel is closed.
+    #[track_caller]
+    pub(crate) fn is_closed(&self) -> bool {
+        match &self.ring {
+            Some(ring) => ring.is_set(Word::Tail, CLOSED),
+            None => self.lock().closed,
+        }
+    }
+
+    /// The number of buffered values.
+    #[track_caller]
+    pub(crate) fn len(&self) -> usize {
+        match &self.ring {
+            Some(ring) => ring.len(),
+            None => self.lock().buf.len(),
+        }
+    }
+
+    /// Registers a receive arm of `selector`: completes it now if the channel is ready, else parks.
+    #[track_caller]
+    pub(crate) fn register_recv(
+        &self,
+        selector: &Arc<Selector<B>>,
+        arm: usize,
+        slot: &Arc<Slot<T>>,
+    ) -> Registered {
+        let mut state = self.lock();
+        match &self.ring {
+            Some(ring) => state.register_recv_ring(ring, selector, arm, slot),
+            None => state.register_recv(selector, arm, slot),
+        }
+    }
+
+    /// Registers a send arm of `selector` whose value waits in `slot`: completes it now if the
+    /// channel is ready, else parks. On `Closed`/`Disconnected` the value stays in `slot`.
+    #[track_caller]
+    pub(crate) fn register_send(
+        &self,
+        selector: &Arc<Selector<B>>,
+        arm: usize,
+        slot: &Arc<Slot<T>>,
+    ) -> Registered {
+        let mut state = self.lock();
+        if let Some(outcome) = state.send_refusal() {
+            return claim_refusal(selector, arm, outcome);
+        }
+        match &self.ring {
+            Some(ring) => state.register_send_ring(ring, selector, arm, slot),
+            None => state.register_send(self.cap, selector, arm, slot),
+        }
+    }
+
+    /// Drops one receive registration of `selector` (after its select completed), if a peer has
+    /// not dequeued it already.
+    #[track_caller]
+    pub(crate) fn unregister_recv(&self, selector: &Arc<Selector<B>>) {
+        let mut state = self.lock();
+        remove_one(&mut state.recvq, selector);
+        self.clear_flags(&mut state);
+    }
+
+    /// Drops one send registration of `selector`, as [`Chan::unregister_recv`] does.
+    #[track_caller]
+    pub(crate) fn unregister_send(&self, selector: &Arc<Selector<B>>) {
+        let mut state = self.lock();
+        remove_one(&mut state.sendq, selector);
+        self.clear_flags(&mut state);
     }
 
     /// Takes the channel lock.
@@ -279,6 +580,7 @@ impl<T: Send, B: Backend> Chan<T, B> {
                     .rposition(|parked| parked.is(&waiter))
                     .expect("an unsettled waiter is still queued");
                 queue.remove(index);
+                self.clear_flags(&mut guard);
                 (Outcome::TimedOut, value)
             }
         }
@@ -293,11 +595,10 @@ impl<T: Send, B: Backend> Chan<T, B> {
 impl<T: Send, B: Backend> State<T, B> {
     /// Sends without blocking, with the lock held.
     pub(crate) fn try_send(&mut self, cap: usize, value: T) -> Result<(), SendFail<T>> {
-        if self.closed {
-            return Err(SendFail::Closed(value));
-        }
-        if self.receivers == 0 {
-            return Err(SendFail::Disconnected(value));
+        match self.send_refusal() {
+            Some(Outcome::Closed) => return Err(SendFail::Closed(value)),
+            Some(_) => return Err(SendFail::Disconnected(value)),
+            None => {}
         }
         let mut value = value;
         while let Some(receiver) = self.recvq.pop_front() {
@@ -344,8 +645,9 @@ impl<T: Send, B: Backend> State<T, B> {
         }
     }
 
-    /// Registers a receive arm of `selector`: completes it now if the channel is ready, else parks.
-    pub(crate) fn register_recv(
+    /// Registers a receive arm of `selector` on a locked buffer: completes it now if the channel is
+    /// ready, else parks.
+    fn register_recv(
         &mut self,
         selector: &Arc<Selector<B>>,
         arm: usize,
@@ -397,11 +699,7 @@ impl<T: Send, B: Backend> State<T, B> {
             }
         }
         if self.closed {
-            return if selector.try_claim(arm, Outcome::Closed) {
-                Registered::Completed(Outcome::Closed)
-            } else {
-                Registered::AlreadyClaimed
-            };
+            return claim_refusal(selector, arm, Outcome::Closed);
         }
         self.recvq.push_back(Parked::Arm {
             selector: Arc::clone(selector),
@@ -411,29 +709,28 @@ impl<T: Send, B: Backend> State<T, B> {
         Registered::Parked
     }
 
-    /// Registers a send arm of `selector` whose value waits in `slot`: completes it now if the
-    /// channel is ready, else parks. On `Closed`/`Disconnected` the value stays in `slot`.
-    pub(crate) fn register_send(
+    /// Why the channel refuses every send now, if it does: `Closed`, or `Disconnected` once no
+    /// receiver is left.
+    pub(crate) fn send_refusal(&self) -> Option<Outcome> {
+        if self.closed {
+            Some(Outcome::Closed)
+        } else if self.receivers == 0 {
+            Some(Outcome::Disconnected)
+        } else {
+            None
+        }
+    }
+
+    /// Registers a send arm of `selector` whose value waits in `slot` on a locked buffer, once
+    /// [`State::send_refusal`] said the channel takes sends: completes it now if the channel is
+    /// ready, else parks.
+    fn register_send(
         &mut self,
         cap: usize,
         selector: &Arc<Selector<B>>,
         arm: usize,
         slot: &Arc<Slot<T>>,
     ) -> Registered {
-        let refusal = if self.closed {
-            Some(Outcome::Closed)
-        } else if self.receivers == 0 {
-            Some(Outcome::Disconnected)
-        } else {
-            None
-        };
-        if let Some(outcome) = refusal {
-            return if selector.try_claim(arm, outcome) {
-                Registered::Completed(outcome)
-            } else {
-                Registered::AlreadyClaimed
-            };
-        }
         let mut index = 0;
         while index < self.recvq.len() {
             if self.recvq[index].is_arm_of(selector) {
@@ -479,24 +776,11 @@ impl<T: Send, B: Backend> State<T, B> {
         Registered::Parked
     }
 
-    /// Drops one receive registration of `selector` (after its select completed), if a peer has
-    /// not dequeued it already.
-    pub(crate) fn unregister_recv(&mut self, selector: &Arc<Selector<B>>) {
-        remove_one(&mut self.recvq, selector);
-    }
-
-    /// Drops one send registration of `selector`, as [`State::unregister_recv`] does.
-    pub(crate) fn unregister_send(&mut self, selector: &Arc<Selector<B>>) {
-        remove_one(&mut self.sendq, selector);
-    }
-
     /// Marks the channel closed and ends every parked operation (the sleeping plain ones are woken
     /// as the [`Locked`] guard is released): receivers get `Closed` (the buffer stays for later
-    /// receives), senders get their value back. Returns false if it was already closed.
-    pub(crate) fn close(&mut self) -> bool {
-        if self.closed {
-            return false;
-        }
+    /// receives), senders get their value back. The caller ([`Chan::close_locked`]) has checked
+    /// that it was open.
+    fn close(&mut self) {
         self.closed = true;
         // `pop_front` rather than `drain`: closing a channel nobody waits on (every context's
         // cancel) then costs two length checks.
@@ -506,11 +790,10 @@ impl<T: Send, B: Backend> State<T, B> {
         while let Some(sender) = self.sendq.pop_front() {
             sender.refuse(Outcome::Closed, &mut self.to_wake);
         }
-        true
     }
 
     /// The last receiver is gone: parked senders get their value back, as `Disconnected`.
-    pub(crate) fn disconnect_receivers(&mut self) {
+    fn disconnect_receivers(&mut self) {
         while let Some(sender) = self.sendq.pop_front() {
             sender.refuse(Outcome::Disconnected, &mut self.to_wake);
         }
@@ -523,6 +806,20 @@ impl<T: Send, B: Backend> State<T, B> {
 fn remove_one<T, B: Backend>(queue: &mut VecDeque<Parked<T, B>>, selector: &Arc<Selector<B>>) {
     if let Some(index) = queue.iter().rposition(|parked| parked.is_arm_of(selector)) {
         queue.remove(index);
+    }
+}
+
+/// Claims `selector` for `arm` with a refusal (`Closed`, `Disconnected`): the arm completes with
+/// it unless another arm won first.
+pub(crate) fn claim_refusal<B: Backend>(
+    selector: &Selector<B>,
+    arm: usize,
+    outcome: Outcome,
+) -> Registered {
+    if selector.try_claim(arm, outcome) {
+        Registered::Completed(outcome)
+    } else {
+        Registered::AlreadyClaimed
     }
 }
 

@@ -25,8 +25,10 @@
 //! assert_eq!(rx.recv(), None); // the sender dropped: closed and drained
 //! ```
 
+mod buffered;
 mod core;
 mod error;
+mod ring;
 mod select;
 mod selector;
 mod waiter;
@@ -36,7 +38,7 @@ pub use select::{RecvArm, Select, Selected, SendArm};
 
 use crate::backend::{Backend, Std};
 use crate::trace;
-use core::{Chan, RecvFail, SendFail};
+use core::{Chan, RecvAttempt, RecvFail, SendAttempt, SendFail};
 use selector::Outcome;
 use std::fmt;
 use std::sync::Arc;
@@ -150,12 +152,10 @@ impl<T: Send, B: Backend> Sender<T, B> {
         value: T,
         deadline: Option<Duration>,
     ) -> Result<(), (Outcome, T)> {
-        let mut state = self.chan.lock();
-        let value = match state.try_send(self.chan.cap, value) {
-            Ok(()) => return Ok(()),
-            Err(SendFail::Full(value)) => value,
-            Err(SendFail::Closed(value)) => return Err((Outcome::Closed, value)),
-            Err(SendFail::Disconnected(value)) => return Err((Outcome::Disconnected, value)),
+        let (state, value) = match self.chan.send_or_lock(value) {
+            SendAttempt::Sent => return Ok(()),
+            SendAttempt::Refused(outcome, value) => return Err((outcome, value)),
+            SendAttempt::MustPark(state, value) => (state, value),
         };
         match self
             .chan
@@ -173,10 +173,7 @@ impl<T: Send, B: Backend> Sender<T, B> {
     #[track_caller]
     pub fn try_send(&self, value: T) -> Result<(), TrySendError<T>> {
         let step = trace::enter::<B>("try send", self.chan.object());
-        let mut state = self.chan.lock();
-        let sent = state
-            .try_send(self.chan.cap, value)
-            .map_err(|fail| match fail {
+        let sent = self.chan.try_send(value).map_err(|fail| match fail {
                 SendFail::Full(value) => TrySendError::Full(value),
                 SendFail::Closed(value) => TrySendError::Closed(value),
                 SendFail::Disconnected(value) => TrySendError::Disconnected(value),
@@ -198,7 +195,7 @@ impl<T: Send, B: Backend> Sender<T, B> {
     #[track_caller]
     pub fn close(&self) -> Result<(), CloseError> {
         let step = trace::enter::<B>("close", self.chan.object());
-        if self.chan.lock().close() {
+        if self.chan.close() {
             Ok(())
         } else {
             step.outcome(format_args!("already closed"));
@@ -208,12 +205,12 @@ impl<T: Send, B: Backend> Sender<T, B> {
 
     /// Whether the channel is closed.
     pub fn is_closed(&self) -> bool {
-        self.chan.lock().closed
+        self.chan.is_closed()
     }
 
     /// The number of buffered values.
     pub fn len(&self) -> usize {
-        self.chan.lock().buf.len()
+        self.chan.len()
     }
 
     /// Whether no value is buffered.
@@ -252,12 +249,10 @@ impl<T: Send, B: Backend> Receiver<T, B> {
     /// (only on a backend with [`Backend::DEADLINE_WAIT`]) it gives up there: `Err(TimedOut)`.
     #[track_caller]
     pub(crate) fn recv_parked(&self, deadline: Option<Duration>) -> Result<Option<T>, TimedOut> {
-        let mut state = self.chan.lock();
-        match state.try_recv() {
-            Ok(value) => return Ok(Some(value)),
-            Err(RecvFail::Closed) => return Ok(None),
-            Err(RecvFail::Empty) => {}
-        }
+        let state = match self.chan.recv_or_lock() {
+            RecvAttempt::Got(got) => return Ok(got),
+            RecvAttempt::MustPark(state) => state,
+        };
         match self
             .chan
             .park(state, |state| &mut state.recvq, None, deadline)
@@ -273,7 +268,7 @@ impl<T: Send, B: Backend> Receiver<T, B> {
     #[track_caller]
     pub fn try_recv(&self) -> Result<T, TryRecvError> {
         let step = trace::enter::<B>("try recv", self.chan.object());
-        let got = self.chan.lock().try_recv().map_err(|fail| match fail {
+        let got = self.chan.try_recv().map_err(|fail| match fail {
             RecvFail::Empty => TryRecvError::Empty,
             RecvFail::Closed => TryRecvError::Closed,
         });
@@ -321,12 +316,12 @@ impl<T: Send, B: Backend> Receiver<T, B> {
 
     /// Whether the channel is closed (values may still be buffered).
     pub fn is_closed(&self) -> bool {
-        self.chan.lock().closed
+        self.chan.is_closed()
     }
 
     /// The number of buffered values.
     pub fn len(&self) -> usize {
-        self.chan.lock().buf.len()
+        self.chan.len()
     }
 
     /// Whether no value is buffered.
@@ -375,7 +370,7 @@ impl<T: Send, B: Backend> Drop for Sender<T, B> {
         if state.senders == 0 {
             let _step = trace::enter::<B>("drop last sender", self.chan.object());
             // The last sender closes the channel; an explicit close before is fine.
-            state.close();
+            self.chan.close_locked(&mut state);
         }
     }
 }
@@ -389,7 +384,7 @@ impl<T: Send, B: Backend> Drop for Receiver<T, B> {
         state.receivers -= 1;
         if state.receivers == 0 {
             let _step = trace::enter::<B>("drop last receiver", self.chan.object());
-            state.disconnect_receivers();
+            self.chan.disconnect_locked(&mut state);
         }
     }
 }

@@ -115,7 +115,7 @@ impl<T: Send, B: Backend> ArmOps<B> for RecvArm<'_, T, B> {
 
     fn register(&mut self, selector: &Arc<Selector<B>>, arm: usize) -> Registered {
         let slot = self.slot.get_or_insert_with(|| Arc::new(Slot::new(None)));
-        self.receiver.chan.lock().register_recv(selector, arm, slot)
+        self.receiver.chan.register_recv(selector, arm, slot)
     }
 
     fn finish(&mut self, outcome: Outcome) {
@@ -131,7 +131,7 @@ impl<T: Send, B: Backend> ArmOps<B> for RecvArm<'_, T, B> {
     }
 
     fn unregister(&mut self, selector: &Arc<Selector<B>>) {
-        self.receiver.chan.lock().unregister_recv(selector);
+        self.receiver.chan.unregister_recv(selector);
     }
 
     fn capacity(&self) -> usize {
@@ -238,10 +238,7 @@ impl<T: Send, B: Backend> ArmOps<B> for SendArm<'_, T, B> {
             .slot
             .as_ref()
             .expect("a send arm registers with its value");
-        self.sender
-            .chan
-            .lock()
-            .register_send(self.sender.chan.cap, selector, arm, slot)
+        self.sender.chan.register_send(selector, arm, slot)
     }
 
     fn finish(&mut self, outcome: Outcome) {
@@ -249,7 +246,7 @@ impl<T: Send, B: Backend> ArmOps<B> for SendArm<'_, T, B> {
     }
 
     fn unregister(&mut self, selector: &Arc<Selector<B>>) {
-        self.sender.chan.lock().unregister_send(selector);
+        self.sender.chan.unregister_send(selector);
     }
 
     fn capacity(&self) -> usize {

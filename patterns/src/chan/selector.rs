@@ -47,6 +47,17 @@ pub(crate) enum PairClaim {
     PeerTaken,
 }
 
+/// The result of [`Selector::try_claim_with`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum ClaimWith {
+    /// The operation completed and the arm won.
+    Claimed,
+    /// The operation could not complete (nothing moved): the selector is still unclaimed.
+    Declined,
+    /// Another arm (or the timeout) had already won: nothing moved.
+    Stale,
+}
+
 /// The rendezvous point of one blocked select.
 pub(crate) struct Selector<B: Backend> {
     /// Orders selectors for [`Selector::try_claim_pair`]. Creation order, not the address: model
@@ -105,9 +116,24 @@ impl<B: Backend> Selector<B> {
 
     /// Claims the selector for `arm` unless it is already claimed; returns whether this call won.
     pub(crate) fn try_claim(&self, arm: usize, outcome: Outcome) -> bool {
+        self.claim_if(arm, outcome, || true) == ClaimWith::Claimed
+    }
+
+    /// Claims the selector for `arm` only if `complete` succeeds, running it under the claim lock
+    /// while the selector is unclaimed (a buffered channel's arm: the value moves through the
+    /// ring only if the arm wins, and the arm wins only if the value moved). `complete` must
+    /// not block.
+    pub(crate) fn try_claim_with(&self, arm: usize, complete: impl FnOnce() -> bool) -> ClaimWith {
+        self.claim_if(arm, Outcome::Done, complete)
+    }
+
+    fn claim_if(&self, arm: usize, outcome: Outcome, complete: impl FnOnce() -> bool) -> ClaimWith {
         let mut state = B::lock(&self.claim);
         if state.claim.is_some() {
-            return false;
+            return ClaimWith::Stale;
+        }
+        if !complete() {
+            return ClaimWith::Declined;
         }
         let parked = state.settle(Claim { arm, outcome });
         // Release: a spinner that sees the flag finds the claim (and the slot) under the lock.
@@ -120,7 +146,7 @@ impl<B: Backend> Selector<B> {
         if parked {
             B::notify_one(&self.woken);
         }
-        true
+        ClaimWith::Claimed
     }
 
     /// Claims `self` (for `my_arm`) and `peer` (for `peer_arm`) together, or neither: the two sides

@@ -84,6 +84,26 @@ impl<T, B: Backend> Waiter<T, B> {
         )
     }
 
+    /// Offers a parked sender's value to `put` (a buffered channel's ring): if `put` takes it, the
+    /// send completes and this returns `Some`, saying whether the owner needs a wake as
+    /// [`Waiter::deliver`] does; if `put` hands it back (the ring filled again), the waiter keeps
+    /// it, still parked, and this returns `None`. The caller holds the channel lock.
+    #[must_use = "a sleeping owner needs a wake once the channel lock is released"]
+    pub(crate) fn try_take_with(&self, put: impl FnOnce(T) -> Result<(), T>) -> Option<bool> {
+        let mut state = self.state.lock().unwrap_or_else(|p| p.into_inner());
+        debug_assert!(state.outcome.is_none(), "a settled waiter was offered again");
+        let value = state
+            .value
+            .take()
+            .expect("a parked sender's waiter holds its value");
+        if let Err(back) = put(value) {
+            state.value = Some(back);
+            return None;
+        }
+        drop(state);
+        Some(self.settle(Outcome::Done, |_| {}))
+    }
+
     /// Ends a parked operation without a hand-over (`Closed`, `Disconnected`); a sender's value
     /// stays for its owner to take back. Says whether the owner needs a wake, as
     /// [`Waiter::deliver`] does.

@@ -1,0 +1,258 @@
+//! A buffered channel's parked operations around its lock-free [`Ring`]: parking, serving the
+//! parked from the ring, select arms, close and disconnect.
+//!
+//! A send or receive that finds room or a value completes in the ring and takes no lock. One that
+//! must wait takes the channel lock, sets its side's parked flag in the ring ([`RECV_PARKED`] in
+//! `tail`, [`SEND_PARKED`] in `head`) by CAS, looks at the ring once more, and only then queues
+//! and sleeps; an operation whose reservation saw the flag *serves* the queue afterwards, under
+//! the channel lock: it moves values from the ring to parked receivers and parked senders' values
+//! into the ring, oldest first, until nothing moves. The ring's promise 5 is why no wake-up is
+//! lost. A flag is cleared, under the lock, once its queue is empty; a flag left set a moment too
+//! long only sends one operation to the lock for nothing.
+//!
+//! Every value passes through the ring, so the ring's order is the channel's (FIFO). A parked
+//! operation is served in queue order, but an operation that has not parked yet may overtake it
+//! (a receiver that finds a value in the ring takes it even while another receiver sleeps, as in
+//! crossbeam's channels; Go would hand the value to the sleeper): no promise of Go's orders a
+//! blocked operation before one that has not blocked.
+
+use super::core::{claim_refusal, Parked, Registered, State};
+use super::ring::{Pop, Push, Ring, Word, CLOSED, RECV_PARKED, SEND_PARKED};
+use super::selector::{ClaimWith, Outcome, Selector, Slot};
+use crate::backend::Backend;
+use std::sync::Arc;
+
+/// The ring's send, its value handed back on failure.
+fn push_or_back<T, B: Backend>(ring: &Ring<T, B>, value: T) -> Result<(), T> {
+    match ring.try_push(value) {
+        Push::Done { .. } => Ok(()),
+        Push::Full(back) | Push::Closed(back) | Push::Gone(back) => Err(back),
+    }
+}
+
+impl<T: Send, B: Backend> State<T, B> {
+    /// Completes parked operations from the ring until nothing moves, then clears the parked
+    /// flag of each empty queue. Called with the channel lock held, by an operation whose
+    /// reservation saw a parked flag, and by every operation that set one and did not park.
+    pub(crate) fn serve(&mut self, ring: &Ring<T, B>) {
+        while self.serve_receivers(ring) | self.serve_senders(ring) {}
+        self.clear_flags(ring);
+    }
+
+    /// Clears the parked flag of each empty queue.
+    pub(crate) fn clear_flags(&mut self, ring: &Ring<T, B>) {
+        if self.recvq.is_empty() {
+            ring.clear(Word::Tail, RECV_PARKED);
+        }
+        if self.sendq.is_empty() {
+            ring.clear(Word::Head, SEND_PARKED);
+        }
+    }
+
+    /// Hands buffered values to parked receivers, oldest receiver first, while there are both;
+    /// drops the stale arms it meets. Returns whether a value moved.
+    fn serve_receivers(&mut self, ring: &Ring<T, B>) -> bool {
+        let mut moved = false;
+        while let Some(receiver) = self.recvq.front() {
+            match receiver {
+                Parked::Plain(waiter) => {
+                    let Pop::Value { value, .. } = ring.try_pop() else {
+                        break;
+                    };
+                    if waiter.deliver(value) {
+                        self.to_wake.push(Arc::clone(waiter));
+                    }
+                }
+                Parked::Arm {
+                    selector,
+                    arm,
+                    slot,
+                } => match selector.try_claim_with(*arm, || pop_into(ring, slot).is_ok()) {
+                    ClaimWith::Claimed => {}
+                    ClaimWith::Stale => {
+                        self.recvq.pop_front();
+                        continue;
+                    }
+                    ClaimWith::Declined => break,
+                },
+            }
+            self.recvq.pop_front();
+            moved = true;
+        }
+        moved
+    }
+
+    /// Moves parked senders' values into free places, oldest sender first, while there are both;
+    /// drops the stale arms it meets. Returns whether a value moved.
+    fn serve_senders(&mut self, ring: &Ring<T, B>) -> bool {
+        let mut moved = false;
+        while let Some(sender) = self.sendq.front() {
+            match sender {
+                Parked::Plain(waiter) => {
+                    let Some(asleep) = waiter.try_take_with(|value| push_or_back(ring, value))
+                    else {
+                        break;
+                    };
+                    if asleep {
+                        self.to_wake.push(Arc::clone(waiter));
+                    }
+                }
+                Parked::Arm {
+                    selector,
+                    arm,
+                    slot,
+                } => match selector.try_claim_with(*arm, || push_from(ring, slot)) {
+                    ClaimWith::Claimed => {}
+                    ClaimWith::Stale => {
+                        self.sendq.pop_front();
+                        continue;
+                    }
+                    ClaimWith::Declined => break,
+                },
+            }
+            self.sendq.pop_front();
+            moved = true;
+        }
+        moved
+    }
+
+    /// Under the channel lock, a receive that found the ring empty: sets [`RECV_PARKED`] and
+    /// looks again. `Some` if that look completed it (a value, or `None` for closed and
+    /// drained); `None` if it must park, which it must do before releasing the lock.
+    pub(crate) fn recv_or_flag(&mut self, ring: &Ring<T, B>) -> Option<Option<T>> {
+        ring.set(Word::Tail, RECV_PARKED);
+        let got = match ring.try_pop() {
+            Pop::Value { value, .. } => Some(value),
+            Pop::Closed => None,
+            Pop::Empty => return None,
+        };
+        self.serve(ring);
+        Some(got)
+    }
+
+    /// Under the channel lock, a send that found the ring full: sets [`SEND_PARKED`] and tries
+    /// again. `Ok(None)` if the value went in; `Ok(Some(value))` if it must park with it, before
+    /// releasing the lock; `Err` if the channel refused it.
+    pub(crate) fn send_or_flag(
+        &mut self,
+        ring: &Ring<T, B>,
+        value: T,
+    ) -> Result<Option<T>, (Outcome, T)> {
+        ring.set(Word::Head, SEND_PARKED);
+        let sent = match ring.try_push(value) {
+            Push::Full(value) => return Ok(Some(value)),
+            Push::Done { .. } => Ok(None),
+            Push::Closed(value) => Err((Outcome::Closed, value)),
+            Push::Gone(value) => Err((Outcome::Disconnected, value)),
+        };
+        self.serve(ring);
+        sent
+    }
+
+    /// [`State::register_recv`] on a buffered channel: takes the oldest value for the arm if there
+    /// is one, else parks the arm (with [`RECV_PARKED`] set).
+    pub(crate) fn register_recv_ring(
+        &mut self,
+        ring: &Ring<T, B>,
+        selector: &Arc<Selector<B>>,
+        arm: usize,
+        slot: &Arc<Slot<T>>,
+    ) -> Registered {
+        ring.set(Word::Tail, RECV_PARKED);
+        let mut closed = false;
+        let claimed = selector.try_claim_with(arm, || match pop_into(ring, slot) {
+            Ok(()) => true,
+            Err(drained) => {
+                closed = drained;
+                false
+            }
+        });
+        match claimed {
+            ClaimWith::Claimed => {
+                self.serve(ring);
+                Registered::Completed(Outcome::Done)
+            }
+            ClaimWith::Stale => {
+                self.clear_flags(ring);
+                Registered::AlreadyClaimed
+            }
+            ClaimWith::Declined if closed => {
+                self.clear_flags(ring);
+                claim_refusal(selector, arm, Outcome::Closed)
+            }
+            ClaimWith::Declined => {
+                self.recvq.push_back(Parked::Arm {
+                    selector: Arc::clone(selector),
+                    arm,
+                    slot: Arc::clone(slot),
+                });
+                Registered::Parked
+            }
+        }
+    }
+
+    /// [`State::register_send`] on a buffered channel: puts the arm's value in the ring if there
+    /// is room, else parks the arm (with [`SEND_PARKED`] set). The caller has checked that the
+    /// channel takes sends.
+    pub(crate) fn register_send_ring(
+        &mut self,
+        ring: &Ring<T, B>,
+        selector: &Arc<Selector<B>>,
+        arm: usize,
+        slot: &Arc<Slot<T>>,
+    ) -> Registered {
+        ring.set(Word::Head, SEND_PARKED);
+        match selector.try_claim_with(arm, || push_from(ring, slot)) {
+            ClaimWith::Claimed => {
+                self.serve(ring);
+                Registered::Completed(Outcome::Done)
+            }
+            ClaimWith::Stale => {
+                self.clear_flags(ring);
+                Registered::AlreadyClaimed
+            }
+            ClaimWith::Declined => {
+                self.sendq.push_back(Parked::Arm {
+                    selector: Arc::clone(selector),
+                    arm,
+                    slot: Arc::clone(slot),
+                });
+                Registered::Parked
+            }
+        }
+    }
+
+    /// The first steps of a close on a buffered channel, before the parked operations are
+    /// refused: no send reserves a place from now on, and the values already in (or on their
+    /// way in) go to the receivers parked for them.
+    pub(crate) fn close_ring(&mut self, ring: &Ring<T, B>) {
+        ring.set(Word::Tail, CLOSED);
+        self.serve_receivers(ring);
+    }
+}
+
+/// Takes the ring's oldest value into a receive arm's slot; if there is none, says whether the
+/// channel is closed (and so drained).
+fn pop_into<T, B: Backend>(ring: &Ring<T, B>, slot: &Slot<T>) -> Result<(), bool> {
+    match ring.try_pop() {
+        Pop::Value { value, .. } => {
+            slot.put(value);
+            Ok(())
+        }
+        Pop::Empty => Err(false),
+        Pop::Closed => Err(true),
+    }
+}
+
+/// Moves a send arm's value from its slot into the ring; false (the value back in the slot) if
+/// there is no room.
+fn push_from<T, B: Backend>(ring: &Ring<T, B>, slot: &Slot<T>) -> bool {
+    let value = slot.take().expect("a parked sender's slot holds its value");
+    match push_or_back(ring, value) {
+        Ok(()) => true,
+        Err(back) => {
+            slot.put(back);
+            false
+        }
+    }
+}

@@ -1,0 +1,477 @@
+//! A buffered channel's values: a lock-free ring of sequence-stamped slots, with the channel's
+//! closed, disconnected and "someone is parked" flags in its two position words.
+//!
+//! The algorithm is Vyukov's bounded MPMC queue, laid out as crossbeam's array channel lays it
+//! out. `head` and `tail` each hold a position (a lap and an index, `one_lap` apart from lap to
+//! lap) shifted left by [`SHIFT`], and flag bits below it. Slot `i` starts stamped with position
+//! `i`, free for the first lap's writer. A sender reads `tail`, then the slot's stamp; if the stamp
+//! equals the position the slot is free, and the sender that moves `tail` on by compare-and-swap
+//! owns it: it writes, then stamps the slot `position + 1` (full). A receiver does the same with
+//! `head`, expecting `position + 1`, takes the value and stamps the slot `position + one_lap`,
+//! free for the next lap's writer. A stamp a lap behind (sender) or equal to the position
+//! (receiver) means full or empty, unless a peer is between its reservation and its stamp: then
+//! the operation waits for it, so a receive never answers "empty" while a value is on its way in,
+//! nor a send "full" while a place is being freed.
+//!
+//! What this module promises its one caller (`buffered.rs`), each checked by loom's cell check and
+//! the buffered scenarios under every checker:
+//!
+//! 1. **A slot has one owner at a time.** It is written only by the sender whose `tail` CAS passed
+//!    its position after reading the stamp that position expects (Acquire), and emptied only by
+//!    the receiver whose `head` CAS passed it after reading `position + 1`; each then stores the
+//!    next stamp (Release). So the accesses to a slot are ordered by happens-before, a value's
+//!    write before its read (Go's "a send happens before the corresponding receive completes").
+//! 2. **At most `cap` values**: a sender reserves only a slot whose previous value was taken.
+//! 3. **Values leave in the order their places were reserved** (FIFO per channel).
+//! 4. **After [`CLOSED`] or [`GONE`] no send reserves a place**; the flags are set by a CAS on
+//!    `tail`, so a send either reserved before (and completes) or sees them.
+//! 5. **No wake-up is lost**: the parked flags live in the words the operations CAS. A receiver
+//!    about to park sets [`RECV_PARKED`] in `tail` by CAS and then looks again; every send's
+//!    reservation is a CAS on the same word, so it is ordered before that flag (and the look
+//!    finds its value) or after it (and the send reports the flag, and serves the parked
+//!    receivers once its value is in). The same holds for a sender and [`SEND_PARKED`] in `head`.
+//!
+//! Values are kept in a per-slot lock that is only ever taken by the slot's one owner (promise 1),
+//! so it is never contended (a contended slot panics: the protocol broke) and never blocks a
+//! model thread; the happens-before edge is the stamps', which the backend's access log checks as
+//! it checks a [`RaceCell`](crate::RaceCell): under loom and shuttle an access to a slot that the
+//! stamps do not order after its previous owner's fails the run as a data race.
+
+use crate::backend::{Access, Atomic, Backend};
+use parking_lot::Mutex;
+use std::sync::atomic::Ordering::{Acquire, Release, SeqCst};
+
+/// Bits below the position in `head` and `tail`.
+const SHIFT: u32 = 3;
+/// The flag bits.
+const FLAGS: usize = (1 << SHIFT) - 1;
+/// Positions wrap at this many bits (`usize::BITS - SHIFT`): a thread would have to stall while
+/// the channel passes 2⁶¹ values (2²⁹ on a 32-bit target) to confuse two laps.
+const POSITION_MASK: usize = usize::MAX >> SHIFT;
+
+/// In `tail`: some receiver is parked on the channel (set and cleared under the channel lock).
+pub(crate) const RECV_PARKED: usize = 1;
+/// In `tail`: the channel is closed.
+pub(crate) const CLOSED: usize = 2;
+/// In `tail`: every receiver is gone.
+pub(crate) const GONE: usize = 4;
+/// In `head`: some sender is parked on the channel (set and cleared under the channel lock).
+pub(crate) const SEND_PARKED: usize = 1;
+
+/// Which position word a flag lives in.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Word {
+    Head,
+    Tail,
+}
+
+/// What a non-blocking send into the ring did.
+pub(crate) enum Push<T> {
+    /// The value is in; `receivers_parked` if the reservation saw [`RECV_PARKED`] (the sender
+    /// must then serve the parked receivers, under the channel lock).
+    Done { receivers_parked: bool },
+    /// Every place is taken: the value comes back.
+    Full(T),
+    /// The channel is closed: the value comes back.
+    Closed(T),
+    /// Every receiver is gone: the value comes back.
+    Gone(T),
+}
+
+/// What a non-blocking receive from the ring got.
+pub(crate) enum Pop<T> {
+    /// The oldest value; `senders_parked` if the reservation saw [`SEND_PARKED`] (the receiver
+    /// must then let a parked sender into the freed place, under the channel lock).
+    Value { value: T, senders_parked: bool },
+    /// Nothing buffered, nothing on its way in.
+    Empty,
+    /// Nothing buffered and the channel is closed.
+    Closed,
+}
+
+/// Keeps `head` and `tail` on separate cache lines, so senders and receivers do not invalidate
+/// each other's word.
+#[repr(align(128))]
+struct Padded<T>(T);
+
+/// One place of the ring.
+struct Slot<T, B: Backend> {
+    /// The position the slot waits for: a writer's (`position`), or a reader's (`position + 1`).
+    stamp: B::AtomicUsize,
+    /// The value while buffered. Only the slot's owner takes the lock (promise 1).
+    value: Mutex<Option<T>>,
+    /// The model checkers' record of the slot's accesses, to find an access the stamps do not
+    /// order (nothing on `Std`).
+    log: B::AccessLog,
+}
+
+impl<T, B: Backend> Slot<T, B> {
+    /// The slot's value, by its one owner.
+    fn owned(&self) -> parking_lot::MutexGuard<'_, Option<T>> {
+        B::access(&self.log, Access::Write);
+        self.value
+            .try_lock()
+            .expect("two threads own one channel slot: the ring's protocol broke")
+    }
+}
+
+/// A lock-free bounded buffer of capacity `cap` (at least 1).
+pub(crate) struct Ring<T, B: Backend> {
+    /// The next position to receive from, and [`SEND_PARKED`].
+    head: Padded<B::AtomicUsize>,
+    /// The next position to send to, and [`RECV_PARKED`], [`CLOSED`] and [`GONE`].
+    tail: Padded<B::AtomicUsize>,
+    slots: Box<[Slot<T, B>]>,
+    /// The distance between one lap's position of a slot and the next lap's: a power of two
+    /// above `cap`, so that `index + 1` never carries into the lap.
+    one_lap: usize,
+}
+
+impl<T, B: Backend> Ring<T, B> {
+    /// An empty ring of `cap` places.
+    pub(crate) fn new(cap: usize) -> Self {
+        assert!(cap >= 1, "a ring needs a place");
+        let slots = (0..cap)
+            .map(|index| Slot {
+                stamp: B::AtomicUsize::new(index),
+                value: Mutex::new(None),
+                log: B::access_log(),
+            })
+            .collect();
+        Self {
+            head: Padded(B::AtomicUsize::new(0)),
+            tail: Padded(B::AtomicUsize::new(0)),
+            slots,
+            one_lap: (cap + 1).next_power_of_two(),
+        }
+    }
+
+    fn cap(&self) -> usize {
+        self.slots.len()
+    }
+
+    fn slot(&self, position: usize) -> &Slot<T, B> {
+        &self.slots[position & (self.one_lap - 1)]
+    }
+
+    /// The position after `position`: the next index, or the next lap's first.
+    fn next(&self, position: usize) -> usize {
+        if (position & (self.one_lap - 1)) + 1 < self.cap() {
+            position + 1
+        } else {
+            (position & !(self.one_lap - 1)).wrapping_add(self.one_lap) & POSITION_MASK
+        }
+    }
+
+    /// `position` one lap on.
+    fn lap_after(&self, position: usize) -> usize {
+        position.wrapping_add(self.one_lap) & POSITION_MASK
+    }
+
+    fn word(&self, word: Word) -> &B::AtomicUsize {
+        match word {
+            Word::Head => &self.head.0,
+            Word::Tail => &self.tail.0,
+        }
+    }
+
+    /// Sends `value` if a place is free, without blocking (it may wait for a receiver that is
+    /// freeing the place it needs).
+    pub(crate) fn try_push(&self, value: T) -> Push<T> {
+        let mut waits = 0;
+        let mut tail = self.tail.0.load(SeqCst);
+        loop {
+            if tail & CLOSED != 0 {
+                return Push::Closed(value);
+            }
+            if tail & GONE != 0 {
+                return Push::Gone(value);
+            }
+            let position = tail >> SHIFT;
+            let slot = self.slot(position);
+            // Acquire pairs with the Release of the stamp by the receiver that freed the slot:
+            // its take happens before this sender's write (promise 1).
+            let stamp = slot.stamp.load(Acquire);
+            if stamp == position {
+                let next = (self.next(position) << SHIFT) | (tail & FLAGS);
+                // SeqCst, as every access to the position words: a reservation and a parked flag
+                // are ordered by this word's modification order (promise 5).
+                match self.tail.0.compare_exchange(tail, next, SeqCst, SeqCst) {
+                    Ok(_) => {
+                        *slot.owned() = Some(value);
+                        // Release: the write above happens before the receive that reads this
+                        // stamp.
+                        slot.stamp.store(position + 1, Release);
+                        return Push::Done {
+                            receivers_parked: tail & RECV_PARKED != 0,
+                        };
+                    }
+                    // Another sender reserved first, or a flag changed: look again.
+                    Err(now) => tail = now,
+                }
+            } else if self.lap_after(stamp) == position + 1 {
+                // The slot still holds the previous lap's value: full, unless its receiver has
+                // reserved it and is taking it now.
+                let head = self.head.0.load(SeqCst);
+                if self.lap_after(head >> SHIFT) == position {
+                    return Push::Full(value);
+                }
+                snooze::<B>(&mut waits);
+                tail = self.tail.0.load(SeqCst);
+            } else {
+                // Another sender has filled this place since `tail` was read.
+                snooze::<B>(&mut waits);
+                tail = self.tail.0.load(SeqCst);
+            }
+        }
+    }
+
+    /// Receives the oldest value, without blocking (it may wait for a sender that is writing
+    /// the value it will get).
+    pub(crate) fn try_pop(&self) -> Pop<T> {
+        let mut waits = 0;
+        let mut head = self.head.0.load(SeqCst);
+        loop {
+            let position = head >> SHIFT;
+            let slot = self.slot(position);
+            // Acquire pairs with the Release of the stamp by the sender that wrote the value.
+            let stamp = slot.stamp.load(Acquire);
+            if stamp == position + 1 {
+                let next = (self.next(position) << SHIFT) | (head & FLAGS);
+                match self.head.0.compare_exchange(head, next, SeqCst, SeqCst) {
+                    Ok(_) => {
+                        let value = slot
+                            .owned()
+                            .take()
+                            .expect("a slot stamped full holds a value");
+                        // Release: the take above happens before the next lap's write.
+                        slot.stamp.store(self.lap_after(position), Release);
+                        return Pop::Value {
+                            value,
+                            senders_parked: head & SEND_PARKED != 0,
+                        };
+                    }
+                    Err(now) => head = now,
+                }
+            } else if stamp == position {
+                // Empty, unless a sender has reserved this place and is writing it now.
+                let tail = self.tail.0.load(SeqCst);
+                if tail >> SHIFT == position {
+                    return if tail & CLOSED != 0 {
+                        Pop::Closed
+                    } else {
+                        Pop::Empty
+                    };
+                }
+                snooze::<B>(&mut waits);
+                head = self.head.0.load(SeqCst);
+            } else {
+                // Another receiver has emptied this place since `head` was read.
+                snooze::<B>(&mut waits);
+                head = self.head.0.load(SeqCst);
+            }
+        }
+    }
+
+    /// Sets `flag` in `word` by CAS (a read-modify-write even when it is set already, so that it
+    /// is ordered against every reservation: promise 5). Called under the channel lock.
+    pub(crate) fn set(&self, word: Word, flag: usize) {
+        let word = self.word(word);
+        let mut now = word.load(SeqCst);
+        while let Err(seen) = word.compare_exchange(now, now | flag, SeqCst, SeqCst) {
+            now = seen;
+        }
+    }
+
+    /// Clears `flag` in `word` (the queue it stands for is empty). Called under the channel lock.
+    pub(crate) fn clear(&self, word: Word, flag: usize) {
+        let word = self.word(word);
+        let mut now = word.load(SeqCst);
+        while now & flag != 0 {
+            match word.compare_exchange(now, now & !flag, SeqCst, SeqCst) {
+                Ok(_) => return,
+                Err(seen) => now = seen,
+            }
+        }
+    }
+
+    /// Whether `flag` is set in `word`.
+    pub(crate) fn is_set(&self, word: Word, flag: usize) -> bool {
+        self.word(word).load(SeqCst) & flag != 0
+    }
+
+    /// The number of values buffered (or on their way in), at most the capacity.
+    pub(crate) fn len(&self) -> usize {
+        loop {
+            let tail = self.tail.0.load(SeqCst);
+            let head = self.head.0.load(SeqCst);
+            // A consistent pair: `tail` did not move while `head` was read.
+            if self.tail.0.load(SeqCst) == tail {
+                let (head, tail) = (head >> SHIFT, tail >> SHIFT);
+                let index = |position: usize| position & (self.one_lap - 1);
+                let lap = |position: usize| position & !(self.one_lap - 1);
+                return if lap(head) == lap(tail) {
+                    index(tail) - index(head)
+                } else {
+                    // `tail` is one lap ahead (or the ring is full).
+                    self.cap() - index(head) + index(tail)
+                }
+                .min(self.cap());
+            }
+            B::yield_now();
+        }
+    }
+}
+
+/// One wait for a peer between its reservation and its stamp: the peer holds no lock there and
+/// finishes in a few instructions, so on real threads spin a little, then yield; under the model
+/// checkers yield at once (invariant 6: every retry loop yields).
+fn snooze<B: Backend>(waits: &mut u32) {
+    if B::SPINS_BEFORE_PARK == 0 || *waits >= 6 {
+        B::yield_now();
+    } else {
+        (0..1u32 << *waits).for_each(|_| std::hint::spin_loop());
+        *waits += 1;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::backend::Std;
+
+    fn drain(ring: &Ring<u32, Std>) -> Vec<u32> {
+        let mut got = Vec::new();
+        while let Pop::Value { value, .. } = ring.try_pop() {
+            got.push(value);
+        }
+        got
+    }
+
+    /// A ring holds `cap` values, refuses the next, and gives them back in order, lap after lap.
+    #[test]
+    fn holds_cap_values_in_order_across_laps() {
+        for cap in [1, 2, 3, 4, 7, 8] {
+            let ring = Ring::<u32, Std>::new(cap);
+            for lap in 0..5u32 {
+                for i in 0..cap as u32 {
+                    assert!(matches!(ring.try_push(lap * 100 + i), Push::Done { .. }));
+                    assert_eq!(ring.len(), i as usize + 1);
+                }
+                assert!(matches!(ring.try_push(99), Push::Full(99)), "cap {cap}");
+                assert_eq!(ring.len(), cap);
+                let expected: Vec<u32> = (0..cap as u32).map(|i| lap * 100 + i).collect();
+                assert_eq!(drain(&ring), expected, "cap {cap}, lap {lap}");
+                assert_eq!(ring.len(), 0);
+                assert!(matches!(ring.try_pop(), Pop::Empty));
+            }
+        }
+    }
+
+    /// `len` counts across the lap boundary: two values in, one out, two more in.
+    #[test]
+    fn len_counts_across_a_lap() {
+        let ring = Ring::<u32, Std>::new(3);
+        for v in 0..3 {
+            assert!(matches!(ring.try_push(v), Push::Done { .. }));
+        }
+        assert!(matches!(ring.try_pop(), Pop::Value { value: 0, .. }));
+        assert!(matches!(ring.try_pop(), Pop::Value { value: 1, .. }));
+        assert!(matches!(ring.try_push(3), Push::Done { .. }));
+        assert_eq!(ring.len(), 2);
+        assert!(matches!(ring.try_push(4), Push::Done { .. }));
+        assert_eq!(ring.len(), 3);
+        assert_eq!(drain(&ring), [2, 3, 4]);
+    }
+
+    /// The flags travel with the positions: a reservation reports the parked flag it saw, a
+    /// closed ring refuses sends and, once drained, says closed; the flags do not disturb `len`.
+    #[test]
+    fn flags_are_reported_and_kept_across_operations() {
+        let ring = Ring::<u32, Std>::new(2);
+        ring.set(Word::Tail, RECV_PARKED);
+        assert!(matches!(
+            ring.try_push(1),
+            Push::Done {
+                receivers_parked: true
+            }
+        ));
+        ring.clear(Word::Tail, RECV_PARKED);
+        assert!(!ring.is_set(Word::Tail, RECV_PARKED));
+        assert!(matches!(
+            ring.try_push(2),
+            Push::Done {
+                receivers_parked: false
+            }
+        ));
+        ring.set(Word::Head, SEND_PARKED);
+        assert!(matches!(
+            ring.try_pop(),
+            Pop::Value {
+                value: 1,
+                senders_parked: true
+            }
+        ));
+        ring.set(Word::Tail, CLOSED);
+        assert_eq!(ring.len(), 1);
+        assert!(matches!(ring.try_push(3), Push::Closed(3)));
+        assert!(matches!(ring.try_pop(), Pop::Value { value: 2, .. }));
+        assert!(matches!(ring.try_pop(), Pop::Closed));
+        let gone = Ring::<u32, Std>::new(1);
+        gone.set(Word::Tail, GONE);
+        assert!(matches!(gone.try_push(5), Push::Gone(5)));
+    }
+
+    /// Four senders and four receivers on real threads through a small ring: every value arrives
+    /// exactly once, and each sender's values in its order.
+    #[test]
+    fn every_value_arrives_once_in_each_senders_order() {
+        const PER_SENDER: u32 = 20_000;
+        let ring = std::sync::Arc::new(Ring::<u32, Std>::new(4));
+        let senders: Vec<_> = (0..4u32)
+            .map(|s| {
+                let ring = std::sync::Arc::clone(&ring);
+                std::thread::spawn(move || {
+                    for i in 0..PER_SENDER {
+                        let mut value = s * PER_SENDER + i;
+                        loop {
+                            match ring.try_push(value) {
+                                Push::Done { .. } => break,
+                                Push::Full(back) => value = back,
+                                _ => unreachable!("never closed"),
+                            }
+                            std::thread::yield_now();
+                        }
+                    }
+                })
+            })
+            .collect();
+        let receivers: Vec<_> = (0..4)
+            .map(|_| {
+                let ring = std::sync::Arc::clone(&ring);
+                std::thread::spawn(move || {
+                    let mut got = Vec::new();
+                    while got.len() < PER_SENDER as usize {
+                        match ring.try_pop() {
+                            Pop::Value { value, .. } => got.push(value),
+                            _ => std::thread::yield_now(),
+                        }
+                    }
+                    got
+                })
+            })
+            .collect();
+        senders.into_iter().for_each(|t| t.join().unwrap());
+        let mut all = Vec::new();
+        for receiver in receivers {
+            let got = receiver.join().unwrap();
+            for s in 0..4 {
+                let mine: Vec<u32> = got.iter().copied().filter(|v| v / PER_SENDER == s).collect();
+                assert!(mine.windows(2).all(|w| w[0] < w[1]), "sender {s} reordered");
+            }
+            all.extend(got);
+        }
+        all.sort_unstable();
+        assert_eq!(all, (0..4 * PER_SENDER).collect::<Vec<_>>());
+    }
+}
