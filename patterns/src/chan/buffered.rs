@@ -10,23 +10,32 @@
 //! lost. A flag is cleared, under the lock, once its queue is empty; a flag left set a moment too
 //! long only sends one operation to the lock for nothing.
 //!
-//! Every value passes through the ring, so the ring's order is the channel's (FIFO). A parked
-//! operation is served in queue order, but an operation that has not parked yet may overtake it
-//! (a receiver that finds a value in the ring takes it even while another receiver sleeps, as in
-//! crossbeam's channels; Go would hand the value to the sleeper): no promise of Go's orders a
-//! blocked operation before one that has not blocked.
+//! Every value passes through the ring, so the ring's order is the channel's (FIFO). Parked
+//! operations go first, as in Go (whose receive lets the oldest parked sender into the place it
+//! freed, and whose send hands its value to the oldest parked receiver): while one side has
+//! parked operations, the ring's other flag on that side ([`RECV_WAITING`] in `head`,
+//! [`SEND_WAITING`] in `tail`) sends each new operation of that side to the channel lock, where
+//! it serves the parked first and queues behind any still parked. Under the lock, the operation
+//! whose turn it is ([`Turn::Mine`]) ignores those flags.
+//!
+//! Every operation that saw a parked flag serves before it returns. That is what keeps a select's
+//! default honest (SEL-2): a send that put a value in the ring while a select's arm was parked on
+//! it has not returned, nor been served, when the select's default wins, so it counts as
+//! happening after the default.
 
-use super::core::{claim_refusal, Parked, Registered, State};
-use super::ring::{Pop, Push, Ring, Word, CLOSED, RECV_PARKED, SEND_PARKED};
+use super::core::{claim_refusal, Parked, RecvFail, Registered, SendFail, State};
+use super::ring::{
+    Pop, Push, Ring, Turn, Word, CLOSED, RECV_PARKED, RECV_WAITING, SEND_PARKED, SEND_WAITING,
+};
 use super::selector::{ClaimWith, Outcome, Selector, Slot};
 use crate::backend::Backend;
 use std::sync::Arc;
 
-/// The ring's send, its value handed back on failure.
+/// The ring's send for a parked sender whose turn it is, its value handed back on failure.
 fn push_or_back<T, B: Backend>(ring: &Ring<T, B>, value: T) -> Result<(), T> {
-    match ring.try_push(value) {
+    match ring.try_push(value, Turn::Mine) {
         Push::Done { .. } => Ok(()),
-        Push::Full(back) | Push::Closed(back) | Push::Gone(back) => Err(back),
+        Push::Full(back) | Push::Closed(back) | Push::Gone(back) | Push::Queued(back) => Err(back),
     }
 }
 
@@ -39,14 +48,29 @@ impl<T: Send, B: Backend> State<T, B> {
         self.clear_flags(ring);
     }
 
-    /// Clears the parked flag of each empty queue.
+    /// Clears the parked flags of each empty queue.
     pub(crate) fn clear_flags(&mut self, ring: &Ring<T, B>) {
         if self.recvq.is_empty() {
             ring.clear(Word::Tail, RECV_PARKED);
+            ring.clear(Word::Head, RECV_WAITING);
         }
         if self.sendq.is_empty() {
             ring.clear(Word::Head, SEND_PARKED);
+            ring.clear(Word::Tail, SEND_WAITING);
         }
+    }
+
+    /// Sets the receivers' parked flags, before a receive looks at the ring one last time and
+    /// parks: [`RECV_PARKED`] first, the one a send's reservation must see.
+    fn flag_receivers(ring: &Ring<T, B>) {
+        ring.set(Word::Tail, RECV_PARKED);
+        ring.set(Word::Head, RECV_WAITING);
+    }
+
+    /// Sets the senders' parked flags, as [`State::flag_receivers`] does.
+    fn flag_senders(ring: &Ring<T, B>) {
+        ring.set(Word::Head, SEND_PARKED);
+        ring.set(Word::Tail, SEND_WAITING);
     }
 
     /// Hands buffered values to parked receivers, oldest receiver first, while there are both;
@@ -56,7 +80,7 @@ impl<T: Send, B: Backend> State<T, B> {
         while let Some(receiver) = self.recvq.front() {
             match receiver {
                 Parked::Plain(waiter) => {
-                    let Pop::Value { value, .. } = ring.try_pop() else {
+                    let Pop::Value { value, .. } = ring.try_pop(Turn::Mine) else {
                         break;
                     };
                     if waiter.deliver(value) {
@@ -116,31 +140,73 @@ impl<T: Send, B: Backend> State<T, B> {
         moved
     }
 
-    /// Under the channel lock, a receive that found the ring empty: sets [`RECV_PARKED`] and
-    /// looks again. `Some` if that look completed it (a value, or `None` for closed and
+    /// Under the channel lock, a receive that must not block, sent here by the parked receivers'
+    /// flag: serves them first, then receives if none is left parked.
+    pub(crate) fn try_recv_locked(&mut self, ring: &Ring<T, B>) -> Result<T, RecvFail> {
+        self.serve(ring);
+        if !self.recvq.is_empty() {
+            return Err(RecvFail::Empty);
+        }
+        let got = match ring.try_pop(Turn::Mine) {
+            Pop::Value { value, .. } => Ok(value),
+            Pop::Empty | Pop::Queued => Err(RecvFail::Empty),
+            Pop::Closed => Err(RecvFail::Closed),
+        };
+        self.serve(ring);
+        got
+    }
+
+    /// Under the channel lock, a send that must not block, sent here by the parked senders' flag:
+    /// serves them first, then sends if none is left parked.
+    pub(crate) fn try_send_locked(&mut self, ring: &Ring<T, B>, value: T) -> Result<(), SendFail<T>> {
+        self.serve(ring);
+        if !self.sendq.is_empty() {
+            return Err(SendFail::Full(value));
+        }
+        let sent = match ring.try_push(value, Turn::Mine) {
+            Push::Done { .. } => Ok(()),
+            Push::Full(value) | Push::Queued(value) => Err(SendFail::Full(value)),
+            Push::Closed(value) => Err(SendFail::Closed(value)),
+            Push::Gone(value) => Err(SendFail::Disconnected(value)),
+        };
+        self.serve(ring);
+        sent
+    }
+
+    /// Under the channel lock, a receive that would block: serves the parked receivers first;
+    /// if some are left, it queues behind them; if not, it sets the parked flags and looks at the
+    /// ring once more. `Some` if that look completed it (a value, or `None` for closed and
     /// drained); `None` if it must park, which it must do before releasing the lock.
     pub(crate) fn recv_or_flag(&mut self, ring: &Ring<T, B>) -> Option<Option<T>> {
-        ring.set(Word::Tail, RECV_PARKED);
-        let got = match ring.try_pop() {
+        self.serve(ring);
+        if !self.recvq.is_empty() {
+            return None;
+        }
+        Self::flag_receivers(ring);
+        let got = match ring.try_pop(Turn::Mine) {
             Pop::Value { value, .. } => Some(value),
             Pop::Closed => None,
-            Pop::Empty => return None,
+            Pop::Empty | Pop::Queued => return None,
         };
         self.serve(ring);
         Some(got)
     }
 
-    /// Under the channel lock, a send that found the ring full: sets [`SEND_PARKED`] and tries
-    /// again. `Ok(None)` if the value went in; `Ok(Some(value))` if it must park with it, before
+    /// Under the channel lock, a send that would block, as [`State::recv_or_flag`] does:
+    /// `Ok(None)` if the value went in; `Ok(Some(value))` if it must park with it, before
     /// releasing the lock; `Err` if the channel refused it.
     pub(crate) fn send_or_flag(
         &mut self,
         ring: &Ring<T, B>,
         value: T,
     ) -> Result<Option<T>, (Outcome, T)> {
-        ring.set(Word::Head, SEND_PARKED);
-        let sent = match ring.try_push(value) {
-            Push::Full(value) => return Ok(Some(value)),
+        self.serve(ring);
+        if !self.sendq.is_empty() {
+            return Ok(Some(value));
+        }
+        Self::flag_senders(ring);
+        let sent = match ring.try_push(value, Turn::Mine) {
+            Push::Full(value) | Push::Queued(value) => return Ok(Some(value)),
             Push::Done { .. } => Ok(None),
             Push::Closed(value) => Err((Outcome::Closed, value)),
             Push::Gone(value) => Err((Outcome::Disconnected, value)),
@@ -158,7 +224,11 @@ impl<T: Send, B: Backend> State<T, B> {
         arm: usize,
         slot: &Arc<Slot<T>>,
     ) -> Registered {
-        ring.set(Word::Tail, RECV_PARKED);
+        self.serve(ring);
+        if !self.recvq.is_empty() {
+            return self.park_arm(true, selector, arm, slot);
+        }
+        Self::flag_receivers(ring);
         let mut closed = false;
         let claimed = selector.try_claim_with(arm, || match pop_into(ring, slot) {
             Ok(()) => true,
@@ -180,14 +250,7 @@ impl<T: Send, B: Backend> State<T, B> {
                 self.clear_flags(ring);
                 claim_refusal(selector, arm, Outcome::Closed)
             }
-            ClaimWith::Declined => {
-                self.recvq.push_back(Parked::Arm {
-                    selector: Arc::clone(selector),
-                    arm,
-                    slot: Arc::clone(slot),
-                });
-                Registered::Parked
-            }
+            ClaimWith::Declined => self.park_arm(true, selector, arm, slot),
         }
     }
 
@@ -201,7 +264,11 @@ impl<T: Send, B: Backend> State<T, B> {
         arm: usize,
         slot: &Arc<Slot<T>>,
     ) -> Registered {
-        ring.set(Word::Head, SEND_PARKED);
+        self.serve(ring);
+        if !self.sendq.is_empty() {
+            return self.park_arm(false, selector, arm, slot);
+        }
+        Self::flag_senders(ring);
         match selector.try_claim_with(arm, || push_from(ring, slot)) {
             ClaimWith::Claimed => {
                 self.serve(ring);
@@ -211,15 +278,30 @@ impl<T: Send, B: Backend> State<T, B> {
                 self.clear_flags(ring);
                 Registered::AlreadyClaimed
             }
-            ClaimWith::Declined => {
-                self.sendq.push_back(Parked::Arm {
-                    selector: Arc::clone(selector),
-                    arm,
-                    slot: Arc::clone(slot),
-                });
-                Registered::Parked
-            }
+            ClaimWith::Declined => self.park_arm(false, selector, arm, slot),
         }
+    }
+
+    /// Queues a select's arm on the receivers' queue (`receive`) or the senders'; its side's
+    /// parked flags are set.
+    fn park_arm(
+        &mut self,
+        receive: bool,
+        selector: &Arc<Selector<B>>,
+        arm: usize,
+        slot: &Arc<Slot<T>>,
+    ) -> Registered {
+        let queue = if receive {
+            &mut self.recvq
+        } else {
+            &mut self.sendq
+        };
+        queue.push_back(Parked::Arm {
+            selector: Arc::clone(selector),
+            arm,
+            slot: Arc::clone(slot),
+        });
+        Registered::Parked
     }
 
     /// The first steps of a close on a buffered channel, before the parked operations are
@@ -234,12 +316,12 @@ impl<T: Send, B: Backend> State<T, B> {
 /// Takes the ring's oldest value into a receive arm's slot; if there is none, says whether the
 /// channel is closed (and so drained).
 fn pop_into<T, B: Backend>(ring: &Ring<T, B>, slot: &Slot<T>) -> Result<(), bool> {
-    match ring.try_pop() {
+    match ring.try_pop(Turn::Mine) {
         Pop::Value { value, .. } => {
             slot.put(value);
             Ok(())
         }
-        Pop::Empty => Err(false),
+        Pop::Empty | Pop::Queued => Err(false),
         Pop::Closed => Err(true),
     }
 }

@@ -15,7 +15,7 @@
 //! parks with its [`Selector`], which a hand-over must claim, so an operation parked in a select
 //! completes at most once.
 
-use super::ring::{Pop, Push, Ring, Word, CLOSED, GONE};
+use super::ring::{Pop, Push, Ring, Turn, Word, CLOSED, GONE, RECV_WAITING, SEND_WAITING};
 use super::selector::{Outcome, PairClaim, Selector, Slot};
 use super::waiter::{Unsettled, Waiter};
 use crate::backend::Backend;
@@ -190,8 +190,9 @@ impl<'a, T: Send + 'a, B: Backend> Drop for Locked<'a, T, B> {
     }
 }
 
-/// The largest capacity kept in a [`Ring`]: its places are allocated up front.
-pub(crate) const RING_LIMIT: usize = 1 << 16;
+/// The largest capacity kept in a [`Ring`]: its places are allocated up front (at most 4,096
+/// of them, as a locked buffer allocates up to 1,024 and grows beyond).
+pub(crate) const RING_LIMIT: usize = 1 << 12;
 
 /// A channel shared by its senders and receivers.
 pub(crate) struct Chan<T: Send, B: Backend> {
@@ -290,8 +291,9 @@ impl<T: Send, B: Backend> Chan<T, B> {
         let Some(ring) = &self.ring else {
             return self.lock().try_send(self.cap, value);
         };
-        match ring.try_push(value) {
+        match ring.try_push(value, Turn::Mind) {
             Push::Done { receivers_parked } => {
+                // Served before returning: see `buffered.rs` on SEL-2.
                 if receivers_parked {
                     self.lock().serve(ring);
                 }
@@ -300,6 +302,7 @@ impl<T: Send, B: Backend> Chan<T, B> {
             Push::Full(value) => Err(SendFail::Full(value)),
             Push::Closed(value) => Err(SendFail::Closed(value)),
             Push::Gone(value) => Err(SendFail::Disconnected(value)),
+            Push::Queued(value) => self.lock().try_send_locked(ring, value),
         }
     }
 
@@ -308,7 +311,7 @@ impl<T: Send, B: Backend> Chan<T, B> {
         let Some(ring) = &self.ring else {
             return self.lock().try_recv();
         };
-        match ring.try_pop() {
+        match ring.try_pop(Turn::Mind) {
             Pop::Value {
                 value,
                 senders_parked,
@@ -320,6 +323,7 @@ impl<T: Send, B: Backend> Chan<T, B> {
             }
             Pop::Empty => Err(RecvFail::Empty),
             Pop::Closed => Err(RecvFail::Closed),
+            Pop::Queued => self.lock().try_recv_locked(ring),
         }
     }
 
@@ -396,10 +400,19 @@ impl<T: Send, B: Backend> Chan<T, B> {
             return got.into_inner();
         }
         let patience = Patience::for_capacity(self.cap);
-        if patience.parks_at_once::<B>() || !backoff::spin_for::<B>(patience, try_once) {
+        // Behind parked receivers, a spin would only take the channel lock again and again.
+        if patience.parks_at_once::<B>()
+            || self.parked_ahead(Word::Head, RECV_WAITING)
+            || !backoff::spin_for::<B>(patience, try_once)
+        {
             return None;
         }
         got.into_inner()
+    }
+
+    /// Whether operations are parked ahead of a new one (`flag` in `word` of the ring).
+    fn parked_ahead(&self, word: Word, flag: usize) -> bool {
+        self.ring.as_ref().is_some_and(|ring| ring.is_set(word, flag))
     }
 
     /// A ring's send that found it full, before it parks: tries again as
@@ -407,7 +420,7 @@ impl<T: Send, B: Backend> Chan<T, B> {
     /// ended otherwise.
     fn spin_to_send(&self, value: T) -> Result<T, SendAttempt<'_, T, B>> {
         let patience = Patience::for_capacity(self.cap);
-        if patience.parks_at_once::<B>() {
+        if patience.parks_at_once::<B>() || self.parked_ahead(Word::Tail, SEND_WAITING) {
             return Ok(value);
         }
         let unsent = Cell::new(Some(value));

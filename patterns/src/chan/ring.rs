@@ -30,6 +30,9 @@
 //!    reservation is a CAS on the same word, so it is ordered before that flag (and the look
 //!    finds its value) or after it (and the send reports the flag, and serves the parked
 //!    receivers once its value is in). The same holds for a sender and [`SEND_PARKED`] in `head`.
+//! 6. **A new operation gives way to parked ones**: while [`SEND_WAITING`] is set in `tail` (or
+//!    [`RECV_WAITING`] in `head`), a send (a receive) that does not say it is its turn
+//!    ([`Turn::Mine`]) reserves nothing and reports [`Push::Queued`] ([`Pop::Queued`]).
 //!
 //! Values are kept in a per-slot lock that is only ever taken by the slot's one owner (promise 1),
 //! so it is never contended (a contended slot panics: the protocol broke) and never blocks a
@@ -42,11 +45,11 @@ use parking_lot::Mutex;
 use std::sync::atomic::Ordering::{Acquire, Release, SeqCst};
 
 /// Bits below the position in `head` and `tail`.
-const SHIFT: u32 = 3;
+const SHIFT: u32 = 4;
 /// The flag bits.
 const FLAGS: usize = (1 << SHIFT) - 1;
 /// Positions wrap at this many bits (`usize::BITS - SHIFT`): a thread would have to stall while
-/// the channel passes 2⁶¹ values (2²⁹ on a 32-bit target) to confuse two laps.
+/// the channel passes 2⁶⁰ values (2²⁸ on a 32-bit target) to confuse two laps.
 const POSITION_MASK: usize = usize::MAX >> SHIFT;
 
 /// In `tail`: some receiver is parked on the channel (set and cleared under the channel lock).
@@ -55,14 +58,30 @@ pub(crate) const RECV_PARKED: usize = 1;
 pub(crate) const CLOSED: usize = 2;
 /// In `tail`: every receiver is gone.
 pub(crate) const GONE: usize = 4;
+/// In `tail`, beside [`SEND_PARKED`] in `head`: some sender is parked, so a new send must queue
+/// behind it rather than take a freed place first (set and cleared under the channel lock).
+pub(crate) const SEND_WAITING: usize = 8;
 /// In `head`: some sender is parked on the channel (set and cleared under the channel lock).
 pub(crate) const SEND_PARKED: usize = 1;
+/// In `head`, beside [`RECV_PARKED`] in `tail`: some receiver is parked, so a new receive must
+/// queue behind it rather than take a value first (set and cleared under the channel lock).
+pub(crate) const RECV_WAITING: usize = 2;
 
 /// Which position word a flag lives in.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) enum Word {
     Head,
     Tail,
+}
+
+/// Whether a ring operation minds the parked operations' turn.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Turn {
+    /// A new operation: it gives way to parked ones ([`SEND_WAITING`], [`RECV_WAITING`]).
+    Mind,
+    /// An operation under the channel lock whose turn it is: serving a parked one, or one that
+    /// found nobody parked before it.
+    Mine,
 }
 
 /// What a non-blocking send into the ring did.
@@ -76,6 +95,8 @@ pub(crate) enum Push<T> {
     Closed(T),
     /// Every receiver is gone: the value comes back.
     Gone(T),
+    /// Senders are parked ahead of this one: the value comes back, for the channel lock's path.
+    Queued(T),
 }
 
 /// What a non-blocking receive from the ring got.
@@ -87,6 +108,8 @@ pub(crate) enum Pop<T> {
     Empty,
     /// Nothing buffered and the channel is closed.
     Closed,
+    /// Receivers are parked ahead of this one: it takes the channel lock's path.
+    Queued,
 }
 
 /// Keeps `head` and `tail` on separate cache lines, so senders and receivers do not invalidate
@@ -177,7 +200,7 @@ impl<T, B: Backend> Ring<T, B> {
 
     /// Sends `value` if a place is free, without blocking (it may wait for a receiver that is
     /// freeing the place it needs).
-    pub(crate) fn try_push(&self, value: T) -> Push<T> {
+    pub(crate) fn try_push(&self, value: T, turn: Turn) -> Push<T> {
         let mut waits = 0;
         let mut tail = self.tail.0.load(SeqCst);
         loop {
@@ -186,6 +209,9 @@ impl<T, B: Backend> Ring<T, B> {
             }
             if tail & GONE != 0 {
                 return Push::Gone(value);
+            }
+            if tail & SEND_WAITING != 0 && turn == Turn::Mind {
+                return Push::Queued(value);
             }
             let position = tail >> SHIFT;
             let slot = self.slot(position);
@@ -228,10 +254,13 @@ impl<T, B: Backend> Ring<T, B> {
 
     /// Receives the oldest value, without blocking (it may wait for a sender that is writing
     /// the value it will get).
-    pub(crate) fn try_pop(&self) -> Pop<T> {
+    pub(crate) fn try_pop(&self, turn: Turn) -> Pop<T> {
         let mut waits = 0;
         let mut head = self.head.0.load(SeqCst);
         loop {
+            if head & RECV_WAITING != 0 && turn == Turn::Mind {
+                return Pop::Queued;
+            }
             let position = head >> SHIFT;
             let slot = self.slot(position);
             // Acquire pairs with the Release of the stamp by the sender that wrote the value.
@@ -340,9 +369,18 @@ mod tests {
     use super::*;
     use crate::backend::Std;
 
+    impl<T, B: Backend> Ring<T, B> {
+        fn try_push_mind(&self, value: T) -> Push<T> {
+            self.try_push(value, Turn::Mind)
+        }
+        fn try_pop_mind(&self) -> Pop<T> {
+            self.try_pop(Turn::Mind)
+        }
+    }
+
     fn drain(ring: &Ring<u32, Std>) -> Vec<u32> {
         let mut got = Vec::new();
-        while let Pop::Value { value, .. } = ring.try_pop() {
+        while let Pop::Value { value, .. } = ring.try_pop_mind() {
             got.push(value);
         }
         got
@@ -355,15 +393,15 @@ mod tests {
             let ring = Ring::<u32, Std>::new(cap);
             for lap in 0..5u32 {
                 for i in 0..cap as u32 {
-                    assert!(matches!(ring.try_push(lap * 100 + i), Push::Done { .. }));
+                    assert!(matches!(ring.try_push_mind(lap * 100 + i), Push::Done { .. }));
                     assert_eq!(ring.len(), i as usize + 1);
                 }
-                assert!(matches!(ring.try_push(99), Push::Full(99)), "cap {cap}");
+                assert!(matches!(ring.try_push_mind(99), Push::Full(99)), "cap {cap}");
                 assert_eq!(ring.len(), cap);
                 let expected: Vec<u32> = (0..cap as u32).map(|i| lap * 100 + i).collect();
                 assert_eq!(drain(&ring), expected, "cap {cap}, lap {lap}");
                 assert_eq!(ring.len(), 0);
-                assert!(matches!(ring.try_pop(), Pop::Empty));
+                assert!(matches!(ring.try_pop_mind(), Pop::Empty));
             }
         }
     }
@@ -373,13 +411,13 @@ mod tests {
     fn len_counts_across_a_lap() {
         let ring = Ring::<u32, Std>::new(3);
         for v in 0..3 {
-            assert!(matches!(ring.try_push(v), Push::Done { .. }));
+            assert!(matches!(ring.try_push_mind(v), Push::Done { .. }));
         }
-        assert!(matches!(ring.try_pop(), Pop::Value { value: 0, .. }));
-        assert!(matches!(ring.try_pop(), Pop::Value { value: 1, .. }));
-        assert!(matches!(ring.try_push(3), Push::Done { .. }));
+        assert!(matches!(ring.try_pop_mind(), Pop::Value { value: 0, .. }));
+        assert!(matches!(ring.try_pop_mind(), Pop::Value { value: 1, .. }));
+        assert!(matches!(ring.try_push_mind(3), Push::Done { .. }));
         assert_eq!(ring.len(), 2);
-        assert!(matches!(ring.try_push(4), Push::Done { .. }));
+        assert!(matches!(ring.try_push_mind(4), Push::Done { .. }));
         assert_eq!(ring.len(), 3);
         assert_eq!(drain(&ring), [2, 3, 4]);
     }
@@ -391,7 +429,7 @@ mod tests {
         let ring = Ring::<u32, Std>::new(2);
         ring.set(Word::Tail, RECV_PARKED);
         assert!(matches!(
-            ring.try_push(1),
+            ring.try_push_mind(1),
             Push::Done {
                 receivers_parked: true
             }
@@ -399,14 +437,14 @@ mod tests {
         ring.clear(Word::Tail, RECV_PARKED);
         assert!(!ring.is_set(Word::Tail, RECV_PARKED));
         assert!(matches!(
-            ring.try_push(2),
+            ring.try_push_mind(2),
             Push::Done {
                 receivers_parked: false
             }
         ));
         ring.set(Word::Head, SEND_PARKED);
         assert!(matches!(
-            ring.try_pop(),
+            ring.try_pop_mind(),
             Pop::Value {
                 value: 1,
                 senders_parked: true
@@ -414,12 +452,28 @@ mod tests {
         ));
         ring.set(Word::Tail, CLOSED);
         assert_eq!(ring.len(), 1);
-        assert!(matches!(ring.try_push(3), Push::Closed(3)));
-        assert!(matches!(ring.try_pop(), Pop::Value { value: 2, .. }));
-        assert!(matches!(ring.try_pop(), Pop::Closed));
+        assert!(matches!(ring.try_push_mind(3), Push::Closed(3)));
+        assert!(matches!(ring.try_pop_mind(), Pop::Value { value: 2, .. }));
+        assert!(matches!(ring.try_pop_mind(), Pop::Closed));
         let gone = Ring::<u32, Std>::new(1);
         gone.set(Word::Tail, GONE);
-        assert!(matches!(gone.try_push(5), Push::Gone(5)));
+        assert!(matches!(gone.try_push_mind(5), Push::Gone(5)));
+    }
+
+    /// While operations of one side are parked, a new one of that side gives way (it is sent to
+    /// the channel lock's path) and one whose turn it is goes ahead.
+    #[test]
+    fn a_new_operation_gives_way_to_parked_ones() {
+        let ring = Ring::<u32, Std>::new(2);
+        ring.set(Word::Tail, SEND_WAITING);
+        assert!(matches!(ring.try_push(1, Turn::Mind), Push::Queued(1)));
+        assert!(matches!(ring.try_push(1, Turn::Mine), Push::Done { .. }));
+        ring.clear(Word::Tail, SEND_WAITING);
+        ring.set(Word::Head, RECV_WAITING);
+        assert!(matches!(ring.try_pop(Turn::Mind), Pop::Queued));
+        assert!(matches!(ring.try_pop(Turn::Mine), Pop::Value { value: 1, .. }));
+        ring.clear(Word::Head, RECV_WAITING);
+        assert!(matches!(ring.try_pop(Turn::Mind), Pop::Empty));
     }
 
     /// Four senders and four receivers on real threads through a small ring: every value arrives
@@ -435,7 +489,7 @@ mod tests {
                     for i in 0..PER_SENDER {
                         let mut value = s * PER_SENDER + i;
                         loop {
-                            match ring.try_push(value) {
+                            match ring.try_push_mind(value) {
                                 Push::Done { .. } => break,
                                 Push::Full(back) => value = back,
                                 _ => unreachable!("never closed"),
@@ -452,7 +506,7 @@ mod tests {
                 std::thread::spawn(move || {
                     let mut got = Vec::new();
                     while got.len() < PER_SENDER as usize {
-                        match ring.try_pop() {
+                        match ring.try_pop_mind() {
                             Pop::Value { value, .. } => got.push(value),
                             _ => std::thread::yield_now(),
                         }

@@ -382,8 +382,10 @@ impl<'s, B: Backend> Select<'s, B> {
 
         // Nothing was ready when polled, one arm at a time. Park on every arm; with a default, then
         // claim the selector for the default. Any arm that became ready since its registration
-        // would have claimed the selector first, so a default that wins saw every arm not ready
-        // at one same moment — Go's select takes a snapshot of all its channels, so must this.
+        // would have claimed the selector first, or (on a buffered channel) is made ready by an
+        // operation that has not returned yet and serves the parked arm before it does, so counts
+        // as after the default: a default that wins saw every arm not ready at one same moment —
+        // Go's select takes a snapshot of all its channels, so must this.
         let selector = Arc::new(Selector::new());
         let mut registered = SmallVec::<[usize; INLINE_ARMS]>::new();
         let mut completed = None;

@@ -90,18 +90,20 @@ impl<T, B: Backend> Waiter<T, B> {
     /// it, still parked, and this returns `None`. The caller holds the channel lock.
     #[must_use = "a sleeping owner needs a wake once the channel lock is released"]
     pub(crate) fn try_take_with(&self, put: impl FnOnce(T) -> Result<(), T>) -> Option<bool> {
-        let mut state = self.state.lock().unwrap_or_else(|p| p.into_inner());
-        debug_assert!(state.outcome.is_none(), "a settled waiter was offered again");
-        let value = state
-            .value
-            .take()
-            .expect("a parked sender's waiter holds its value");
-        if let Err(back) = put(value) {
-            state.value = Some(back);
-            return None;
+        let value = {
+            let mut state = self.state.lock().unwrap_or_else(|p| p.into_inner());
+            debug_assert!(state.outcome.is_none(), "a settled waiter was offered again");
+            state.value.take()
+        };
+        // `put` may wait for a ring peer: not under this mutex, which must never be held across
+        // a wait. The owner does not look at the value before an outcome is recorded.
+        match put(value.expect("a parked sender's waiter holds its value")) {
+            Ok(()) => Some(self.settle(Outcome::Done, |_| {})),
+            Err(back) => {
+                self.state.lock().unwrap_or_else(|p| p.into_inner()).value = Some(back);
+                None
+            }
         }
-        drop(state);
-        Some(self.settle(Outcome::Done, |_| {}))
     }
 
     /// Ends a parked operation without a hand-over (`Closed`, `Disconnected`); a sender's value
