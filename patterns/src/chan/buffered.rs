@@ -158,7 +158,11 @@ impl<T: Send, B: Backend> State<T, B> {
 
     /// Under the channel lock, a send that must not block, sent here by the parked senders' flag:
     /// serves them first, then sends if none is left parked.
-    pub(crate) fn try_send_locked(&mut self, ring: &Ring<T, B>, value: T) -> Result<(), SendFail<T>> {
+    pub(crate) fn try_send_locked(
+        &mut self,
+        ring: &Ring<T, B>,
+        value: T,
+    ) -> Result<(), SendFail<T>> {
         self.serve(ring);
         if !self.sendq.is_empty() {
             return Err(SendFail::Full(value));

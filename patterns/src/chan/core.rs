@@ -412,7 +412,9 @@ impl<T: Send, B: Backend> Chan<T, B> {
 
     /// Whether operations are parked ahead of a new one (`flag` in `word` of the ring).
     fn parked_ahead(&self, word: Word, flag: usize) -> bool {
-        self.ring.as_ref().is_some_and(|ring| ring.is_set(word, flag))
+        self.ring
+            .as_ref()
+            .is_some_and(|ring| ring.is_set(word, flag))
     }
 
     /// A ring's send that found it full, before it parks: tries again as

@@ -174,10 +174,10 @@ impl<T: Send, B: Backend> Sender<T, B> {
     pub fn try_send(&self, value: T) -> Result<(), TrySendError<T>> {
         let step = trace::enter::<B>("try send", self.chan.object());
         let sent = self.chan.try_send(value).map_err(|fail| match fail {
-                SendFail::Full(value) => TrySendError::Full(value),
-                SendFail::Closed(value) => TrySendError::Closed(value),
-                SendFail::Disconnected(value) => TrySendError::Disconnected(value),
-            });
+            SendFail::Full(value) => TrySendError::Full(value),
+            SendFail::Closed(value) => TrySendError::Closed(value),
+            SendFail::Disconnected(value) => TrySendError::Disconnected(value),
+        });
         step.outcome(format_args!(
             "{}",
             match &sent {

@@ -393,10 +393,16 @@ mod tests {
             let ring = Ring::<u32, Std>::new(cap);
             for lap in 0..5u32 {
                 for i in 0..cap as u32 {
-                    assert!(matches!(ring.try_push_mind(lap * 100 + i), Push::Done { .. }));
+                    assert!(matches!(
+                        ring.try_push_mind(lap * 100 + i),
+                        Push::Done { .. }
+                    ));
                     assert_eq!(ring.len(), i as usize + 1);
                 }
-                assert!(matches!(ring.try_push_mind(99), Push::Full(99)), "cap {cap}");
+                assert!(
+                    matches!(ring.try_push_mind(99), Push::Full(99)),
+                    "cap {cap}"
+                );
                 assert_eq!(ring.len(), cap);
                 let expected: Vec<u32> = (0..cap as u32).map(|i| lap * 100 + i).collect();
                 assert_eq!(drain(&ring), expected, "cap {cap}, lap {lap}");
@@ -471,7 +477,10 @@ mod tests {
         ring.clear(Word::Tail, SEND_WAITING);
         ring.set(Word::Head, RECV_WAITING);
         assert!(matches!(ring.try_pop(Turn::Mind), Pop::Queued));
-        assert!(matches!(ring.try_pop(Turn::Mine), Pop::Value { value: 1, .. }));
+        assert!(matches!(
+            ring.try_pop(Turn::Mine),
+            Pop::Value { value: 1, .. }
+        ));
         ring.clear(Word::Head, RECV_WAITING);
         assert!(matches!(ring.try_pop(Turn::Mind), Pop::Empty));
     }
@@ -520,7 +529,11 @@ mod tests {
         for receiver in receivers {
             let got = receiver.join().unwrap();
             for s in 0..4 {
-                let mine: Vec<u32> = got.iter().copied().filter(|v| v / PER_SENDER == s).collect();
+                let mine: Vec<u32> = got
+                    .iter()
+                    .copied()
+                    .filter(|v| v / PER_SENDER == s)
+                    .collect();
                 assert!(mine.windows(2).all(|w| w[0] < w[1]), "sender {s} reordered");
             }
             all.extend(got);

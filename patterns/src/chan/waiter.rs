@@ -92,7 +92,10 @@ impl<T, B: Backend> Waiter<T, B> {
     pub(crate) fn try_take_with(&self, put: impl FnOnce(T) -> Result<(), T>) -> Option<bool> {
         let value = {
             let mut state = self.state.lock().unwrap_or_else(|p| p.into_inner());
-            debug_assert!(state.outcome.is_none(), "a settled waiter was offered again");
+            debug_assert!(
+                state.outcome.is_none(),
+                "a settled waiter was offered again"
+            );
             state.value.take()
         };
         // `put` may wait for a ring peer: not under this mutex, which must never be held across
