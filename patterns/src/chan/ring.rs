@@ -34,14 +34,23 @@
 //!    [`RECV_WAITING`] in `head`), a send (a receive) that does not say it is its turn
 //!    ([`Turn::Mine`]) reserves nothing and reports [`Push::Queued`] ([`Pop::Queued`]).
 //!
-//! Values are kept in a per-slot lock that is only ever taken by the slot's one owner (promise 1),
-//! so it is never contended (a contended slot panics: the protocol broke) and never blocks a
-//! model thread; the happens-before edge is the stamps', which the backend's access log checks as
-//! it checks a [`RaceCell`](crate::RaceCell): under loom and shuttle an access to a slot that the
-//! stamps do not order after its previous owner's fails the run as a data race.
+//! **The one module of the project with `unsafe`.** A slot's value is plain memory, an
+//! [`UnsafeCell`], written and read without a lock: promise 1 is what makes that sound, so each
+//! `unsafe` block below says which part of it it relies on. Every access first goes through the
+//! backend's checked access log ([`Backend::access`], the mechanism of
+//! [`RaceCell`](crate::RaceCell)): nothing on `Std`; under loom, loom's own `UnsafeCell` tracking;
+//! under shuttle, vector clocks. So the model checkers run this very code and fail the run as a
+//! **data race** on any schedule where the stamps do not order an access after the previous
+//! owner's, before the access is made. The rules of this module, held by the tidy rule
+//! `unsafe_lives_only_in_the_ring` (ARCHITECTURE.md, invariant 13): no other file of the project
+//! has `unsafe`; every `unsafe` block here has a `// SAFETY:` comment; the cell is reached only
+//! through [`Slot::put`] and [`Slot::take`], which tell the backend first.
+
+#![allow(unsafe_code)]
+#![deny(clippy::undocumented_unsafe_blocks)]
 
 use crate::backend::{Access, Atomic, Backend};
-use parking_lot::Mutex;
+use std::cell::UnsafeCell;
 use std::sync::atomic::Ordering::{Acquire, Release, SeqCst};
 
 /// Bits below the position in `head` and `tail`.
@@ -121,24 +130,43 @@ struct Padded<T>(T);
 struct Slot<T, B: Backend> {
     /// The position the slot waits for: a writer's (`position`), or a reader's (`position + 1`).
     stamp: B::AtomicUsize,
-    /// The value while buffered. Only the slot's owner takes the lock (promise 1).
-    value: Mutex<Option<T>>,
+    /// The value while buffered (`None` otherwise, so a ring dropped with values drops them, and
+    /// a read of an empty slot panics instead of reading garbage). Reached only by the slot's
+    /// owner (promise 1), through [`Slot::put`] and [`Slot::take`].
+    value: UnsafeCell<Option<T>>,
     /// The model checkers' record of the slot's accesses, to find an access the stamps do not
     /// order (nothing on `Std`).
     log: B::AccessLog,
 }
 
 impl<T, B: Backend> Slot<T, B> {
-    /// The slot's value, by its one owner.
-    fn owned(&self) -> parking_lot::MutexGuard<'_, Option<T>> {
+    /// Writes the value, by the sender whose reservation owns the slot.
+    fn put(&self, value: T) {
         B::access(&self.log, Access::Write);
-        self.value
-            .try_lock()
-            .expect("two threads own one channel slot: the ring's protocol broke")
+        // SAFETY: the caller's `tail` CAS reserved this slot's position after its Acquire load
+        // read the stamp that position expects, which the previous owner (the receiver of the
+        // lap before, or nobody on the first lap) stored with Release after its last access. No
+        // other thread can reserve the slot until this thread stores the next stamp (promise 1),
+        // so this `&mut` is the only reference to the value, and it is ordered after every
+        // earlier one.
+        let previous = unsafe { (*self.value.get()).replace(value) };
+        debug_assert!(previous.is_none(), "a slot was written twice");
+    }
+
+    /// Takes the value, by the receiver whose reservation owns the slot.
+    fn take(&self) -> T {
+        B::access(&self.log, Access::Write);
+        // SAFETY: the caller's `head` CAS reserved this slot's position after its Acquire load
+        // read `position + 1`, which the sender stored with Release after writing the value. No
+        // other thread can reserve the slot until this thread stores the next stamp (promise 1),
+        // so this `&mut` is the only reference, ordered after the write.
+        unsafe { (*self.value.get()).take() }.expect("a slot stamped full holds a value")
     }
 }
 
 /// A lock-free bounded buffer of capacity `cap` (at least 1).
+///
+/// `Send` as its fields are (`T: Send`); `Sync` by the `unsafe impl` below.
 pub(crate) struct Ring<T, B: Backend> {
     /// The next position to receive from, and [`SEND_PARKED`].
     head: Padded<B::AtomicUsize>,
@@ -150,6 +178,12 @@ pub(crate) struct Ring<T, B: Backend> {
     one_lap: usize,
 }
 
+// SAFETY: the ring is shared by the channel's senders and receivers, and the only state that is
+// not `Sync` on its own is the slots' `UnsafeCell`s. A value moves from the thread that `put` it
+// to the one that `take`s it (hence `T: Send`; no `&T` is ever shared), and the two never touch
+// a slot at once (promise 1), which `Slot::put` and `Slot::take` rely on.
+unsafe impl<T: Send, B: Backend> Sync for Ring<T, B> {}
+
 impl<T, B: Backend> Ring<T, B> {
     /// An empty ring of `cap` places.
     pub(crate) fn new(cap: usize) -> Self {
@@ -157,7 +191,7 @@ impl<T, B: Backend> Ring<T, B> {
         let slots = (0..cap)
             .map(|index| Slot {
                 stamp: B::AtomicUsize::new(index),
-                value: Mutex::new(None),
+                value: UnsafeCell::new(None),
                 log: B::access_log(),
             })
             .collect();
@@ -224,7 +258,7 @@ impl<T, B: Backend> Ring<T, B> {
                 // are ordered by this word's modification order (promise 5).
                 match self.tail.0.compare_exchange(tail, next, SeqCst, SeqCst) {
                     Ok(_) => {
-                        *slot.owned() = Some(value);
+                        slot.put(value);
                         // Release: the write above happens before the receive that reads this
                         // stamp.
                         slot.stamp.store(position + 1, Release);
@@ -269,10 +303,7 @@ impl<T, B: Backend> Ring<T, B> {
                 let next = (self.next(position) << SHIFT) | (head & FLAGS);
                 match self.head.0.compare_exchange(head, next, SeqCst, SeqCst) {
                     Ok(_) => {
-                        let value = slot
-                            .owned()
-                            .take()
-                            .expect("a slot stamped full holds a value");
+                        let value = slot.take();
                         // Release: the take above happens before the next lap's write.
                         slot.stamp.store(self.lap_after(position), Release);
                         return Pop::Value {
