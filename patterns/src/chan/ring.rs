@@ -49,7 +49,7 @@
 #![allow(unsafe_code)]
 #![deny(clippy::undocumented_unsafe_blocks)]
 
-use crate::backend::{Access, Atomic, Backend};
+use crate::backend::{Access, Atomic, AtomicInt, Backend};
 use std::cell::UnsafeCell;
 use std::sync::atomic::Ordering::{Acquire, Release, SeqCst};
 
@@ -251,7 +251,7 @@ impl<T, B: Backend> Ring<T, B> {
             let slot = self.slot(position);
             // Acquire pairs with the Release of the stamp by the receiver that freed the slot:
             // its take happens before this sender's write (promise 1).
-            let stamp = slot.stamp.load(Acquire);
+            let stamp = read_stamp(&slot.stamp, waits);
             if stamp == position {
                 let next = (self.next(position) << SHIFT) | (tail & FLAGS);
                 // SeqCst, as every access to the position words: a reservation and a parked flag
@@ -277,11 +277,11 @@ impl<T, B: Backend> Ring<T, B> {
                     return Push::Full(value);
                 }
                 snooze::<B>(&mut waits);
-                tail = self.tail.0.load(SeqCst);
+                tail = fresh(&self.tail.0);
             } else {
                 // Another sender has filled this place since `tail` was read.
                 snooze::<B>(&mut waits);
-                tail = self.tail.0.load(SeqCst);
+                tail = fresh(&self.tail.0);
             }
         }
     }
@@ -298,7 +298,7 @@ impl<T, B: Backend> Ring<T, B> {
             let position = head >> SHIFT;
             let slot = self.slot(position);
             // Acquire pairs with the Release of the stamp by the sender that wrote the value.
-            let stamp = slot.stamp.load(Acquire);
+            let stamp = read_stamp(&slot.stamp, waits);
             if stamp == position + 1 {
                 let next = (self.next(position) << SHIFT) | (head & FLAGS);
                 match self.head.0.compare_exchange(head, next, SeqCst, SeqCst) {
@@ -324,11 +324,11 @@ impl<T, B: Backend> Ring<T, B> {
                     };
                 }
                 snooze::<B>(&mut waits);
-                head = self.head.0.load(SeqCst);
+                head = fresh(&self.head.0);
             } else {
                 // Another receiver has emptied this place since `head` was read.
                 snooze::<B>(&mut waits);
-                head = self.head.0.load(SeqCst);
+                head = fresh(&self.head.0);
             }
         }
     }
@@ -383,6 +383,23 @@ impl<T, B: Backend> Ring<T, B> {
     }
 }
 
+/// A stamp, read plainly on an operation's first look, and by a read-modify-write (which reads
+/// the newest value) once the operation has waited: a plain load may keep returning an older
+/// value for a while, and under loom for ever, so a wait that only loads could spin past loom's
+/// branch bound on a schedule where the stamp it waits for was stored long ago.
+fn read_stamp<A: AtomicInt<usize>>(stamp: &A, waits: u32) -> usize {
+    if waits == 0 {
+        stamp.load(Acquire)
+    } else {
+        stamp.fetch_add(0, Acquire)
+    }
+}
+
+/// The newest value of a position word, after a wait (see [`read_stamp`]).
+fn fresh<A: AtomicInt<usize>>(word: &A) -> usize {
+    word.fetch_add(0, SeqCst)
+}
+
 /// One wait for a peer between its reservation and its stamp: the peer holds no lock there and
 /// finishes in a few instructions, so on real threads spin a little, then yield; under the model
 /// checkers yield at once (invariant 6: every retry loop yields).
@@ -391,8 +408,8 @@ fn snooze<B: Backend>(waits: &mut u32) {
         B::yield_now();
     } else {
         (0..1u32 << *waits).for_each(|_| std::hint::spin_loop());
-        *waits += 1;
     }
+    *waits = waits.saturating_add(1);
 }
 
 #[cfg(test)]
