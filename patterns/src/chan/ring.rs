@@ -272,7 +272,7 @@ impl<T, B: Backend> Ring<T, B> {
             } else if self.lap_after(stamp) == position + 1 {
                 // The slot still holds the previous lap's value: full, unless its receiver has
                 // reserved it and is taking it now.
-                let head = self.head.0.load(SeqCst);
+                let head = read_word(&self.head.0, waits);
                 if self.lap_after(head >> SHIFT) == position {
                     return Push::Full(value);
                 }
@@ -315,7 +315,7 @@ impl<T, B: Backend> Ring<T, B> {
                 }
             } else if stamp == position {
                 // Empty, unless a sender has reserved this place and is writing it now.
-                let tail = self.tail.0.load(SeqCst);
+                let tail = read_word(&self.tail.0, waits);
                 if tail >> SHIFT == position {
                     return if tail & CLOSED != 0 {
                         Pop::Closed
@@ -398,6 +398,16 @@ fn read_stamp<A: AtomicInt<usize>>(stamp: &A, waits: u32) -> usize {
 /// The newest value of a position word, after a wait (see [`read_stamp`]).
 fn fresh<A: AtomicInt<usize>>(word: &A) -> usize {
     word.fetch_add(0, SeqCst)
+}
+
+/// The other side's position word, read to tell full (empty) from a peer in flight: plainly on
+/// the first look, fresh after a wait, or a stale word could make the wait last for ever.
+fn read_word<A: AtomicInt<usize>>(word: &A, waits: u32) -> usize {
+    if waits == 0 {
+        word.load(SeqCst)
+    } else {
+        fresh(word)
+    }
 }
 
 /// One wait for a peer between its reservation and its stamp: the peer holds no lock there and
