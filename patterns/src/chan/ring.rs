@@ -266,8 +266,12 @@ impl<T, B: Backend> Ring<T, B> {
                             receivers_parked: tail & RECV_PARKED != 0,
                         };
                     }
-                    // Another sender reserved first, or a flag changed: look again.
-                    Err(now) => tail = now,
+                    // Another sender reserved first, or a flag changed: look again (the failed
+                    // CAS's value may be stale under loom, so a fresh one after a snooze).
+                    Err(_) => {
+                        snooze::<B>(&mut waits);
+                        tail = fresh(&self.tail.0);
+                    }
                 }
             } else if self.lap_after(stamp) == position + 1 {
                 // The slot still holds the previous lap's value: full, unless its receiver has
@@ -311,7 +315,10 @@ impl<T, B: Backend> Ring<T, B> {
                             senders_parked: head & SEND_PARKED != 0,
                         };
                     }
-                    Err(now) => head = now,
+                    Err(_) => {
+                        snooze::<B>(&mut waits);
+                        head = fresh(&self.head.0);
+                    }
                 }
             } else if stamp == position {
                 // Empty, unless a sender has reserved this place and is writing it now.
@@ -337,21 +344,30 @@ impl<T, B: Backend> Ring<T, B> {
     /// is ordered against every reservation: promise 5). Called under the channel lock.
     pub(crate) fn set(&self, word: Word, flag: usize) {
         let word = self.word(word);
-        let mut now = word.load(SeqCst);
-        while let Err(seen) = word.compare_exchange(now, now | flag, SeqCst, SeqCst) {
-            now = seen;
+        let mut now = fresh(word);
+        while word
+            .compare_exchange(now, now | flag, SeqCst, SeqCst)
+            .is_err()
+        {
+            // A failed CAS's value may be stale under loom: yield there, then read it fresh.
+            retry::<B>();
+            now = fresh(word);
         }
     }
 
     /// Clears `flag` in `word` (the queue it stands for is empty). Called under the channel lock.
     pub(crate) fn clear(&self, word: Word, flag: usize) {
         let word = self.word(word);
-        let mut now = word.load(SeqCst);
+        let mut now = fresh(word);
         while now & flag != 0 {
-            match word.compare_exchange(now, now & !flag, SeqCst, SeqCst) {
-                Ok(_) => return,
-                Err(seen) => now = seen,
+            if word
+                .compare_exchange(now, now & !flag, SeqCst, SeqCst)
+                .is_ok()
+            {
+                return;
             }
+            retry::<B>();
+            now = fresh(word);
         }
     }
 
@@ -407,6 +423,16 @@ fn read_word<A: AtomicInt<usize>>(word: &A, waits: u32) -> usize {
         word.load(SeqCst)
     } else {
         fresh(word)
+    }
+}
+
+/// A look again after a failed CAS: at once on real threads, after a yield under the model
+/// checkers (invariant 6).
+fn retry<B: Backend>() {
+    if B::SPINS_BEFORE_PARK == 0 {
+        B::yield_now();
+    } else {
+        std::hint::spin_loop();
     }
 }
 
