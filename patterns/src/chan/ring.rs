@@ -49,7 +49,7 @@
 #![allow(unsafe_code)]
 #![deny(clippy::undocumented_unsafe_blocks)]
 
-use crate::backend::{Access, Atomic, AtomicInt, Backend};
+use crate::backend::{Access, Atomic, Backend};
 use std::cell::UnsafeCell;
 use std::sync::atomic::Ordering::{Acquire, Release, SeqCst};
 
@@ -251,7 +251,7 @@ impl<T, B: Backend> Ring<T, B> {
             let slot = self.slot(position);
             // Acquire pairs with the Release of the stamp by the receiver that freed the slot:
             // its take happens before this sender's write (promise 1).
-            let stamp = read_stamp(&slot.stamp, waits);
+            let stamp = slot.stamp.load(Acquire);
             if stamp == position {
                 let next = (self.next(position) << SHIFT) | (tail & FLAGS);
                 // SeqCst, as every access to the position words: a reservation and a parked flag
@@ -266,26 +266,26 @@ impl<T, B: Backend> Ring<T, B> {
                             receivers_parked: tail & RECV_PARKED != 0,
                         };
                     }
-                    // Another sender reserved first, or a flag changed: look again (the failed
-                    // CAS's value may be stale under loom, so a fresh one after a snooze).
-                    Err(_) => {
-                        snooze::<B>(&mut waits);
-                        tail = fresh(&self.tail.0);
+                    // Another sender reserved first, or a flag changed: look again, from the
+                    // word the CAS found.
+                    Err(now) => {
+                        retry::<B>();
+                        tail = now;
                     }
                 }
             } else if self.lap_after(stamp) == position + 1 {
                 // The slot still holds the previous lap's value: full, unless its receiver has
                 // reserved it and is taking it now.
-                let head = read_word(&self.head.0, waits);
+                let head = self.head.0.load(SeqCst);
                 if self.lap_after(head >> SHIFT) == position {
                     return Push::Full(value);
                 }
                 snooze::<B>(&mut waits);
-                tail = fresh(&self.tail.0);
+                tail = self.tail.0.load(SeqCst);
             } else {
                 // Another sender has filled this place since `tail` was read.
                 snooze::<B>(&mut waits);
-                tail = fresh(&self.tail.0);
+                tail = self.tail.0.load(SeqCst);
             }
         }
     }
@@ -302,7 +302,7 @@ impl<T, B: Backend> Ring<T, B> {
             let position = head >> SHIFT;
             let slot = self.slot(position);
             // Acquire pairs with the Release of the stamp by the sender that wrote the value.
-            let stamp = read_stamp(&slot.stamp, waits);
+            let stamp = slot.stamp.load(Acquire);
             if stamp == position + 1 {
                 let next = (self.next(position) << SHIFT) | (head & FLAGS);
                 match self.head.0.compare_exchange(head, next, SeqCst, SeqCst) {
@@ -315,14 +315,14 @@ impl<T, B: Backend> Ring<T, B> {
                             senders_parked: head & SEND_PARKED != 0,
                         };
                     }
-                    Err(_) => {
-                        snooze::<B>(&mut waits);
-                        head = fresh(&self.head.0);
+                    Err(now) => {
+                        retry::<B>();
+                        head = now;
                     }
                 }
             } else if stamp == position {
                 // Empty, unless a sender has reserved this place and is writing it now.
-                let tail = read_word(&self.tail.0, waits);
+                let tail = self.tail.0.load(SeqCst);
                 if tail >> SHIFT == position {
                     return if tail & CLOSED != 0 {
                         Pop::Closed
@@ -331,11 +331,11 @@ impl<T, B: Backend> Ring<T, B> {
                     };
                 }
                 snooze::<B>(&mut waits);
-                head = fresh(&self.head.0);
+                head = self.head.0.load(SeqCst);
             } else {
                 // Another receiver has emptied this place since `head` was read.
                 snooze::<B>(&mut waits);
-                head = fresh(&self.head.0);
+                head = self.head.0.load(SeqCst);
             }
         }
     }
@@ -344,30 +344,25 @@ impl<T, B: Backend> Ring<T, B> {
     /// is ordered against every reservation: promise 5). Called under the channel lock.
     pub(crate) fn set(&self, word: Word, flag: usize) {
         let word = self.word(word);
-        let mut now = fresh(word);
-        while word
-            .compare_exchange(now, now | flag, SeqCst, SeqCst)
-            .is_err()
-        {
-            // A failed CAS's value may be stale under loom: yield there, then read it fresh.
+        let mut now = word.load(SeqCst);
+        while let Err(found) = word.compare_exchange(now, now | flag, SeqCst, SeqCst) {
             retry::<B>();
-            now = fresh(word);
+            now = found;
         }
     }
 
     /// Clears `flag` in `word` (the queue it stands for is empty). Called under the channel lock.
     pub(crate) fn clear(&self, word: Word, flag: usize) {
         let word = self.word(word);
-        let mut now = fresh(word);
+        let mut now = word.load(SeqCst);
         while now & flag != 0 {
-            if word
-                .compare_exchange(now, now & !flag, SeqCst, SeqCst)
-                .is_ok()
-            {
-                return;
+            match word.compare_exchange(now, now & !flag, SeqCst, SeqCst) {
+                Ok(_) => return,
+                Err(found) => {
+                    retry::<B>();
+                    now = found;
+                }
             }
-            retry::<B>();
-            now = fresh(word);
         }
     }
 
@@ -399,33 +394,6 @@ impl<T, B: Backend> Ring<T, B> {
     }
 }
 
-/// A stamp, read plainly on an operation's first look, and by a read-modify-write (which reads
-/// the newest value) once the operation has waited: a plain load may keep returning an older
-/// value for a while, and under loom for ever, so a wait that only loads could spin past loom's
-/// branch bound on a schedule where the stamp it waits for was stored long ago.
-fn read_stamp<A: AtomicInt<usize>>(stamp: &A, waits: u32) -> usize {
-    if waits == 0 {
-        stamp.load(Acquire)
-    } else {
-        stamp.fetch_add(0, Acquire)
-    }
-}
-
-/// The newest value of a position word, after a wait (see [`read_stamp`]).
-fn fresh<A: AtomicInt<usize>>(word: &A) -> usize {
-    word.fetch_add(0, SeqCst)
-}
-
-/// The other side's position word, read to tell full (empty) from a peer in flight: plainly on
-/// the first look, fresh after a wait, or a stale word could make the wait last for ever.
-fn read_word<A: AtomicInt<usize>>(word: &A, waits: u32) -> usize {
-    if waits == 0 {
-        word.load(SeqCst)
-    } else {
-        fresh(word)
-    }
-}
-
 /// A look again after a failed CAS: at once on real threads, after a yield under the model
 /// checkers (invariant 6).
 fn retry<B: Backend>() {
@@ -436,6 +404,12 @@ fn retry<B: Backend>() {
     }
 }
 
+/// Every read of a stamp or a position word is a plain load, never a read-modify-write that
+/// stores what it read: under loom such a store can stay unordered against a peer's plain stamp
+/// store, and a wait that re-reads by RMW may then read its own stale store for ever. A plain load
+/// after a yield advances under loom: it does not return a store the thread saw before the yield
+/// once a newer one exists. Hence every retry yields under the models.
+///
 /// One wait for a peer between its reservation and its stamp: the peer holds no lock there and
 /// finishes in a few instructions, so on real threads spin a little, then yield; under the model
 /// checkers yield at once (invariant 6: every retry loop yields).
