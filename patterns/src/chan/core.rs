@@ -140,15 +140,12 @@ pub(crate) struct Locked<'a, T: Send + 'a, B: Backend> {
 }
 
 impl<'a, T: Send + 'a, B: Backend> Locked<'a, T, B> {
-    /// The bare guard, for a wait on a condition variable paired with the lock. An operation that
-    /// parks has completed nobody, so no waiter is left to wake; should one be, it is woken now,
-    /// under the lock, rather than never.
+    /// The bare guard, for a wait on a condition variable paired with the lock. On a ring, an
+    /// operation about to park has first served the parked ones (`buffered.rs`), and those it
+    /// settled are woken now, under the lock, as its own wait will not release the lock before
+    /// it sleeps.
     fn into_guard(mut self) -> B::Guard<'a, State<T, B>> {
         let mut guard = self.guard.take().expect("taken only here or in drop");
-        debug_assert!(
-            guard.to_wake.is_empty(),
-            "a parking operation settled a waiter"
-        );
         guard.to_wake.drain(..).for_each(|waiter| waiter.wake());
         guard
     }
