@@ -135,6 +135,16 @@ macro_rules! model_atomic {
                 );
                 previous
             }
+            #[track_caller]
+            fn swap(&self, value: $value, order: std::sync::atomic::Ordering) -> $value {
+                self.next(true);
+                let previous = self.0.swap(value, order);
+                self.record(
+                    || format!("swap ← {value:?}").into(),
+                    || Some(format!("was {previous:?}")),
+                );
+                previous
+            }
         }
     };
 }

@@ -45,6 +45,8 @@ pub trait AtomicInt<V: Copy>: Atomic<V> {
     fn fetch_add(&self, value: V, order: Ordering) -> V;
     /// Subtracts `value`, returning the previous value.
     fn fetch_sub(&self, value: V, order: Ordering) -> V;
+    /// Stores `value`, returning the previous value (one read-modify-write).
+    fn swap(&self, value: V, order: Ordering) -> V;
 }
 
 /// One access of plain shared data (a [`RaceCell`](crate::RaceCell)), as its backend hears of it.

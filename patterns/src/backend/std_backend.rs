@@ -55,6 +55,10 @@ macro_rules! std_atomic {
             fn fetch_sub(&self, value: $value, order: Ordering) -> $value {
                 <$atomic>::fetch_sub(self, value, order)
             }
+            #[inline]
+            fn swap(&self, value: $value, order: Ordering) -> $value {
+                <$atomic>::swap(self, value, order)
+            }
         }
     };
 }

@@ -23,7 +23,7 @@
 //! it has not returned, nor been served, when the select's default wins, so it counts as
 //! happening after the default.
 
-use super::core::{claim_refusal, Parked, RecvFail, Registered, SendFail, State};
+use super::core::{claim_refusal, Parked, Registered, State};
 use super::ring::{
     Pop, Push, Ring, Turn, Word, CLOSED, RECV_PARKED, RECV_WAITING, SEND_PARKED, SEND_WAITING,
 };
@@ -31,11 +31,47 @@ use super::selector::{ClaimWith, Outcome, Selector, Slot};
 use crate::backend::Backend;
 use std::sync::Arc;
 
+/// How long an operation under the channel lock may park.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Wait {
+    /// A blocking send or receive: until it completes.
+    Blocking,
+    /// A non-blocking one: only for a place or a value already on its way (an operation in
+    /// flight), which comes in a bounded number of its steps.
+    InFlight,
+}
+
+/// What a receive under the channel lock did.
+pub(crate) enum RecvStep<T> {
+    /// A value, or `None`: closed and drained.
+    Got(Option<T>),
+    /// Nothing to receive now.
+    Empty,
+    /// The receive must park, before the lock is released.
+    Park,
+}
+
+/// What a send under the channel lock did.
+pub(crate) enum SendStep<T> {
+    /// The value is in.
+    Sent,
+    /// No place now: the value comes back.
+    Full(T),
+    /// The send must park with its value, before the lock is released.
+    Park(T),
+    /// The channel refuses sends: why, and the value back.
+    Refused(Outcome, T),
+}
+
 /// The ring's send for a parked sender whose turn it is, its value handed back on failure.
 fn push_or_back<T, B: Backend>(ring: &Ring<T, B>, value: T) -> Result<(), T> {
     match ring.try_push(value, Turn::Mine) {
         Push::Done { .. } => Ok(()),
-        Push::Full(back) | Push::Closed(back) | Push::Gone(back) | Push::Queued(back) => Err(back),
+        Push::Full(back)
+        | Push::Closed(back)
+        | Push::Gone(back)
+        | Push::Queued(back)
+        | Push::Busy(back) => Err(back),
     }
 }
 
@@ -79,26 +115,45 @@ impl<T: Send, B: Backend> State<T, B> {
         let mut moved = false;
         while let Some(receiver) = self.recvq.front() {
             match receiver {
-                Parked::Plain(waiter) => {
-                    let Pop::Value { value, .. } = ring.try_pop(Turn::Mine) else {
-                        break;
-                    };
-                    if waiter.deliver(value) {
-                        self.to_wake.push(Arc::clone(waiter));
+                Parked::Plain(waiter) => match ring.try_pop(Turn::Mine) {
+                    Pop::Value { value, .. } => {
+                        if waiter.deliver(value) {
+                            self.to_wake.push(Arc::clone(waiter));
+                        }
                     }
-                }
+                    Pop::Closed => {
+                        self.refuse_receivers();
+                        break;
+                    }
+                    // Empty, or the value in flight: its sender serves once it is in.
+                    Pop::Empty | Pop::Busy | Pop::Queued => break,
+                },
                 Parked::Arm {
                     selector,
                     arm,
                     slot,
-                } => match selector.try_claim_with(*arm, || pop_into(ring, slot).is_ok()) {
-                    ClaimWith::Claimed => {}
-                    ClaimWith::Stale => {
-                        self.recvq.pop_front();
-                        continue;
+                } => {
+                    let mut drained = false;
+                    let claimed = selector.try_claim_with(*arm, || match pop_into(ring, slot) {
+                        Ok(()) => true,
+                        Err(closed) => {
+                            drained = closed;
+                            false
+                        }
+                    });
+                    match claimed {
+                        ClaimWith::Claimed => {}
+                        ClaimWith::Stale => {
+                            self.recvq.pop_front();
+                            continue;
+                        }
+                        ClaimWith::Declined if drained => {
+                            self.refuse_receivers();
+                            break;
+                        }
+                        ClaimWith::Declined => break,
                     }
-                    ClaimWith::Declined => break,
-                },
+                }
             }
             self.recvq.pop_front();
             moved = true;
@@ -140,83 +195,63 @@ impl<T: Send, B: Backend> State<T, B> {
         moved
     }
 
-    /// Under the channel lock, a receive that must not block, sent here by the parked receivers'
-    /// flag: serves them first, then receives if none is left parked.
-    pub(crate) fn try_recv_locked(&mut self, ring: &Ring<T, B>) -> Result<T, RecvFail> {
+    /// Under the channel lock, a receive the ring sent here (a parked receiver ahead, or the
+    /// value it needs in flight): serves the parked ones first; behind any still parked it waits
+    /// its turn; else it sets the parked flags and looks at the ring once more. A
+    /// [`Wait::Blocking`] receive parks when nothing came; a [`Wait::InFlight`] one parks only
+    /// for a value already reserved for it (promise 7 of the ring: a value in flight, or one
+    /// beyond those owed to the receivers parked ahead), and otherwise says empty. `Park` means
+    /// the caller must park before releasing the lock.
+    pub(crate) fn recv_locked(&mut self, ring: &Ring<T, B>, wait: Wait) -> RecvStep<T> {
         self.serve(ring);
         if !self.recvq.is_empty() {
-            return Err(RecvFail::Empty);
-        }
-        let got = match ring.try_pop(Turn::Mine) {
-            Pop::Value { value, .. } => Ok(value),
-            Pop::Empty | Pop::Queued => Err(RecvFail::Empty),
-            Pop::Closed => Err(RecvFail::Closed),
-        };
-        self.serve(ring);
-        got
-    }
-
-    /// Under the channel lock, a send that must not block, sent here by the parked senders' flag:
-    /// serves them first, then sends if none is left parked.
-    pub(crate) fn try_send_locked(
-        &mut self,
-        ring: &Ring<T, B>,
-        value: T,
-    ) -> Result<(), SendFail<T>> {
-        self.serve(ring);
-        if !self.sendq.is_empty() {
-            return Err(SendFail::Full(value));
-        }
-        let sent = match ring.try_push(value, Turn::Mine) {
-            Push::Done { .. } => Ok(()),
-            Push::Full(value) | Push::Queued(value) => Err(SendFail::Full(value)),
-            Push::Closed(value) => Err(SendFail::Closed(value)),
-            Push::Gone(value) => Err(SendFail::Disconnected(value)),
-        };
-        self.serve(ring);
-        sent
-    }
-
-    /// Under the channel lock, a receive that would block: serves the parked receivers first;
-    /// if some are left, it queues behind them; if not, it sets the parked flags and looks at the
-    /// ring once more. `Some` if that look completed it (a value, or `None` for closed and
-    /// drained); `None` if it must park, which it must do before releasing the lock.
-    pub(crate) fn recv_or_flag(&mut self, ring: &Ring<T, B>) -> Option<Option<T>> {
-        self.serve(ring);
-        if !self.recvq.is_empty() {
-            return None;
+            // Closed, a receiver is parked only for a value in flight (at the drain, `serve`
+            // refuses them all), so the wait ends with a value or with the close.
+            return if wait == Wait::Blocking || self.closed || ring.len() > self.recvq.len() {
+                RecvStep::Park
+            } else {
+                RecvStep::Empty
+            };
         }
         Self::flag_receivers(ring);
-        let got = match ring.try_pop(Turn::Mine) {
-            Pop::Value { value, .. } => Some(value),
-            Pop::Closed => None,
-            Pop::Empty | Pop::Queued => return None,
+        let step = match ring.try_pop(Turn::Mine) {
+            Pop::Value { value, .. } => RecvStep::Got(Some(value)),
+            Pop::Closed => RecvStep::Got(None),
+            Pop::Busy => return RecvStep::Park,
+            Pop::Empty if wait == Wait::Blocking => return RecvStep::Park,
+            Pop::Empty | Pop::Queued => RecvStep::Empty,
         };
         self.serve(ring);
-        Some(got)
+        step
     }
 
-    /// Under the channel lock, a send that would block, as [`State::recv_or_flag`] does:
-    /// `Ok(None)` if the value went in; `Ok(Some(value))` if it must park with it, before
-    /// releasing the lock; `Err` if the channel refused it.
-    pub(crate) fn send_or_flag(
-        &mut self,
-        ring: &Ring<T, B>,
-        value: T,
-    ) -> Result<Option<T>, (Outcome, T)> {
+    /// Under the channel lock, a send the ring sent here, as [`State::recv_locked`] does: a
+    /// [`Wait::InFlight`] send parks only for a place being freed by a receiver in flight (or one
+    /// beyond those owed to the senders parked ahead), and otherwise says full.
+    pub(crate) fn send_locked(&mut self, ring: &Ring<T, B>, value: T, wait: Wait) -> SendStep<T> {
         self.serve(ring);
+        if let Some(outcome) = self.send_refusal() {
+            return SendStep::Refused(outcome, value);
+        }
         if !self.sendq.is_empty() {
-            return Ok(Some(value));
+            let free = ring.cap() - ring.len();
+            return if wait == Wait::Blocking || free > self.sendq.len() {
+                SendStep::Park(value)
+            } else {
+                SendStep::Full(value)
+            };
         }
         Self::flag_senders(ring);
-        let sent = match ring.try_push(value, Turn::Mine) {
-            Push::Full(value) | Push::Queued(value) => return Ok(Some(value)),
-            Push::Done { .. } => Ok(None),
-            Push::Closed(value) => Err((Outcome::Closed, value)),
-            Push::Gone(value) => Err((Outcome::Disconnected, value)),
+        let step = match ring.try_push(value, Turn::Mine) {
+            Push::Done { .. } => SendStep::Sent,
+            Push::Busy(value) => return SendStep::Park(value),
+            Push::Full(value) if wait == Wait::Blocking => return SendStep::Park(value),
+            Push::Full(value) | Push::Queued(value) => SendStep::Full(value),
+            Push::Closed(value) => SendStep::Refused(Outcome::Closed, value),
+            Push::Gone(value) => SendStep::Refused(Outcome::Disconnected, value),
         };
         self.serve(ring);
-        sent
+        step
     }
 
     /// [`State::register_recv`] on a buffered channel: takes the oldest value for the arm if there
@@ -308,12 +343,15 @@ impl<T: Send, B: Backend> State<T, B> {
         Registered::Parked
     }
 
-    /// The first steps of a close on a buffered channel, before the parked operations are
-    /// refused: no send reserves a place from now on, and the values already in (or on their
-    /// way in) go to the receivers parked for them.
+    /// Closes a buffered channel: no send reserves a place from now on, parked senders get their
+    /// value back, and the values already in go to the receivers parked for them. Receivers are
+    /// refused once the ring is drained: at once if it is, else by the sender of the last value
+    /// in flight, whose slot `serve_receivers` marked (promise 7 of the ring).
     pub(crate) fn close_ring(&mut self, ring: &Ring<T, B>) {
+        self.closed = true;
         ring.set(Word::Tail, CLOSED);
         self.serve_receivers(ring);
+        self.refuse_senders(Outcome::Closed);
     }
 }
 
@@ -325,7 +363,7 @@ fn pop_into<T, B: Backend>(ring: &Ring<T, B>, slot: &Slot<T>) -> Result<(), bool
             slot.put(value);
             Ok(())
         }
-        Pop::Empty | Pop::Queued => Err(false),
+        Pop::Empty | Pop::Queued | Pop::Busy => Err(false),
         Pop::Closed => Err(true),
     }
 }

@@ -15,6 +15,7 @@
 //! parks with its [`Selector`], which a hand-over must claim, so an operation parked in a select
 //! completes at most once.
 
+use super::buffered::{RecvStep, SendStep, Wait};
 use super::ring::{Pop, Push, Ring, Turn, Word, CLOSED, GONE, RECV_WAITING, SEND_WAITING};
 use super::selector::{Outcome, PairClaim, Selector, Slot};
 use super::waiter::{Unsettled, Waiter};
@@ -220,6 +221,17 @@ impl<T> SendFail<T> {
             Self::Disconnected(value) => Err((Outcome::Disconnected, value)),
         }
     }
+
+    /// The failure of a send the channel refused with `outcome` (`Closed`, `Disconnected`).
+    fn refused(outcome: Outcome, value: T) -> Self {
+        match outcome {
+            Outcome::Closed => Self::Closed(value),
+            Outcome::Disconnected => Self::Disconnected(value),
+            Outcome::Done | Outcome::TimedOut => {
+                unreachable!("a refusal is a close or a disconnect: {outcome:?}")
+            }
+        }
+    }
 }
 
 /// Why a non-blocking receive got nothing.
@@ -283,15 +295,16 @@ impl<T: Send, B: Backend> Chan<T, B> {
         }
     }
 
-    /// Sends without blocking.
+    /// Sends without blocking (on a ring, it may park for a place a receiver in flight is
+    /// freeing: `buffered.rs`).
     pub(crate) fn try_send(&self, value: T) -> Result<(), SendFail<T>> {
         let Some(ring) = &self.ring else {
             return self.lock().try_send(self.cap, value);
         };
         match ring.try_push(value, Turn::Mind) {
-            Push::Done { receivers_parked } => {
+            Push::Done { serve } => {
                 // Served before returning: see `buffered.rs` on SEL-2.
-                if receivers_parked {
+                if serve {
                     self.lock().serve(ring);
                 }
                 Ok(())
@@ -299,28 +312,60 @@ impl<T: Send, B: Backend> Chan<T, B> {
             Push::Full(value) => Err(SendFail::Full(value)),
             Push::Closed(value) => Err(SendFail::Closed(value)),
             Push::Gone(value) => Err(SendFail::Disconnected(value)),
-            Push::Queued(value) => self.lock().try_send_locked(ring, value),
+            Push::Queued(value) | Push::Busy(value) => {
+                let mut state = self.lock();
+                match state.send_locked(ring, value, Wait::InFlight) {
+                    SendStep::Sent => Ok(()),
+                    SendStep::Full(value) => Err(SendFail::Full(value)),
+                    SendStep::Refused(outcome, value) => Err(SendFail::refused(outcome, value)),
+                    SendStep::Park(value) => {
+                        match self.park(state, |state| &mut state.sendq, Some(value), None) {
+                            (Outcome::Done, _) => Ok(()),
+                            (outcome, left) => Err(SendFail::refused(
+                                outcome,
+                                left.expect("an undelivered value stays in its waiter"),
+                            )),
+                        }
+                    }
+                }
+            }
         }
     }
 
-    /// Receives without blocking.
+    /// Receives without blocking (on a ring, it may park for a value a sender in flight is
+    /// writing: `buffered.rs`).
     pub(crate) fn try_recv(&self) -> Result<T, RecvFail> {
         let Some(ring) = &self.ring else {
             return self.lock().try_recv();
         };
         match ring.try_pop(Turn::Mind) {
-            Pop::Value {
-                value,
-                senders_parked,
-            } => {
-                if senders_parked {
+            Pop::Value { value, serve } => {
+                if serve {
                     self.lock().serve(ring);
                 }
                 Ok(value)
             }
             Pop::Empty => Err(RecvFail::Empty),
             Pop::Closed => Err(RecvFail::Closed),
-            Pop::Queued => self.lock().try_recv_locked(ring),
+            Pop::Queued | Pop::Busy => {
+                let mut state = self.lock();
+                match state.recv_locked(ring, Wait::InFlight) {
+                    RecvStep::Got(Some(value)) => Ok(value),
+                    RecvStep::Got(None) => Err(RecvFail::Closed),
+                    RecvStep::Empty => Err(RecvFail::Empty),
+                    RecvStep::Park => {
+                        match self.park(state, |state| &mut state.recvq, None, None) {
+                            (Outcome::Done, value) => {
+                                Ok(value.expect("a completed receive has its value"))
+                            }
+                            (Outcome::Closed, _) => Err(RecvFail::Closed),
+                            (outcome, _) => {
+                                unreachable!("a receive without a deadline: {outcome:?}")
+                            }
+                        }
+                    }
+                }
+            }
         }
     }
 
@@ -349,10 +394,10 @@ impl<T: Send, B: Backend> Chan<T, B> {
             Err(done) => return done,
         };
         let mut state = self.lock();
-        match state.send_or_flag(ring, value) {
-            Ok(None) => SendAttempt::Sent,
-            Ok(Some(value)) => SendAttempt::MustPark(state, value),
-            Err((outcome, value)) => SendAttempt::Refused(outcome, value),
+        match state.send_locked(ring, value, Wait::Blocking) {
+            SendStep::Sent => SendAttempt::Sent,
+            SendStep::Park(value) | SendStep::Full(value) => SendAttempt::MustPark(state, value),
+            SendStep::Refused(outcome, value) => SendAttempt::Refused(outcome, value),
         }
     }
 
@@ -371,9 +416,9 @@ impl<T: Send, B: Backend> Chan<T, B> {
             return RecvAttempt::Got(got);
         }
         let mut state = self.lock();
-        match state.recv_or_flag(ring) {
-            Some(got) => RecvAttempt::Got(got),
-            None => RecvAttempt::MustPark(state),
+        match state.recv_locked(ring, Wait::Blocking) {
+            RecvStep::Got(got) => RecvAttempt::Got(got),
+            RecvStep::Park | RecvStep::Empty => RecvAttempt::MustPark(state),
         }
     }
 
@@ -455,10 +500,10 @@ impl<T: Send, B: Backend> Chan<T, B> {
         if state.closed {
             return false;
         }
-        if let Some(ring) = &self.ring {
-            state.close_ring(ring);
+        match &self.ring {
+            Some(ring) => state.close_ring(ring),
+            None => state.close(),
         }
-        state.close();
         self.clear_flags(state);
         true
     }
@@ -791,24 +836,32 @@ impl<T: Send, B: Backend> State<T, B> {
     /// Marks the channel closed and ends every parked operation (the sleeping plain ones are woken
     /// as the [`Locked`] guard is released): receivers get `Closed` (the buffer stays for later
     /// receives), senders get their value back. The caller ([`Chan::close_locked`]) has checked
-    /// that it was open.
+    /// that it was open; a ring's close is [`State::close_ring`].
     fn close(&mut self) {
         self.closed = true;
+        self.refuse_receivers();
+        self.refuse_senders(Outcome::Closed);
+    }
+
+    /// Ends every parked receive as `Closed`.
+    pub(crate) fn refuse_receivers(&mut self) {
         // `pop_front` rather than `drain`: closing a channel nobody waits on (every context's
         // cancel) then costs two length checks.
         while let Some(receiver) = self.recvq.pop_front() {
             receiver.refuse(Outcome::Closed, &mut self.to_wake);
         }
+    }
+
+    /// Ends every parked send with `outcome`, its value handed back.
+    pub(crate) fn refuse_senders(&mut self, outcome: Outcome) {
         while let Some(sender) = self.sendq.pop_front() {
-            sender.refuse(Outcome::Closed, &mut self.to_wake);
+            sender.refuse(outcome, &mut self.to_wake);
         }
     }
 
     /// The last receiver is gone: parked senders get their value back, as `Disconnected`.
     fn disconnect_receivers(&mut self) {
-        while let Some(sender) = self.sendq.pop_front() {
-            sender.refuse(Outcome::Disconnected, &mut self.to_wake);
-        }
+        self.refuse_senders(Outcome::Disconnected);
     }
 }
 

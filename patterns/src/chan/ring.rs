@@ -9,9 +9,12 @@
 //! owns it: it writes, then stamps the slot `position + 1` (full). A receiver does the same with
 //! `head`, expecting `position + 1`, takes the value and stamps the slot `position + one_lap`,
 //! free for the next lap's writer. A stamp a lap behind (sender) or equal to the position
-//! (receiver) means full or empty, unless a peer is between its reservation and its stamp: then
-//! the operation waits for it, so a receive never answers "empty" while a value is on its way in,
-//! nor a send "full" while a place is being freed.
+//! (receiver) means full or empty, unless a peer is between its reservation and its stamp (*in
+//! flight*). No operation here waits for such a peer: it reports [`Push::Busy`] or [`Pop::Busy`],
+//! and under the channel lock it first *marks* the slot ([`WAITED`]), which the peer's stamp swap
+//! reports, so that the peer serves the operations parked meanwhile (promise 7). A wait on a peer
+//! is a park, never a spin: under the model checkers a spin on a peer's step multiplies the
+//! schedules beyond reach.
 //!
 //! What this module promises its one caller (`buffered.rs`), each checked by loom's cell check and
 //! the buffered scenarios under every checker:
@@ -33,6 +36,12 @@
 //! 6. **A new operation gives way to parked ones**: while [`SEND_WAITING`] is set in `tail` (or
 //!    [`RECV_WAITING`] in `head`), a send (a receive) that does not say it is its turn
 //!    ([`Turn::Mine`]) reserves nothing and reports [`Push::Queued`] ([`Pop::Queued`]).
+//! 7. **No wake-up is lost to an operation in flight.** An operation under the channel lock that
+//!    finds the place it needs in flight marks the slot's stamp with [`WAITED`] by CAS before it
+//!    reports [`Push::Busy`] ([`Pop::Busy`]) and parks; the operation in flight stores its stamp
+//!    by swap, a read-modify-write of the same word, so the mark comes first (the swap reports
+//!    it: `serve`, and the operation serves the parked ones once it is done) or the swap does (the
+//!    mark fails, and the marker looks again and finds the place done).
 //!
 //! **The one module of the project with `unsafe`.** A slot's value is plain memory, an
 //! [`UnsafeCell`], written and read without a lock: promise 1 is what makes that sound, so each
@@ -49,10 +58,13 @@
 #![allow(unsafe_code)]
 #![deny(clippy::undocumented_unsafe_blocks)]
 
-use crate::backend::{Access, Atomic, Backend};
+use crate::backend::{Access, Atomic, AtomicInt, Backend};
 use std::cell::UnsafeCell;
-use std::sync::atomic::Ordering::{Acquire, Release, SeqCst};
+use std::sync::atomic::Ordering::{AcqRel, Acquire, SeqCst};
 
+/// In a stamp: an operation under the channel lock waits for the one in flight on this slot
+/// (promise 7). Above every position, which [`POSITION_MASK`] keeps below it.
+const WAITED: usize = 1 << (usize::BITS - 1);
 /// Bits below the position in `head` and `tail`.
 const SHIFT: u32 = 4;
 /// The flag bits.
@@ -95,9 +107,9 @@ pub(crate) enum Turn {
 
 /// What a non-blocking send into the ring did.
 pub(crate) enum Push<T> {
-    /// The value is in; `receivers_parked` if the reservation saw [`RECV_PARKED`] (the sender
-    /// must then serve the parked receivers, under the channel lock).
-    Done { receivers_parked: bool },
+    /// The value is in; `serve` if the reservation saw [`RECV_PARKED`] or the stamp swap saw
+    /// [`WAITED`] (the sender must then serve the parked operations, under the channel lock).
+    Done { serve: bool },
     /// Every place is taken: the value comes back.
     Full(T),
     /// The channel is closed: the value comes back.
@@ -106,19 +118,25 @@ pub(crate) enum Push<T> {
     Gone(T),
     /// Senders are parked ahead of this one: the value comes back, for the channel lock's path.
     Queued(T),
+    /// The place this send needs is being emptied by a receiver in flight: the value comes back.
+    /// Under [`Turn::Mine`] the slot is marked, and that receiver will serve the parked senders.
+    Busy(T),
 }
 
 /// What a non-blocking receive from the ring got.
 pub(crate) enum Pop<T> {
-    /// The oldest value; `senders_parked` if the reservation saw [`SEND_PARKED`] (the receiver
-    /// must then let a parked sender into the freed place, under the channel lock).
-    Value { value: T, senders_parked: bool },
+    /// The oldest value; `serve` if the reservation saw [`SEND_PARKED`] or the stamp swap saw
+    /// [`WAITED`] (the receiver must then serve the parked operations, under the channel lock).
+    Value { value: T, serve: bool },
     /// Nothing buffered, nothing on its way in.
     Empty,
     /// Nothing buffered and the channel is closed.
     Closed,
     /// Receivers are parked ahead of this one: it takes the channel lock's path.
     Queued,
+    /// The oldest value is being written by a sender in flight. Under [`Turn::Mine`] the slot is
+    /// marked, and that sender will serve the parked receivers.
+    Busy,
 }
 
 /// Keeps `head` and `tail` on separate cache lines, so senders and receivers do not invalidate
@@ -203,7 +221,7 @@ impl<T, B: Backend> Ring<T, B> {
         }
     }
 
-    fn cap(&self) -> usize {
+    pub(crate) fn cap(&self) -> usize {
         self.slots.len()
     }
 
@@ -232,10 +250,10 @@ impl<T, B: Backend> Ring<T, B> {
         }
     }
 
-    /// Sends `value` if a place is free, without blocking (it may wait for a receiver that is
-    /// freeing the place it needs).
+    /// Sends `value` if a place is free, without blocking and without waiting for another
+    /// operation: a place still being emptied by a receiver is [`Push::Busy`] (promise 7).
     pub(crate) fn try_push(&self, value: T, turn: Turn) -> Push<T> {
-        let mut waits = 0;
+        let mut spins = 0;
         let mut tail = self.tail.0.load(SeqCst);
         loop {
             if tail & CLOSED != 0 {
@@ -252,7 +270,7 @@ impl<T, B: Backend> Ring<T, B> {
             // Acquire pairs with the Release of the stamp by the receiver that freed the slot:
             // its take happens before this sender's write (promise 1).
             let stamp = slot.stamp.load(Acquire);
-            if stamp == position {
+            if stamp & !WAITED == position {
                 let next = (self.next(position) << SHIFT) | (tail & FLAGS);
                 // SeqCst, as every access to the position words: a reservation and a parked flag
                 // are ordered by this word's modification order (promise 5).
@@ -260,10 +278,11 @@ impl<T, B: Backend> Ring<T, B> {
                     Ok(_) => {
                         slot.put(value);
                         // Release: the write above happens before the receive that reads this
-                        // stamp.
-                        slot.stamp.store(position + 1, Release);
+                        // stamp. A swap, not a store: it reads the mark a receiver may have set
+                        // while this send was in flight (promise 7).
+                        let before = slot.stamp.swap(position + 1, AcqRel);
                         return Push::Done {
-                            receivers_parked: tail & RECV_PARKED != 0,
+                            serve: tail & RECV_PARKED != 0 || before & WAITED != 0,
                         };
                     }
                     // Another sender reserved first, or a flag changed: look again, from the
@@ -273,27 +292,36 @@ impl<T, B: Backend> Ring<T, B> {
                         tail = now;
                     }
                 }
-            } else if self.lap_after(stamp) == position + 1 {
+            } else if self.lap_after(stamp & !WAITED) == position + 1 {
                 // The slot still holds the previous lap's value: full, unless its receiver has
                 // reserved it and is taking it now.
                 let head = self.head.0.load(SeqCst);
                 if self.lap_after(head >> SHIFT) == position {
                     return Push::Full(value);
                 }
-                snooze::<B>(&mut waits);
-                tail = self.tail.0.load(SeqCst);
+                if turn == Turn::Mind && spin::<B>(&mut spins) {
+                    tail = self.tail.0.load(SeqCst);
+                    continue;
+                }
+                if turn == Turn::Mine && !mark(&slot.stamp, stamp) {
+                    retry::<B>();
+                    tail = self.tail.0.load(SeqCst);
+                    continue;
+                }
+                return Push::Busy(value);
             } else {
-                // Another sender has filled this place since `tail` was read.
-                snooze::<B>(&mut waits);
+                // Another sender has filled this place since `tail` was read: its stamp store
+                // came after its reservation, so `tail` has moved on.
+                retry::<B>();
                 tail = self.tail.0.load(SeqCst);
             }
         }
     }
 
-    /// Receives the oldest value, without blocking (it may wait for a sender that is writing
-    /// the value it will get).
+    /// Receives the oldest value, without blocking and without waiting for another operation:
+    /// a value still being written by its sender is [`Pop::Busy`] (promise 7).
     pub(crate) fn try_pop(&self, turn: Turn) -> Pop<T> {
-        let mut waits = 0;
+        let mut spins = 0;
         let mut head = self.head.0.load(SeqCst);
         loop {
             if head & RECV_WAITING != 0 && turn == Turn::Mind {
@@ -303,16 +331,17 @@ impl<T, B: Backend> Ring<T, B> {
             let slot = self.slot(position);
             // Acquire pairs with the Release of the stamp by the sender that wrote the value.
             let stamp = slot.stamp.load(Acquire);
-            if stamp == position + 1 {
+            if stamp & !WAITED == position + 1 {
                 let next = (self.next(position) << SHIFT) | (head & FLAGS);
                 match self.head.0.compare_exchange(head, next, SeqCst, SeqCst) {
                     Ok(_) => {
                         let value = slot.take();
-                        // Release: the take above happens before the next lap's write.
-                        slot.stamp.store(self.lap_after(position), Release);
+                        // Release: the take above happens before the next lap's write. A swap,
+                        // for the mark a sender may have set meanwhile (promise 7).
+                        let before = slot.stamp.swap(self.lap_after(position), AcqRel);
                         return Pop::Value {
                             value,
-                            senders_parked: head & SEND_PARKED != 0,
+                            serve: head & SEND_PARKED != 0 || before & WAITED != 0,
                         };
                     }
                     Err(now) => {
@@ -320,7 +349,7 @@ impl<T, B: Backend> Ring<T, B> {
                         head = now;
                     }
                 }
-            } else if stamp == position {
+            } else if stamp & !WAITED == position {
                 // Empty, unless a sender has reserved this place and is writing it now.
                 let tail = self.tail.0.load(SeqCst);
                 if tail >> SHIFT == position {
@@ -330,11 +359,19 @@ impl<T, B: Backend> Ring<T, B> {
                         Pop::Empty
                     };
                 }
-                snooze::<B>(&mut waits);
-                head = self.head.0.load(SeqCst);
+                if turn == Turn::Mind && spin::<B>(&mut spins) {
+                    head = self.head.0.load(SeqCst);
+                    continue;
+                }
+                if turn == Turn::Mine && !mark(&slot.stamp, stamp) {
+                    retry::<B>();
+                    head = self.head.0.load(SeqCst);
+                    continue;
+                }
+                return Pop::Busy;
             } else {
                 // Another receiver has emptied this place since `head` was read.
-                snooze::<B>(&mut waits);
+                retry::<B>();
                 head = self.head.0.load(SeqCst);
             }
         }
@@ -404,22 +441,31 @@ fn retry<B: Backend>() {
     }
 }
 
-/// Every read of a stamp or a position word is a plain load, never a read-modify-write that
-/// stores what it read: under loom such a store can stay unordered against a peer's plain stamp
-/// store, and a wait that re-reads by RMW may then read its own stale store for ever. A plain load
-/// after a yield advances under loom: it does not return a store the thread saw before the yield
-/// once a newer one exists. Hence every retry yields under the models.
-///
-/// One wait for a peer between its reservation and its stamp: the peer holds no lock there and
-/// finishes in a few instructions, so on real threads spin a little, then yield; under the model
-/// checkers yield at once (invariant 6: every retry loop yields).
-fn snooze<B: Backend>(waits: &mut u32) {
-    if B::SPINS_BEFORE_PARK == 0 || *waits >= 6 {
-        B::yield_now();
-    } else {
-        (0..1u32 << *waits).for_each(|_| std::hint::spin_loop());
+/// Marks a slot whose operation is in flight (its stamp still `stamp`), for that operation's
+/// stamp swap to report (promise 7). False if the stamp has changed meanwhile: the operation has
+/// finished, and the caller looks again. A read-modify-write on the stamp, so that it and the
+/// swap are ordered: the mark comes first (the swap reports it) or the swap does (the mark
+/// fails, and the caller's next look, Acquire, sees what the operation did).
+fn mark(stamp_word: &impl Atomic<usize>, stamp: usize) -> bool {
+    stamp & WAITED != 0
+        || stamp_word
+            .compare_exchange(stamp, stamp | WAITED, AcqRel, Acquire)
+            .is_ok()
+}
+
+/// A look again at a peer in flight, on real threads only: spins a little (six rounds, doubling)
+/// and says whether it did; a new operation that still finds the peer in flight then takes the
+/// channel lock's path. Under the model checkers, never: a spin would multiply their schedules,
+/// and the lock's path is what they must check. Every read of a stamp or a position word is a plain
+/// load, never a read-modify-write that stores what it read: under loom such a store can stay
+/// unordered against a peer's plain store, and a look again by RMW may read its own stale store.
+fn spin<B: Backend>(spins: &mut u32) -> bool {
+    if B::SPINS_BEFORE_PARK == 0 || *spins >= 6 {
+        return false;
     }
-    *waits = waits.saturating_add(1);
+    (0..1u32 << *spins).for_each(|_| std::hint::spin_loop());
+    *spins += 1;
+    true
 }
 
 #[cfg(test)]
@@ -492,26 +538,16 @@ mod tests {
     fn flags_are_reported_and_kept_across_operations() {
         let ring = Ring::<u32, Std>::new(2);
         ring.set(Word::Tail, RECV_PARKED);
-        assert!(matches!(
-            ring.try_push_mind(1),
-            Push::Done {
-                receivers_parked: true
-            }
-        ));
+        assert!(matches!(ring.try_push_mind(1), Push::Done { serve: true }));
         ring.clear(Word::Tail, RECV_PARKED);
         assert!(!ring.is_set(Word::Tail, RECV_PARKED));
-        assert!(matches!(
-            ring.try_push_mind(2),
-            Push::Done {
-                receivers_parked: false
-            }
-        ));
+        assert!(matches!(ring.try_push_mind(2), Push::Done { serve: false }));
         ring.set(Word::Head, SEND_PARKED);
         assert!(matches!(
             ring.try_pop_mind(),
             Pop::Value {
                 value: 1,
-                senders_parked: true
+                serve: true
             }
         ));
         ring.set(Word::Tail, CLOSED);
@@ -543,6 +579,59 @@ mod tests {
         assert!(matches!(ring.try_pop(Turn::Mind), Pop::Empty));
     }
 
+    /// Promise 7: an operation in flight is reported busy, not waited for; under the lock the
+    /// slot is marked, and the in-flight operation's stamp swap reports the mark. Here the
+    /// sender's reservation and its stamp are done by hand, with a receive in between.
+    #[test]
+    fn an_operation_in_flight_is_busy_and_reports_the_mark() {
+        let ring = Ring::<u32, Std>::new(2);
+        let reserved = ring.tail.0.load(SeqCst);
+        ring.tail
+            .0
+            .store(ring.next(reserved >> SHIFT) << SHIFT, SeqCst);
+        assert!(matches!(ring.try_pop(Turn::Mind), Pop::Busy));
+        assert_eq!(
+            ring.slots[0].stamp.load(SeqCst),
+            0,
+            "a new receive marks nothing"
+        );
+        assert!(matches!(ring.try_pop(Turn::Mine), Pop::Busy));
+        assert_eq!(
+            ring.slots[0].stamp.load(SeqCst),
+            WAITED,
+            "marked under the lock"
+        );
+        ring.slots[0].put(7);
+        let before = ring.slots[0].stamp.swap(1, AcqRel);
+        assert_ne!(before & WAITED, 0, "the sender's swap reports the mark");
+        assert!(matches!(
+            ring.try_pop(Turn::Mine),
+            Pop::Value {
+                value: 7,
+                serve: false
+            }
+        ));
+        // The other way: a receive in flight on the only full slot of a full ring.
+        let ring = Ring::<u32, Std>::new(2);
+        for value in [1, 2] {
+            assert!(matches!(
+                ring.try_push(value, Turn::Mind),
+                Push::Done { serve: false }
+            ));
+        }
+        ring.head.0.store(ring.next(0) << SHIFT, SeqCst);
+        assert!(matches!(ring.try_push(3, Turn::Mind), Push::Busy(3)));
+        assert!(matches!(ring.try_push(3, Turn::Mine), Push::Busy(3)));
+        assert_eq!(ring.slots[0].stamp.load(SeqCst), 1 | WAITED);
+        assert_eq!(ring.slots[0].take(), 1);
+        let before = ring.slots[0].stamp.swap(ring.lap_after(0), AcqRel);
+        assert_ne!(before & WAITED, 0, "the receiver's swap reports the mark");
+        assert!(matches!(
+            ring.try_push(3, Turn::Mine),
+            Push::Done { serve: false }
+        ));
+    }
+
     /// Four senders and four receivers on real threads through a small ring: every value arrives
     /// exactly once, and each sender's values in its order.
     #[test]
@@ -558,7 +647,7 @@ mod tests {
                         loop {
                             match ring.try_push_mind(value) {
                                 Push::Done { .. } => break,
-                                Push::Full(back) => value = back,
+                                Push::Full(back) | Push::Busy(back) => value = back,
                                 _ => unreachable!("never closed"),
                             }
                             std::thread::yield_now();
