@@ -145,6 +145,26 @@ macro_rules! model_atomic {
                 );
                 previous
             }
+            #[track_caller]
+            fn fetch_or(&self, value: $value, order: std::sync::atomic::Ordering) -> $value {
+                self.next(true);
+                let previous = self.0.fetch_or(value, order);
+                self.record(
+                    || format!("or {value:?}").into(),
+                    || Some(format!("was {previous:?}")),
+                );
+                previous
+            }
+            #[track_caller]
+            fn fetch_and(&self, value: $value, order: std::sync::atomic::Ordering) -> $value {
+                self.next(true);
+                let previous = self.0.fetch_and(value, order);
+                self.record(
+                    || format!("and {value:?}").into(),
+                    || Some(format!("was {previous:?}")),
+                );
+                previous
+            }
         }
     };
 }

@@ -47,6 +47,10 @@ pub trait AtomicInt<V: Copy>: Atomic<V> {
     fn fetch_sub(&self, value: V, order: Ordering) -> V;
     /// Stores `value`, returning the previous value (one read-modify-write).
     fn swap(&self, value: V, order: Ordering) -> V;
+    /// Bitwise-ors `value` in, returning the previous value.
+    fn fetch_or(&self, value: V, order: Ordering) -> V;
+    /// Bitwise-ands `value` in, returning the previous value.
+    fn fetch_and(&self, value: V, order: Ordering) -> V;
 }
 
 /// One access of plain shared data (a [`RaceCell`](crate::RaceCell)), as its backend hears of it.

@@ -86,25 +86,29 @@ impl<T: Send, B: Backend> State<T, B> {
 
     /// Clears the parked flags of each empty queue.
     pub(crate) fn clear_flags(&mut self, ring: &Ring<T, B>) {
-        if self.recvq.is_empty() {
+        if self.recvq.is_empty() && self.receivers_flagged {
             ring.clear(Word::Tail, RECV_PARKED);
             ring.clear(Word::Head, RECV_WAITING);
+            self.receivers_flagged = false;
         }
-        if self.sendq.is_empty() {
+        if self.sendq.is_empty() && self.senders_flagged {
             ring.clear(Word::Head, SEND_PARKED);
             ring.clear(Word::Tail, SEND_WAITING);
+            self.senders_flagged = false;
         }
     }
 
     /// Sets the receivers' parked flags, before a receive looks at the ring one last time and
     /// parks: [`RECV_PARKED`] first, the one a send's reservation must see.
-    fn flag_receivers(ring: &Ring<T, B>) {
+    fn flag_receivers(&mut self, ring: &Ring<T, B>) {
+        self.receivers_flagged = true;
         ring.set(Word::Tail, RECV_PARKED);
         ring.set(Word::Head, RECV_WAITING);
     }
 
     /// Sets the senders' parked flags, as [`State::flag_receivers`] does.
-    fn flag_senders(ring: &Ring<T, B>) {
+    fn flag_senders(&mut self, ring: &Ring<T, B>) {
+        self.senders_flagged = true;
         ring.set(Word::Head, SEND_PARKED);
         ring.set(Word::Tail, SEND_WAITING);
     }
@@ -213,7 +217,7 @@ impl<T: Send, B: Backend> State<T, B> {
                 RecvStep::Empty
             };
         }
-        Self::flag_receivers(ring);
+        self.flag_receivers(ring);
         let step = match ring.try_pop(Turn::Mine) {
             Pop::Value { value, .. } => RecvStep::Got(Some(value)),
             Pop::Closed => RecvStep::Got(None),
@@ -241,7 +245,7 @@ impl<T: Send, B: Backend> State<T, B> {
                 SendStep::Full(value)
             };
         }
-        Self::flag_senders(ring);
+        self.flag_senders(ring);
         let step = match ring.try_push(value, Turn::Mine) {
             Push::Done { .. } => SendStep::Sent,
             Push::Busy(value) => return SendStep::Park(value),
@@ -267,7 +271,7 @@ impl<T: Send, B: Backend> State<T, B> {
         if !self.recvq.is_empty() {
             return self.park_arm(true, selector, arm, slot);
         }
-        Self::flag_receivers(ring);
+        self.flag_receivers(ring);
         let mut closed = false;
         let claimed = selector.try_claim_with(arm, || match pop_into(ring, slot) {
             Ok(()) => true,
@@ -307,7 +311,7 @@ impl<T: Send, B: Backend> State<T, B> {
         if !self.sendq.is_empty() {
             return self.park_arm(false, selector, arm, slot);
         }
-        Self::flag_senders(ring);
+        self.flag_senders(ring);
         match selector.try_claim_with(arm, || push_from(ring, slot)) {
             ClaimWith::Claimed => {
                 self.serve(ring);

@@ -125,6 +125,11 @@ pub(crate) struct State<T: Send, B: Backend> {
     /// Parked senders, oldest first, each with its value in its waiter or slot. Non-empty only
     /// while `buf` is full.
     pub(crate) sendq: VecDeque<Parked<T, B>>,
+    /// Whether a ring's receivers' parked flags may be set (they are set and cleared only under
+    /// this lock, so this spares `clear_flags` the atomic operations when they are not).
+    pub(crate) receivers_flagged: bool,
+    /// The same for the senders' parked flags.
+    pub(crate) senders_flagged: bool,
     /// Plain waiters settled while their owner sleeps, to wake once the lock is released (by
     /// [`Locked`]'s drop).
     pub(super) to_wake: Vec<Arc<Waiter<T, B>>>,
@@ -288,6 +293,8 @@ impl<T: Send, B: Backend> Chan<T, B> {
                 receivers: 1,
                 recvq: VecDeque::new(),
                 sendq: VecDeque::new(),
+                receivers_flagged: false,
+                senders_flagged: false,
                 to_wake: Vec::new(),
             }),
             ring,

@@ -377,30 +377,15 @@ impl<T, B: Backend> Ring<T, B> {
         }
     }
 
-    /// Sets `flag` in `word` by CAS (a read-modify-write even when it is set already, so that it
-    /// is ordered against every reservation: promise 5). Called under the channel lock.
+    /// Sets `flag` in `word`: a read-modify-write even when it is set already, so that it is
+    /// ordered against every reservation (promise 5). Called under the channel lock.
     pub(crate) fn set(&self, word: Word, flag: usize) {
-        let word = self.word(word);
-        let mut now = word.load(SeqCst);
-        while let Err(found) = word.compare_exchange(now, now | flag, SeqCst, SeqCst) {
-            retry::<B>();
-            now = found;
-        }
+        self.word(word).fetch_or(flag, SeqCst);
     }
 
     /// Clears `flag` in `word` (the queue it stands for is empty). Called under the channel lock.
     pub(crate) fn clear(&self, word: Word, flag: usize) {
-        let word = self.word(word);
-        let mut now = word.load(SeqCst);
-        while now & flag != 0 {
-            match word.compare_exchange(now, now & !flag, SeqCst, SeqCst) {
-                Ok(_) => return,
-                Err(found) => {
-                    retry::<B>();
-                    now = found;
-                }
-            }
-        }
+        self.word(word).fetch_and(!flag, SeqCst);
     }
 
     /// Whether `flag` is set in `word`.
