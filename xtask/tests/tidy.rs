@@ -631,10 +631,18 @@ fn loom_and_shuttle_never_share_a_test_binary() {
     );
 }
 
-/// Rule (invariant 13): every crate's root forbids `unsafe` and every member takes the
-/// workspace's lints.
+/// Rule (invariant 13): every crate's root forbids `unsafe` (`patterns` denies it), every member
+/// takes the workspace's lints, and the one module invariant 13 names is the only file with
+/// `unsafe`, each use after a `// SAFETY:` comment, its slot touched only after the backend heard.
 #[test]
-fn every_crate_forbids_unsafe() {
+fn unsafe_lives_only_in_the_ring() {
+    let ring = invariant_text(13)
+        .split('`')
+        .skip(1)
+        .step_by(2)
+        .find(|quoted| quoted.ends_with(".rs") && quoted.contains("/src/"))
+        .expect("invariant 13 names the module allowed unsafe")
+        .to_owned();
     let mut missing = Vec::new();
     for krate in [
         "patterns",
@@ -653,9 +661,14 @@ fn every_crate_forbids_unsafe() {
             !roots.is_empty(),
             "{krate} has no src/lib.rs or src/main.rs"
         );
+        let attribute = if krate == "patterns" {
+            "#![deny(unsafe_code)]"
+        } else {
+            "#![forbid(unsafe_code)]"
+        };
         for path in roots {
-            if !read(&path).contains("#![forbid(unsafe_code)]") {
-                missing.push(format!("{} lacks #![forbid(unsafe_code)]", relative(&path)));
+            if !read(&path).contains(attribute) {
+                missing.push(format!("{} lacks {attribute}", relative(&path)));
             }
         }
         let manifest = read(&dir.join("Cargo.toml"));
@@ -664,7 +677,70 @@ fn every_crate_forbids_unsafe() {
             missing.push(format!("{krate}/Cargo.toml lacks [lints] workspace = true"));
         }
     }
+    let workspace = read(&root().join("Cargo.toml"));
+    if !workspace.contains("unsafe_code = \"deny\"") {
+        missing.push("Cargo.toml's workspace lints do not deny unsafe_code".to_owned());
+    }
+    let mut files_with_unsafe = Vec::new();
+    for path in files(&root(), &[".rs"]) {
+        let name = relative(&path);
+        let code = imports::blank_literals_and_comments(&read(&path));
+        if !code.lines().any(uses_unsafe) {
+            continue;
+        }
+        files_with_unsafe.push(name.clone());
+        if name != ring {
+            missing.push(format!("{name} uses unsafe (only {ring} may)"));
+            continue;
+        }
+        // Each `unsafe` of the code (an `allow(unsafe_code)` attribute aside) has a `// SAFETY:`
+        // comment in the lines just above it.
+        let text = read(&path);
+        let lines: Vec<&str> = text.lines().collect();
+        let code_lines: Vec<&str> = code.lines().collect();
+        for (index, line) in code_lines.iter().enumerate() {
+            if !uses_unsafe(line) || line.contains("allow(unsafe_code)") {
+                continue;
+            }
+            let documented = lines[index.saturating_sub(8)..index]
+                .iter()
+                .any(|above| above.trim_start().starts_with("// SAFETY:"));
+            if !documented {
+                missing.push(format!(
+                    "{name}:{}: unsafe without a // SAFETY: comment above it",
+                    index + 1
+                ));
+            }
+        }
+        for accessor in ["fn put(", "fn take("] {
+            let body = text
+                .split(accessor)
+                .nth(1)
+                .unwrap_or_else(|| panic!("{name} has no {accessor}"));
+            let before_unsafe = body.split("unsafe").next().unwrap_or(body);
+            if !before_unsafe.contains("B::access(") {
+                missing.push(format!(
+                    "{name}: {accessor}…) touches the slot before telling the backend"
+                ));
+            }
+        }
+    }
+    assert!(
+        files_with_unsafe.contains(&ring),
+        "{ring} has no unsafe: invariant 13's exception is stale"
+    );
     assert!(missing.is_empty(), "{missing:?}");
+}
+
+/// Whether a line of code (comments and literals blanked) has the `unsafe` keyword or allows it.
+fn uses_unsafe(line: &str) -> bool {
+    let is_word = |c: char| c.is_alphanumeric() || c == '_';
+    line.contains("allow(unsafe_code)")
+        || line.match_indices("unsafe").any(|(at, _)| {
+            let before = line[..at].chars().next_back();
+            let after = line[at + "unsafe".len()..].chars().next();
+            !before.is_some_and(is_word) && !after.is_some_and(is_word)
+        })
 }
 
 /// Rule (invariant 12): every scenario and zoo entry the code defines is in the catalog.

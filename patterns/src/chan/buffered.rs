@@ -10,6 +10,14 @@
 //! lost. A flag is cleared, under the lock, once its queue is empty; a flag left set a moment too
 //! long only sends one operation to the lock for nothing.
 //!
+//! An operation that finds the place it needs *in flight* (a peer between its reservation and
+//! its stamp: the ring's [`Pop::Busy`], [`Push::Busy`]) does not spin on it: it takes the lock,
+//! marks the slot, and parks; the peer's stamp swap reports the mark and the peer serves it (the
+//! ring's promise 7). A non-blocking operation does the same, as the place or value it waits for
+//! is already on its way (Go's channel lock would have made the peer's step and its own
+//! atomic); it parks only for that, never for a peer that has not come, and a close leaves the
+//! receivers parked for values in flight until the ring is drained.
+//!
 //! Every value passes through the ring, so the ring's order is the channel's (FIFO). Parked
 //! operations go first, as in Go (whose receive lets the oldest parked sender into the place it
 //! freed, and whose send hands its value to the oldest parked receiver): while one side has
