@@ -68,6 +68,7 @@ macro_rules! for_each_scenario {
             chan_buffered_timeouts_lose_nothing => $crate::scenario::chan::BufferedTimeoutsLoseNothing,
             chan_send_waits_for_the_receive_that_frees_its_place => $crate::scenario::chan::SendWaitsForTheReceiveThatFreesItsPlace,
             chan_buffered_send_waits_for_the_receive_that_frees_its_place => $crate::scenario::chan::BufferedSendWaitsForTheReceiveThatFreesItsPlace,
+            chan_buffered_round_trips_complete => $crate::scenario::chan::BufferedRoundTripsComplete,
             chan_close_hands_parked_senders_their_values => $crate::scenario::chan::CloseHandsParkedSendersTheirValues,
             chan_last_receiver_leaving_hands_senders_their_values => $crate::scenario::chan::LastReceiverLeavingHandsSendersTheirValues,
             chan_ready_arm_wins_over_a_passed_timeout => $crate::scenario::chan::ReadyArmWinsOverAPassedTimeout,

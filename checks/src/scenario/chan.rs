@@ -627,6 +627,78 @@ fn send_waits_for_the_receive<B: Backend>(capacity: usize) {
     );
 }
 
+/// Round trips over two buffered channels (ring) complete: a thread that sends and then waits
+/// for its partner's reply never stalls, whichever of the two parks first. First `rounds`
+/// ping-pongs (a receive may park while the send of its value is still in flight, and the sender
+/// then waits for the reply: that sender must wake the receiver); then the pinger fills the ring
+/// and sends once more (that send may park while the receive that frees its place is in flight,
+/// and the receiver then waits for an acknowledgement: that receiver must let the sender in).
+/// Neither side closes or drops a channel before the end, so no close can rescue a lost wake-up.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct BufferedRoundTripsComplete {
+    /// Capacity of both channels (at least 2: a ring).
+    pub capacity: usize,
+    /// Ping-pong rounds before the ring is filled.
+    pub rounds: usize,
+}
+
+impl Scenario for BufferedRoundTripsComplete {
+    const NAME: &'static str = "chan::buffered_round_trips_complete";
+    // Unbounded, loom ran past 12 minutes without finishing (2026-12-08).
+    const LOOM_PREEMPTION_BOUND: Option<usize> = Some(2);
+    fn small() -> Self {
+        Self {
+            capacity: 2,
+            rounds: 1,
+        }
+    }
+    fn large() -> Self {
+        Self {
+            capacity: 3,
+            rounds: 20,
+        }
+    }
+    fn run<B: Backend>(&self) {
+        let (capacity, rounds) = (self.capacity, self.rounds);
+        let (ping_tx, ping_rx) = chan::bounded_in::<B, usize>(capacity);
+        let (pong_tx, pong_rx) = chan::bounded_in::<B, usize>(capacity);
+        let echo = B::spawn("echo", move || {
+            for _ in 0..rounds {
+                let ping = ping_rx.recv().expect("the pinger keeps its sender");
+                pong_tx.send(ping).expect("the pinger keeps its receiver");
+            }
+            let first = ping_rx.recv().expect("the pinger keeps its sender");
+            pong_tx
+                .send(usize::MAX)
+                .expect("the pinger keeps its receiver");
+            let rest: Vec<usize> = (0..capacity)
+                .map(|_| ping_rx.recv().expect("the pinger keeps its sender"))
+                .collect();
+            (first, rest)
+        });
+        for round in 0..rounds {
+            ping_tx.send(round).expect("the echo keeps its receiver");
+            let pong = pong_rx.recv();
+            invariant!(pong == Some(round), "ping {round} came back as {pong:?}");
+        }
+        for value in rounds..=rounds + capacity {
+            ping_tx.send(value).expect("the echo keeps its receiver");
+        }
+        let ack = pong_rx.recv();
+        invariant!(
+            ack == Some(usize::MAX),
+            "the acknowledgement came as {ack:?}"
+        );
+        let (first, rest) = B::join(echo).expect("echo panicked");
+        let mut received = vec![first];
+        received.extend(rest);
+        invariant!(
+            received == (rounds..=rounds + capacity).collect::<Vec<_>>(),
+            "values lost or reordered: {received:?}"
+        );
+    }
+}
+
 /// How a parked sender is released without a receive: by a close, or by the last receiver
 /// leaving.
 fn park_senders_then_release<B: Backend>(senders: usize, by_close: bool) {
