@@ -627,13 +627,14 @@ fn send_waits_for_the_receive<B: Backend>(capacity: usize) {
     );
 }
 
-/// Round trips over two buffered channels (ring) complete: a thread that sends and then waits
-/// for its partner's reply never stalls, whichever of the two parks first. First `rounds`
-/// ping-pongs (a receive may park while the send of its value is still in flight, and the sender
-/// then waits for the reply: that sender must wake the receiver); then the pinger fills the ring
-/// and sends once more (that send may park while the receive that frees its place is in flight,
-/// and the receiver then waits for an acknowledgement: that receiver must let the sender in).
-/// Neither side closes or drops a channel before the end, so no close can rescue a lost wake-up.
+/// Round trips over buffered channels (rings) complete: a thread that sends and then waits for
+/// its partner never stalls, whichever of the two parks first. First `rounds` ping-pongs (a
+/// receive may park while the send of its value is still in flight, and the sender then waits
+/// for the reply: that sender must wake the receiver); then the pinger fills the ring and sends
+/// once more (that send may park while the receive that frees its place is in flight, and the
+/// receiver then waits for the pinger's word that its sends are done: that receiver must let the
+/// sender in). Nobody closes or drops a channel before the end, so no close can rescue a lost
+/// wake-up.
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct BufferedRoundTripsComplete {
     /// Capacity of both channels (at least 2: a ring).
@@ -662,19 +663,18 @@ impl Scenario for BufferedRoundTripsComplete {
         let (capacity, rounds) = (self.capacity, self.rounds);
         let (ping_tx, ping_rx) = chan::bounded_in::<B, usize>(capacity);
         let (pong_tx, pong_rx) = chan::bounded_in::<B, usize>(capacity);
+        let (done_tx, done_rx) = chan::bounded_in::<B, usize>(capacity);
         let echo = B::spawn("echo", move || {
             for _ in 0..rounds {
                 let ping = ping_rx.recv().expect("the pinger keeps its sender");
                 pong_tx.send(ping).expect("the pinger keeps its receiver");
             }
             let first = ping_rx.recv().expect("the pinger keeps its sender");
-            pong_tx
-                .send(usize::MAX)
-                .expect("the pinger keeps its receiver");
+            let done = done_rx.recv().expect("the pinger keeps its sender");
             let rest: Vec<usize> = (0..capacity)
                 .map(|_| ping_rx.recv().expect("the pinger keeps its sender"))
                 .collect();
-            (first, rest)
+            (first, done, rest)
         });
         for round in 0..rounds {
             ping_tx.send(round).expect("the echo keeps its receiver");
@@ -684,12 +684,11 @@ impl Scenario for BufferedRoundTripsComplete {
         for value in rounds..=rounds + capacity {
             ping_tx.send(value).expect("the echo keeps its receiver");
         }
-        let ack = pong_rx.recv();
-        invariant!(
-            ack == Some(usize::MAX),
-            "the acknowledgement came as {ack:?}"
-        );
-        let (first, rest) = B::join(echo).expect("echo panicked");
+        done_tx
+            .send(usize::MAX)
+            .expect("the echo keeps its receiver");
+        let (first, done, rest) = B::join(echo).expect("echo panicked");
+        invariant!(done == usize::MAX, "the pinger's word came as {done}");
         let mut received = vec![first];
         received.extend(rest);
         invariant!(
