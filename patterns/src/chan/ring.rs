@@ -161,12 +161,10 @@ impl<T, B: Backend> Slot<T, B> {
     /// Writes the value, by the sender whose reservation owns the slot.
     fn put(&self, value: T) {
         B::access(&self.log, Access::Write);
-        // SAFETY: the caller's `tail` CAS reserved this slot's position after its Acquire load
-        // read the stamp that position expects, which the previous owner (the receiver of the
-        // lap before, or nobody on the first lap) stored with Release after its last access. No
-        // other thread can reserve the slot until this thread stores the next stamp (promise 1),
-        // so this `&mut` is the only reference to the value, and it is ordered after every
-        // earlier one.
+        // Promise 1: the caller's `tail` CAS reserved this position after its Acquire load read
+        // the stamp the previous owner stored with Release after its last access, and no other
+        // thread reserves the slot until this one stores the next stamp.
+        // SAFETY: by promise 1 this `&mut` is the only reference, ordered after every earlier one.
         let previous = unsafe { (*self.value.get()).replace(value) };
         debug_assert!(previous.is_none(), "a slot was written twice");
     }
@@ -174,10 +172,9 @@ impl<T, B: Backend> Slot<T, B> {
     /// Takes the value, by the receiver whose reservation owns the slot.
     fn take(&self) -> T {
         B::access(&self.log, Access::Write);
-        // SAFETY: the caller's `head` CAS reserved this slot's position after its Acquire load
-        // read `position + 1`, which the sender stored with Release after writing the value. No
-        // other thread can reserve the slot until this thread stores the next stamp (promise 1),
-        // so this `&mut` is the only reference, ordered after the write.
+        // Promise 1: the caller's `head` CAS reserved this position after its Acquire load read
+        // `position + 1`, stored with Release after the value's write.
+        // SAFETY: by promise 1 this `&mut` is the only reference, ordered after the write.
         unsafe { (*self.value.get()).take() }.expect("a slot stamped full holds a value")
     }
 }
@@ -196,10 +193,10 @@ pub(crate) struct Ring<T, B: Backend> {
     one_lap: usize,
 }
 
-// SAFETY: the ring is shared by the channel's senders and receivers, and the only state that is
-// not `Sync` on its own is the slots' `UnsafeCell`s. A value moves from the thread that `put` it
-// to the one that `take`s it (hence `T: Send`; no `&T` is ever shared), and the two never touch
-// a slot at once (promise 1), which `Slot::put` and `Slot::take` rely on.
+// The ring is shared by the channel's senders and receivers; the only state not `Sync` on its
+// own is the slots' `UnsafeCell`s. A value moves from the thread that `put` it to the one that
+// `take`s it (hence `T: Send`; no `&T` is ever shared).
+// SAFETY: the two never touch a slot at once (promise 1), which `put` and `take` rely on.
 unsafe impl<T: Send, B: Backend> Sync for Ring<T, B> {}
 
 impl<T, B: Backend> Ring<T, B> {
@@ -299,12 +296,7 @@ impl<T, B: Backend> Ring<T, B> {
                 if self.lap_after(head >> SHIFT) == position {
                     return Push::Full(value);
                 }
-                if turn == Turn::Mind && spin::<B>(&mut spins) {
-                    tail = self.tail.0.load(SeqCst);
-                    continue;
-                }
-                if turn == Turn::Mine && !mark(&slot.stamp, stamp) {
-                    retry::<B>();
+                if look_again::<B>(turn, &mut spins, &slot.stamp, stamp) {
                     tail = self.tail.0.load(SeqCst);
                     continue;
                 }
@@ -359,12 +351,7 @@ impl<T, B: Backend> Ring<T, B> {
                         Pop::Empty
                     };
                 }
-                if turn == Turn::Mind && spin::<B>(&mut spins) {
-                    head = self.head.0.load(SeqCst);
-                    continue;
-                }
-                if turn == Turn::Mine && !mark(&slot.stamp, stamp) {
-                    retry::<B>();
+                if look_again::<B>(turn, &mut spins, &slot.stamp, stamp) {
                     head = self.head.0.load(SeqCst);
                     continue;
                 }
@@ -423,6 +410,26 @@ fn retry<B: Backend>() {
         B::yield_now();
     } else {
         std::hint::spin_loop();
+    }
+}
+
+/// An operation that found its slot in flight (its stamp still `stamp`): whether to look again.
+/// A new operation spins a little first on real threads ([`spin`]), then reports busy for the
+/// channel lock's path; one under the lock marks the slot ([`mark`]) and reports busy, or looks
+/// again if the peer finished meanwhile (promise 7).
+fn look_again<B: Backend>(
+    turn: Turn,
+    spins: &mut u32,
+    stamp_word: &impl Atomic<usize>,
+    stamp: usize,
+) -> bool {
+    match turn {
+        Turn::Mind => spin::<B>(spins),
+        Turn::Mine if mark(stamp_word, stamp) => false,
+        Turn::Mine => {
+            retry::<B>();
+            true
+        }
     }
 }
 
